@@ -1,0 +1,1 @@
+"""What is measured and what it means (drinking records, biomarkers, questionnaires, endpoints)."""

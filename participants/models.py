@@ -1,0 +1,1 @@
+"""Participants and what happens to them (screening, consent, randomisation, visits)."""

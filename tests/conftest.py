@@ -1,0 +1,106 @@
+"""Fixtures shared by the whole suite, and the rule for tests that need real services.
+
+Tests marked ``postgres`` or ``redis`` skip when the service is not configured or not answering,
+unless ``TRIALTRACKER_REQUIRE_SERVICES=1`` (set by CI), which turns such a skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from trialtracker.roles import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = os.environ.get("TRIALTRACKER_REQUIRE_SERVICES") == "1"
+
+
+def _postgres_problem() -> str | None:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        return "DATABASE_URL does not name PostgreSQL"
+    return None
+
+
+def _redis_problem() -> str | None:
+    if not settings.REDIS_URL:
+        return "REDIS_URL is not set"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        return f"Redis does not answer: {exc}"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker, probe in (("postgres", _postgres_problem), ("redis", _redis_problem)):
+        if item.get_closest_marker(marker) is None:
+            continue
+        problem = probe()
+        if problem is None:
+            continue
+        if REQUIRE_SERVICES:
+            pytest.fail(f"needs {marker} ({problem}), and TRIALTRACKER_REQUIRE_SERVICES=1 forbids skipping")
+        pytest.skip(f"needs {marker}: {problem}")
+
+
+@pytest.fixture
+def kare(db):
+    """The KARE trial loaded from the shipped protocol file through the service."""
+    from trials.protocol import load_file
+    from trials.services import protocol_load
+
+    return protocol_load(protocol=load_file(ROOT / "protocols" / "kare.yaml"), source="kare.yaml").version.trial
+
+
+@pytest.fixture
+def more_kare(db):
+    from trials.protocol import load_file
+    from trials.services import protocol_load
+
+    return protocol_load(
+        protocol=load_file(ROOT / "protocols" / "more-kare.yaml"), source="more-kare.yaml"
+    ).version.trial
+
+
+@pytest.fixture
+def make_user(db):
+    """``make_user(role, trial, sites=None)``: a user with ``role`` at the named sites (all by default)."""
+    from trialtracker.services import sites_for, user_create
+
+    counter = {"n": 0}
+
+    def make(role: str | Role, trial, sites: list[str] | None = None, username: str | None = None, **extra):
+        counter["n"] += 1
+        name = username or f"{role}-{counter['n']}"
+        return user_create(
+            username=name,
+            password=extra.pop("password", "correct-horse-battery-staple"),
+            role=str(role),
+            sites=sites_for(trial=trial.code, sites=sites or []),
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def api():
+    """A DRF test client; ``api.force_authenticate(user)`` to act as someone."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def as_user(api):
+    def login(user):
+        api.force_authenticate(user)
+        return api
+
+    return login

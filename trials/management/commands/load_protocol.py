@@ -1,0 +1,55 @@
+"""``manage.py load_protocol FILE``: create a trial from a protocol file, or add an amendment."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from trials.protocol import ProtocolInvalid, load_file
+from trials.services import protocol_load
+from trialtracker.errors import DomainError
+from trialtracker.management_utils import actor_from_option
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a protocol file (YAML or JSON). A new trial gets version 1; the same file again changes "
+        "nothing; a changed file needs --amend --reason. An invalid file names every problem and "
+        "writes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--amend", action="store_true", help="store a changed file as an amendment")
+        parser.add_argument("--reason", default="", help="why the protocol is amended (required with --amend)")
+        parser.add_argument("--as", dest="actor", default=None, help="username recorded as the actor")
+
+    def handle(self, *args, **options):
+        path = options["file"]
+        try:
+            protocol = load_file(path)
+        except ProtocolInvalid as exc:
+            lines = [f"  {where}: {message}" for where, message in exc.problems]
+            raise CommandError(
+                f"{path} is not a valid protocol ({len(exc.problems)} problem(s)):\n" + "\n".join(lines)
+            ) from None
+        actor = actor_from_option(options["actor"])
+        try:
+            result = protocol_load(
+                protocol=protocol,
+                actor=actor,
+                source=str(path),
+                amend=options["amend"],
+                reason=options["reason"],
+            )
+        except DomainError as exc:
+            raise CommandError(str(exc)) from None
+        version = result.version
+        if not result.changed:
+            self.stdout.write(f"{version.trial.code}: unchanged (version {version.number}, {version.label})")
+        elif result.created_trial:
+            self.stdout.write(self.style.SUCCESS(f"{version.trial.code}: created with version 1 ({version.label})"))
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{version.trial.code}: amendment stored as version {version.number} ({version.label}), "
+                    f"effective {version.effective_date}"
+                )
+            )

@@ -1,0 +1,153 @@
+"""Cross-cutting API: the token exchange, people and their roles, the audit history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from trialtracker.errors import Invalid, NotFound
+from trialtracker.permissions import IsAdministrator
+from trialtracker.roles import Role
+from trialtracker.services import membership_grant, set_password_link, sites_for, user_create
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+class TokenApi(APIView):
+    """Trade a username and password for an API token (``Authorization: Token <key>``)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [TokenThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, auth=[])
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
+        if user is None or not user.is_active:
+            raise Invalid(
+                "the username and password do not match an active account",
+                fields={"non_field_errors": ["Unable to log in with the credentials given."]},
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(self.OutputSerializer({"token": token.key}).data)
+
+
+class MembershipSerializer(serializers.Serializer):
+    trial = serializers.CharField(source="site.trial.code")
+    site = serializers.CharField(source="site.code")
+    role = serializers.CharField(source="role_id")
+
+
+class UserOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField(allow_blank=True)
+    first_name = serializers.CharField(allow_blank=True)
+    last_name = serializers.CharField(allow_blank=True)
+    is_active = serializers.BooleanField()
+    memberships = MembershipSerializer(many=True)
+
+
+class MeApi(APIView):
+    """The caller: who they are and the roles they hold at which sites."""
+
+    @extend_schema(responses={200: UserOutputSerializer})
+    def get(self, request):
+        user = get_user_model().objects.prefetch_related("memberships__site__trial").get(pk=request.user.pk)
+        return Response(UserOutputSerializer(user).data)
+
+
+class UserListApi(GenericAPIView):
+    """People and their roles (administrators only); ``POST`` adds a person with a role at sites."""
+
+    permission_classes = [IsAdministrator]
+    serializer_class = UserOutputSerializer
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        email = serializers.EmailField(required=False, allow_blank=True, default="")
+        first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+        last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+        password = serializers.CharField(
+            max_length=4096,
+            required=False,
+            trim_whitespace=False,
+            help_text="Omit to get a set-password link.",
+        )
+        role = serializers.ChoiceField(choices=[r.value for r in Role])
+        trial = serializers.CharField(max_length=40)
+        sites = serializers.ListField(
+            child=serializers.CharField(max_length=40),
+            required=False,
+            default=list,
+            help_text="Site codes of the trial; empty for every site of it.",
+        )
+
+    class CreatedSerializer(UserOutputSerializer):
+        set_password_link = serializers.CharField(allow_null=True)
+
+    def get_queryset(self):
+        return get_user_model().objects.prefetch_related("memberships__site__trial").order_by("username")
+
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(UserOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: CreatedSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        sites = sites_for(trial=values.pop("trial"), sites=values.pop("sites"))
+        password = values.pop("password", None)
+        user = user_create(**values, password=password, sites=sites, actor=request.user, reason="added through the API")
+        user = self.get_queryset().get(pk=user.pk)
+        out = self.CreatedSerializer(
+            {
+                **UserOutputSerializer(user).data,
+                "set_password_link": None if password else set_password_link(user, base_url=settings.SITE_URL),
+            }
+        )
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+
+class UserMembershipsApi(APIView):
+    """Give a person a further role at sites (administrators only)."""
+
+    permission_classes = [IsAdministrator]
+
+    class InputSerializer(serializers.Serializer):
+        role = serializers.ChoiceField(choices=[r.value for r in Role])
+        trial = serializers.CharField(max_length=40)
+        sites = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list)
+
+    @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})
+    def post(self, request, user_id: int):
+        user = get_user_model().objects.filter(pk=user_id).first()
+        if user is None:
+            raise NotFound("no such user")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sites = sites_for(trial=data.validated_data["trial"], sites=data.validated_data["sites"])
+        membership_grant(user=user, role=data.validated_data["role"], sites=sites, actor=request.user)
+        user = get_user_model().objects.prefetch_related("memberships__site__trial").get(pk=user.pk)
+        return Response(UserOutputSerializer(user).data)

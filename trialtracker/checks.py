@@ -1,0 +1,34 @@
+"""System checks for what makes the tracker unfit for a real trial."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+from django.db import connections
+
+
+@register(Tags.database)
+def audit_trail_on(app_configs=None, **kwargs):
+    """Warn when the database cannot record the audit trail (anything but PostgreSQL)."""
+    vendor = connections["default"].vendor
+    if vendor == "postgresql":
+        return []
+    return [
+        Warning(
+            f"The audit trail is off: the database is {vendor}, and only PostgreSQL records it.",
+            hint="Set DATABASE_URL to a PostgreSQL database for any real trial data.",
+            id="trialtracker.W001",
+        )
+    ]
+
+
+@register(deploy=True)
+def broker_configured(app_configs=None, **kwargs):
+    """Warn in deployment checks when Celery would run tasks in-process."""
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return [
+            Warning(
+                "Celery runs tasks in-process: no broker is configured.",
+                hint="Set REDIS_URL so that reminders are dispatched by workers.",
+                id="trialtracker.W002",
+            )
+        ]
+    return []

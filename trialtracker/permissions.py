@@ -1,0 +1,97 @@
+"""Who may see and do what: roles held at sites, in one place.
+
+Everything a person may see is scoped by the sites they hold a role at; querysets filter on
+:func:`site_ids` (lists are scoped in the query, not only by object checks). Superusers are
+treated as administrators of every trial, never as unblinded: what anyone may see of an
+allocation is decided by the protocol's factor visibility and their roles alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import rules
+from rest_framework.permissions import BasePermission
+
+from trialtracker.roles import MANAGE_PEOPLE, MANAGE_PROTOCOL, Role
+
+
+def _memberships(user):
+    from trialtracker.models import SiteMembership
+
+    if not getattr(user, "is_authenticated", False):
+        return SiteMembership.objects.none()
+    cache = getattr(user, "_membership_cache", None)
+    if cache is None:
+        cache = list(SiteMembership.objects.filter(user=user).select_related("site"))
+        user._membership_cache = cache
+    return cache
+
+
+def forget(user) -> None:
+    """Drop the per-request cache of a user's memberships (after granting or revoking one)."""
+    if hasattr(user, "_membership_cache"):
+        del user._membership_cache
+
+
+def site_ids(user, *, trial=None, roles: Iterable[str] | None = None) -> set[int]:
+    """Ids of the sites where ``user`` holds a role (one of ``roles`` when given)."""
+    wanted = set(roles) if roles is not None else None
+    return {
+        m.site_id
+        for m in _memberships(user)
+        if (trial is None or m.site.trial_id == getattr(trial, "pk", trial)) and (wanted is None or m.role_id in wanted)
+    }
+
+
+def trial_ids(user) -> set[int]:
+    if getattr(user, "is_superuser", False):
+        from trials.models import Trial
+
+        return set(Trial.objects.values_list("pk", flat=True))
+    return {m.site.trial_id for m in _memberships(user)}
+
+
+def roles(user, *, site=None, trial=None) -> set[str]:
+    """The roles ``user`` holds at ``site``, or at any site of ``trial``, or anywhere."""
+    site_id = getattr(site, "pk", site)
+    trial_id = getattr(trial, "pk", trial)
+    held = {
+        m.role_id
+        for m in _memberships(user)
+        if (site_id is None or m.site_id == site_id) and (trial_id is None or m.site.trial_id == trial_id)
+    }
+    if getattr(user, "is_superuser", False):
+        held.add(Role.ADMINISTRATOR.value)
+    return held
+
+
+def has_role(user, wanted: Iterable[str], *, site=None, trial=None) -> bool:
+    return bool(roles(user, site=site, trial=trial) & {str(r) for r in wanted})
+
+
+@rules.predicate
+def is_administrator(user) -> bool:
+    return has_role(user, MANAGE_PEOPLE)
+
+
+@rules.predicate
+def may_manage_protocol(user) -> bool:
+    return has_role(user, MANAGE_PROTOCOL)
+
+
+@rules.predicate
+def is_trial_member(user, trial) -> bool:
+    return trial is not None and trial.pk in trial_ids(user)
+
+
+rules.add_perm("trialtracker.manage_people", is_administrator)
+rules.add_perm("trials.manage_protocol", may_manage_protocol)
+rules.add_perm("trials.view_trial", is_trial_member)
+
+
+class IsAdministrator(BasePermission):
+    message = "Only administrators may manage people and their roles."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm("trialtracker.manage_people"))

@@ -1,0 +1,76 @@
+"""The roles of people who work on a trial, declared here and written to the database by migration.
+
+A role is held at a site (``SiteMembership``). What a role may see of the allocation is the
+protocol's business (each factor names the roles that may see it); what a role may do is
+declared here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Trial coordinator"
+    INVESTIGATOR = "investigator", "Investigator"
+    OUTCOME_ASSESSOR = "outcome_assessor", "Outcome assessor"
+    THERAPIST = "therapist", "Therapist"
+    PHARMACIST = "pharmacist", "Pharmacist (unblinded to the drug)"
+    UNBLINDED_STATISTICIAN = "unblinded_statistician", "Unblinded statistician"
+    DATA_MANAGER = "data_manager", "Data manager"
+    MONITOR = "monitor", "Monitor (read-only)"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    code: str
+    title: str
+    description: str
+    read_only: bool = False
+
+
+ROLE_SPECS: tuple[RoleSpec, ...] = (
+    RoleSpec(Role.COORDINATOR, Role.COORDINATOR.label, "Screens, consents, randomises and enters visit data."),
+    RoleSpec(
+        Role.INVESTIGATOR,
+        Role.INVESTIGATOR.label,
+        "Oversees participants at a site; may unblind one in an emergency if the protocol allows.",
+    ),
+    RoleSpec(Role.OUTCOME_ASSESSOR, Role.OUTCOME_ASSESSOR.label, "Collects outcome data; blinded to every factor."),
+    RoleSpec(Role.THERAPIST, Role.THERAPIST.label, "Delivers therapy or education sessions."),
+    RoleSpec(Role.PHARMACIST, Role.PHARMACIST.label, "Prepares the study drug; sees the drug factor."),
+    RoleSpec(
+        Role.UNBLINDED_STATISTICIAN,
+        Role.UNBLINDED_STATISTICIAN.label,
+        "Generates the allocation list; sees every factor.",
+    ),
+    RoleSpec(
+        Role.DATA_MANAGER,
+        Role.DATA_MANAGER.label,
+        "Cleans data, raises and closes queries, locks the database.",
+    ),
+    RoleSpec(
+        Role.MONITOR,
+        Role.MONITOR.label,
+        "Reads everything a blinded person may read; changes nothing.",
+        read_only=True,
+    ),
+    RoleSpec(Role.ADMINISTRATOR, Role.ADMINISTRATOR.label, "Adds people and gives them roles at sites."),
+)
+
+# Who may do what (beyond reading what their sites hold).
+ENTER_DATA = frozenset(
+    {
+        Role.COORDINATOR,
+        Role.INVESTIGATOR,
+        Role.OUTCOME_ASSESSOR,
+        Role.THERAPIST,
+        Role.PHARMACIST,
+        Role.DATA_MANAGER,
+    }
+)
+MANAGE_PEOPLE = frozenset({Role.ADMINISTRATOR})
+MANAGE_PROTOCOL = frozenset({Role.ADMINISTRATOR, Role.DATA_MANAGER})
