@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from trialtracker.errors import DomainError
 from trials.protocol import ProtocolInvalid, load_file
 from trials.services import protocol_load
+from trialtracker.errors import DomainError
 
 
 class Command(BaseCommand):
