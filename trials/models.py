@@ -19,6 +19,8 @@ from django.db.models import Q
 from trials import protocol as protocol_doc
 from trialtracker import audit
 
+_PROTOCOLS: dict[str, protocol_doc.Protocol] = {}
+
 
 @audit.track()
 class Trial(models.Model):
@@ -83,8 +85,14 @@ class ProtocolVersion(models.Model):
 
     @cached_property
     def protocol(self) -> protocol_doc.Protocol:
-        """The document as a validated :class:`~trials.protocol.Protocol`."""
-        return protocol_doc.from_document(self.document)
+        """The document as a validated :class:`~trials.protocol.Protocol`.
+
+        Versions are immutable, so the parsed document is kept per process, keyed by its hash.
+        """
+        cached = _PROTOCOLS.get(self.sha256)
+        if cached is None:
+            cached = _PROTOCOLS[self.sha256] = protocol_doc.from_document(self.document)
+        return cached
 
     @property
     def is_amendment(self) -> bool:

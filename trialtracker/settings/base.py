@@ -169,6 +169,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
+# --- encryption at rest of identity and contact details (django-fernet-encrypted-fields) -----
+# Keys derive from SECRET_KEY (and SECRET_KEY_FALLBACKS, for rotation) with these salts.
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["local-identity-salt"])
+
 # --- the tracker -----------------------------------------------------------------------------
 PROTOCOLS_DIR = BASE_DIR / "protocols"
 SITE_URL = env("SITE_URL", default="http://localhost:8000")

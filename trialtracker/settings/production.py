@@ -7,6 +7,7 @@ from trialtracker.settings.base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # noqa: F405  (no default: refuse to start without one)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")  # noqa: F405
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS")  # noqa: F405  (no default: identities must not use the local salt)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405
     raise ImproperlyConfigured("production needs DATABASE_URL naming PostgreSQL: the audit trail lives there")
 if not REDIS_URL:  # noqa: F405

@@ -1,0 +1,104 @@
+"""What a user may see of an allocation: decided here, and only here.
+
+The protocol names, per factor, the roles that may see it (``visible_to``). A user sees a factor
+of a participant when they hold one of those roles at the participant's site, or when they
+themselves unblinded that participant in an emergency. Everything that could reveal a factor
+(API fields, filters, ordering, search, per-arm counts, the audit history, exports, admin, error
+messages, reminder texts) asks this module; an arm's code is shown only to a user who may see
+every factor, since it names all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from trialtracker import permissions
+from trialtracker.errors import Invalid
+
+BLINDED = "blinded"
+
+
+def visible_factors(*, user, trial, site=None) -> frozenset[str]:
+    """Codes of the factors ``user`` may see for participants at ``site`` (any site of the trial
+    when ``site`` is None: then a role held at any one site counts, so use it only for questions
+    that are asked across the user's sites)."""
+    protocol = trial.version_on().protocol
+    held = permissions.roles(user, site=site, trial=trial)
+    return frozenset(f.code for f in protocol.factors if held & set(f.visible_to))
+
+
+def factors_visible_everywhere(*, user, trial) -> frozenset[str]:
+    """Factors ``user`` may see at every site they can see: what may be filtered or sorted on
+    in lists spanning sites."""
+    sites = permissions.site_ids(user, trial=trial)
+    if not sites:
+        return frozenset()
+    sets = [visible_factors(user=user, trial=trial, site=site) for site in sites]
+    return frozenset.intersection(*sets)
+
+
+def visible_for_participant(*, user, participant) -> frozenset[str]:
+    factors = set(visible_factors(user=user, trial=participant.trial, site=participant.site_id))
+    if participant.unblindings.filter(requested_by=user).exists():
+        factors |= {f.code for f in participant.trial.version_on().protocol.factors}
+    return frozenset(factors)
+
+
+def arm_levels(allocation) -> dict[str, str]:
+    """The factor levels of an allocation's arm ``{factor: level}``. Callers must then blind."""
+    return {al.level.factor.code: al.level.code for al in allocation.arm.arm_levels.select_related("level__factor")}
+
+
+def present(*, allocation, user) -> dict[str, Any]:
+    """The allocation as ``user`` may see it: levels of hidden factors read ``"blinded"``, the arm
+    only when every factor is visible."""
+    participant = allocation.participant
+    visible = visible_for_participant(user=user, participant=participant)
+    levels = arm_levels(allocation)
+    all_visible = set(levels) <= visible
+    return {
+        "study_id": participant.study_id,
+        "allocated_on": allocation.allocated_on,
+        "allocated_at": allocation.allocated_at,
+        "arm": allocation.arm.code if all_visible else BLINDED,
+        "levels": {factor: (level if factor in visible else BLINDED) for factor, level in levels.items()},
+    }
+
+
+def hidden_factors(*, user, trial, site=None) -> frozenset[str]:
+    protocol = trial.version_on().protocol
+    return frozenset(f.code for f in protocol.factors) - visible_factors(user=user, trial=trial, site=site)
+
+
+def check_query(*, user, trial, params: Mapping[str, str], factor_params: Iterable[str] = ()) -> dict[str, str]:
+    """Refuse (400) a filter or ordering on a factor or arm the user may not see everywhere.
+
+    Returns the factor filters the user may apply ``{factor: level}``. The message names only
+    the parameter, never what it would have revealed.
+    """
+    protocol = trial.version_on().protocol
+    factor_codes = {f.code for f in protocol.factors}
+    allowed = factors_visible_everywhere(user=user, trial=trial)
+    filters: dict[str, str] = {}
+    problems: dict[str, list[str]] = {}
+    for code in factor_codes:
+        if code in params:
+            if code not in allowed:
+                problems[code] = ["You may not filter by this."]
+            else:
+                levels = {lv.code for lv in protocol.factor(code).levels}
+                if params[code] not in levels:
+                    problems[code] = [f"Choose one of: {', '.join(sorted(levels))}."]
+                else:
+                    filters[code] = params[code]
+    if "arm" in params and not factor_codes <= allowed:
+        problems["arm"] = ["You may not filter by this."]
+    ordering = params.get("ordering", "")
+    for term in filter(None, (t.strip() for t in ordering.split(","))):
+        name = term.lstrip("-")
+        if (name == "arm" and not factor_codes <= allowed) or (name in factor_codes and name not in allowed):
+            problems.setdefault("ordering", []).append("You may not order by this.")
+    if problems:
+        raise Invalid("the query asks for something you may not see", fields=problems)
+    return filters
