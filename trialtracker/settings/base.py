@@ -33,7 +33,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "rules.apps.AutodiscoverRulesConfig",
     "trialtracker",
     "trials",
