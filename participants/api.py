@@ -17,6 +17,7 @@ from participants.models import ScreeningOutcome, Sex, WithdrawalScope
 from trials.models import Site
 from trials.selectors import trial_get
 from trialtracker import history, permissions
+from trialtracker.api import HistoryEventSerializer
 from trialtracker.errors import Forbidden, Invalid, NotFound
 from trialtracker.roles import MANAGE_RANDOMISATION_LIST, READ_IDENTITY
 
@@ -49,6 +50,8 @@ def _site(user, trial_code: str, site_code: str) -> Site:
 
 class ScreeningListApi(GenericAPIView):
     """Everyone assessed for eligibility at the caller's sites; ``POST`` records one more."""
+
+    paginated_list = True
 
     serializer_class = ScreeningOutputSerializer
 
@@ -168,6 +171,8 @@ _TRIAL_PARAM = OpenApiParameter("trial", str, description="A trial code, when a 
 
 class ParticipantListApi(GenericAPIView):
     """Participants at the caller's sites; ``POST`` enrols an eligible, consenting person."""
+
+    paginated_list = True
 
     serializer_class = ParticipantOutputSerializer
 
@@ -342,21 +347,10 @@ class IdentityApi(APIView):
         return Response(IdentitySerializer(participant.identity).data)
 
 
-class HistoryEventSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    model = serializers.CharField()
-    object_id = serializers.CharField()
-    label = serializers.CharField()
-    at = serializers.DateTimeField()
-    actor = serializers.CharField(allow_null=True)
-    reason = serializers.CharField(allow_blank=True)
-    context = serializers.CharField(allow_blank=True)
-    values = serializers.JSONField()
-    changes = serializers.JSONField()
-
-
 class ParticipantHistoryApi(GenericAPIView):
     """The audit trail of the participant's records, blinded as the caller is."""
+
+    paginated_list = True
 
     serializer_class = HistoryEventSerializer
 
@@ -485,6 +479,8 @@ class SlotSerializer(serializers.Serializer):
 
 class RandomisationListSlotsApi(GenericAPIView):
     """Every slot of the trial's lists with the participant who took it (unblinded statistician)."""
+
+    paginated_list = True
 
     serializer_class = SlotSerializer
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from trials import selectors
+from trialtracker.api import HistoryEventSerializer
 
 
 class SiteSerializer(serializers.Serializer):
@@ -35,6 +36,8 @@ def _trial_data(trial):
 
 class TrialListApi(GenericAPIView):
     """The trials the caller belongs to."""
+
+    paginated_list = True
 
     serializer_class = TrialSerializer
 
@@ -73,6 +76,8 @@ class VersionSummarySerializer(serializers.Serializer):
 
 class VersionListApi(GenericAPIView):
     """Every version of a trial's protocol, the first and its amendments."""
+
+    paginated_list = True
 
     serializer_class = VersionSummarySerializer
 
@@ -199,21 +204,10 @@ class SettingsApi(APIView):
         return Response(self.OutputSerializer({"version": version.number, **{k: doc.get(k) for k in keys}}).data)
 
 
-class HistoryEventSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    model = serializers.CharField()
-    object_id = serializers.CharField()
-    label = serializers.CharField()
-    at = serializers.DateTimeField()
-    actor = serializers.CharField(allow_null=True)
-    reason = serializers.CharField(allow_blank=True)
-    context = serializers.CharField(allow_blank=True)
-    values = serializers.JSONField()
-    changes = serializers.JSONField()
-
-
 class ProtocolHistoryApi(GenericAPIView):
     """The audit trail of the trial's protocol records: every insert, update and delete."""
+
+    paginated_list = True
 
     serializer_class = HistoryEventSerializer
 

@@ -51,6 +51,21 @@ class TokenApi(APIView):
         return Response(self.OutputSerializer({"token": token.key}).data)
 
 
+class HistoryEventSerializer(serializers.Serializer):
+    """One audit event of a record: who, when, why, from where, and the values it changed."""
+
+    id = serializers.CharField()
+    model = serializers.CharField()
+    object_id = serializers.CharField()
+    label = serializers.CharField(help_text="insert, update or delete")
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    context = serializers.CharField(allow_blank=True, help_text="The request path, task or source.")
+    values = serializers.JSONField()
+    changes = serializers.JSONField(help_text="field: [old, new]")
+
+
 class MembershipSerializer(serializers.Serializer):
     trial = serializers.CharField(source="site.trial.code")
     site = serializers.CharField(source="site.code")
@@ -78,6 +93,8 @@ class MeApi(APIView):
 
 class UserListApi(GenericAPIView):
     """People and their roles (administrators only); ``POST`` adds a person with a role at sites."""
+
+    paginated_list = True
 
     permission_classes = [IsAdministrator]
     serializer_class = UserOutputSerializer
@@ -121,13 +138,9 @@ class UserListApi(GenericAPIView):
         password = values.pop("password", None)
         user = user_create(**values, password=password, sites=sites, actor=request.user, reason="added through the API")
         user = self.get_queryset().get(pk=user.pk)
-        out = self.CreatedSerializer(
-            {
-                **UserOutputSerializer(user).data,
-                "set_password_link": None if password else set_password_link(user, base_url=settings.SITE_URL),
-            }
-        )
-        return Response(out.data, status=status.HTTP_201_CREATED)
+        # Serialise the user itself: the membership fields read model attributes, not output data.
+        user.set_password_link = None if password else set_password_link(user, base_url=settings.SITE_URL)
+        return Response(self.CreatedSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
 class UserMembershipsApi(APIView):

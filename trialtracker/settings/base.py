@@ -121,7 +121,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "trialtracker.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "trialtracker.schema.AutoSchema",
     "EXCEPTION_HANDLER": "trialtracker.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
