@@ -524,7 +524,9 @@ def participant_randomise(*, actor, participant: Participant, on: dt.date | None
     require_role(actor, RANDOMISE, site=participant.site, doing="randomise at this site")
     with transaction.atomic(), audit.context(actor=actor, reason="randomisation"):
         locked = (
-            Participant.objects.select_for_update().select_related("trial", "site", "screening").get(pk=participant.pk)
+            Participant.objects.select_for_update(of=("self",))  # PostgreSQL locks no outer-joined row
+            .select_related("trial", "site", "screening")
+            .get(pk=participant.pk)
         )
         existing = Allocation.objects.filter(participant=locked).first()
         if existing is not None:
