@@ -651,14 +651,25 @@ def _send_staff_notifications() -> None:
 
 
 def staff_notifications_send() -> int:
-    """Send every unsent staff notification by email, each once (row-locked, marked sent)."""
+    """Send every unsent staff notification by email, each in its own transaction.
+
+    A row is locked (others skip it), sent, and marked sent before the next, so one failure does
+    not roll back or repeat the others; a failed row stays unsent for the next run.
+    """
     from django.core.mail import send_mail
     from django.utils import timezone
 
     sent = 0
-    with transaction.atomic():
-        pending = StaffNotification.objects.select_for_update(skip_locked=True).filter(sent_at__isnull=True)
-        for note in pending.select_related("recipient"):
+    for pk in list(StaffNotification.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)):
+        with transaction.atomic():
+            note = (
+                StaffNotification.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, sent_at__isnull=True)
+                .select_related("recipient")
+                .first()
+            )
+            if note is None:
+                continue
             if note.recipient.email:
                 send_mail(note.subject, note.body, None, [note.recipient.email])
             note.sent_at = timezone.now()

@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -40,6 +41,15 @@ from pydantic import (
 
 from trialtracker.roles import Role
 
+
+def _time_text(value: Any) -> Any:
+    """Refuse a bare number as a time: YAML reads an unquoted 19:00 as the integer 1140."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError('write times as quoted text, e.g. "19:00" (an unquoted 19:00 is read as a number)')
+    return value
+
+
+TimeOfDay = Annotated[dt.time, BeforeValidator(_time_text)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
 ROLE_CODES = frozenset(role.value for role in Role)
@@ -399,12 +409,12 @@ class ReminderPolicy(_Strict):
     event_kind: Literal["screening", "baseline", "infusion", "therapy", "follow_up", "phone", "missed_visit"]
     offsets_days: list[int] = Field(min_length=1)
     channels: list[Literal["email", "sms"]] = Field(min_length=1)
-    time_of_day: dt.time = dt.time(9, 0)
+    time_of_day: TimeOfDay = dt.time(9, 0)
 
 
 class DiaryPrompt(_Strict):
     channels: list[Literal["email", "sms"]] = Field(min_length=1)
-    default_time: dt.time = dt.time(19, 0)
+    default_time: TimeOfDay = dt.time(19, 0)
 
 
 class RemindersSpec(_Strict):

@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from trialtracker.errors import Invalid, NotFound
+from trialtracker import permissions
+from trialtracker.errors import Forbidden, Invalid, NotFound
 from trialtracker.permissions import IsAdministrator
 from trialtracker.roles import Role
 from trialtracker.services import membership_grant, set_password_link, sites_for, user_create
@@ -91,6 +92,15 @@ class MeApi(APIView):
         return Response(UserOutputSerializer(user).data)
 
 
+def _ensure_administers(user, sites) -> None:
+    """Refuse (403) granting roles at sites of a trial the caller does not administer."""
+    if user.is_superuser:
+        return
+    administered = permissions.trials_administered(user)
+    if any(site.trial_id not in administered for site in sites):
+        raise Forbidden("you administer people only in the trials where you hold the administrator role")
+
+
 class UserListApi(GenericAPIView):
     """People and their roles (administrators only); ``POST`` adds a person with a role at sites."""
 
@@ -123,7 +133,12 @@ class UserListApi(GenericAPIView):
         set_password_link = serializers.CharField(allow_null=True)
 
     def get_queryset(self):
-        return get_user_model().objects.prefetch_related("memberships__site__trial").order_by("username")
+        """People holding a role in a trial the caller administers (everyone, for a superuser)."""
+        users = get_user_model().objects.prefetch_related("memberships__site__trial").order_by("username")
+        if self.request.user.is_superuser:
+            return users
+        trials = permissions.trials_administered(self.request.user)
+        return users.filter(memberships__site__trial_id__in=trials).distinct()
 
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -135,6 +150,7 @@ class UserListApi(GenericAPIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         sites = sites_for(trial=values.pop("trial"), sites=values.pop("sites"))
+        _ensure_administers(request.user, sites)
         password = values.pop("password", None)
         user = user_create(**values, password=password, sites=sites, actor=request.user, reason="added through the API")
         user = self.get_queryset().get(pk=user.pk)
@@ -161,6 +177,7 @@ class UserMembershipsApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         sites = sites_for(trial=data.validated_data["trial"], sites=data.validated_data["sites"])
+        _ensure_administers(request.user, sites)
         membership_grant(user=user, role=data.validated_data["role"], sites=sites, actor=request.user)
         user = get_user_model().objects.prefetch_related("memberships__site__trial").get(pk=user.pk)
         return Response(UserOutputSerializer(user).data)

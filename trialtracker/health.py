@@ -1,18 +1,22 @@
 """``GET /healthz``: is every service the tracker needs answering right now?
 
 Opens a fresh database connection (not the request's pooled one, which could hide an outage) and
-pings the broker when one is configured. 200 when all answer, 503 naming what is down.
+pings the broker when one is configured. 200 when all answer, 503 naming what is down; the error
+itself goes to the log, not to the public answer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from django.conf import settings
 from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
 
 
 def _database() -> str | None:
@@ -55,7 +59,7 @@ def healthz(request):
         "broker": ("down" if "broker" in down else "ok") if settings.REDIS_URL else "not configured",
     }
     if down:
-        return JsonResponse(
-            {"status": "down", "down": sorted(down), "services": services, "problems": down}, status=503
-        )
+        for name, problem in down.items():
+            logger.error("healthz: %s is down: %s", name, problem)
+        return JsonResponse({"status": "down", "down": sorted(down), "services": services}, status=503)
     return JsonResponse({"status": "ok", "services": services})

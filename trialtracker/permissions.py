@@ -70,6 +70,11 @@ def has_role(user, wanted: Iterable[str], *, site=None, trial=None) -> bool:
     return bool(roles(user, site=site, trial=trial) & {str(r) for r in wanted})
 
 
+def trials_administered(user) -> set[int]:
+    """Ids of the trials where ``user`` holds the administrator role at some site."""
+    return {m.site.trial_id for m in _memberships(user) if m.role_id == Role.ADMINISTRATOR.value}
+
+
 @rules.predicate
 def is_administrator(user) -> bool:
     return has_role(user, MANAGE_PEOPLE)

@@ -159,6 +159,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 
+# --- email ------------------------------------------------------------------------------------
+# EMAIL_URL like smtp+tls://user:password@smtp.example.org:587; the console by default.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="trials@localhost")
+
 # --- logging ---------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
