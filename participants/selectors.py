@@ -47,7 +47,8 @@ def participants_list(*, user, params) -> QuerySet[Participant]:
     """Participants filtered and ordered by query parameters, refusing any that would unblind.
 
     ``trial`` (code) is needed to filter or order by a factor; ``site`` (code), ``search`` (study id
-    prefix) and ``ordering`` (study_id, enrolled_on, site, created_at, or a visible factor) apply.
+    prefix), ``arm`` (code, for those who may see every factor) and ``ordering`` (study_id,
+    enrolled_on, site, created_at, or a visible factor) apply.
     """
     qs = participants_visible(user=user)
     trial_code = params.get("trial")
@@ -70,6 +71,17 @@ def participants_list(*, user, params) -> QuerySet[Participant]:
         qs = qs.filter(
             allocation__arm__arm_levels__level__factor__code=factor, allocation__arm__arm_levels__level__code=level
         )
+    if params.get("arm"):  # check_query has refused it unless every factor is visible
+        from trials.models import Arm
+
+        codes = set(
+            Arm.objects.filter(trial_id__in=[trial.pk] if trial else permissions.trial_ids(user)).values_list(
+                "code", flat=True
+            )
+        )
+        if params["arm"] not in codes:
+            raise Invalid("unknown arm", fields={"arm": [f"Choose one of: {', '.join(sorted(codes))}."]})
+        qs = qs.filter(allocation__arm__code=params["arm"])
     if params.get("site"):
         qs = qs.filter(site__code=params["site"])
     if params.get("search"):
