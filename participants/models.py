@@ -72,7 +72,7 @@ class Participant(models.Model):
     )
     study_id = models.CharField(max_length=20)
     sex = models.CharField(max_length=1, choices=Sex.choices)
-    age_at_consent = models.PositiveSmallIntegerField()
+    age_at_consent = models.PositiveSmallIntegerField(null=True, blank=True)  # unknown for some imports
     baseline_weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     enrolled_on = models.DateField()
     baseline_completed_on = models.DateField(null=True, blank=True)

@@ -596,6 +596,72 @@ def _minimisation_counts(trial: Trial, factors: list[str]) -> dict[str, dict[str
     return counts
 
 
+# --- moving a running trial onto the tracker ----------------------------------------------------
+
+
+def participant_import(
+    *, actor, trial: Trial, study_id: str, site_code: str, sex: str, randomised_on: dt.date, levels: dict[str, str]
+) -> Participant:
+    """Bring in a participant randomised before the trial used the tracker, with their allocation.
+
+    Administrators only. The study id is kept as given; the anchor is the randomisation date. The
+    arm is the one whose levels are ``levels`` (one level per factor of the protocol). Refused
+    (400, naming the field): an unknown site, sex or level, a missing factor, a future date, a study
+    id already in the trial. The caller owns the transaction (an import is all or nothing).
+    """
+    if not (actor is not None and (actor.is_superuser or permissions.has_role(actor, {"administrator"}, trial=trial))):
+        raise Forbidden("only administrators may import participants")
+    problems: dict[str, list[str]] = {}
+    study_id = (study_id or "").strip()
+    if not study_id or len(study_id) > 20:
+        problems["study_id"] = ["Give a study id of 1 to 20 characters."]
+    site = trial.sites.filter(code=site_code).first()
+    if site is None:
+        problems["site"] = [
+            f"Unknown site {site_code!r}; known: {', '.join(trial.sites.values_list('code', flat=True))}."
+        ]
+    if sex not in Sex.values:
+        problems["sex"] = ["Use M or F."]
+    if site is not None and randomised_on > today_at(site):
+        problems["randomised_on"] = ["The date cannot be in the future."]
+    protocol = trial.version_on(randomised_on).protocol
+    wanted: dict[str, str] = {}
+    for factor in protocol.factors:
+        level = (levels.get(factor.code) or "").strip()
+        codes = [lv.code for lv in factor.levels]
+        if level not in codes:
+            problems[factor.code] = [f"Choose one of: {', '.join(codes)}."]
+        else:
+            wanted[factor.code] = level
+    arm = None
+    if not problems:
+        arm_spec = next(a for a in protocol.arms if a.levels == wanted)
+        arm = Arm.objects.get(trial=trial, code=arm_spec.code)
+        if Participant.objects.filter(trial=trial, study_id=study_id).exists():
+            problems["study_id"] = [f"{study_id} is already in {trial.code}."]
+    if problems:
+        raise Invalid("the participant cannot be imported", fields=problems)
+    with audit.context(actor=actor, reason="imported"):
+        participant = Participant.objects.create(
+            trial=trial, site=site, study_id=study_id, sex=sex, enrolled_on=randomised_on, enrolled_by=actor
+        )
+        Allocation.objects.create(
+            participant=participant,
+            arm=arm,
+            method=AllocationMethod.IMPORTED,
+            stratum="",
+            allocated_on=randomised_on,
+            allocated_by=actor,
+        )
+    return participant
+
+
+def anchor_date(participant: Participant) -> dt.date | None:
+    """The participant's anchor (study day 1): the randomisation date; None before randomisation."""
+    allocation = Allocation.objects.filter(participant=participant).only("allocated_on").first()
+    return allocation.allocated_on if allocation else None
+
+
 # --- emergency unblinding -------------------------------------------------------------------------
 
 
