@@ -1,0 +1,102 @@
+"""Randomisation under concurrent requests, on PostgreSQL: no slot twice, nobody twice, no errors.
+
+Each thread has its own database connection (closed at the end), as each request would.
+``serialized_rollback`` restores the roles the migrations wrote, which the flush after a
+transactional test removes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from participants import services
+from participants.models import Allocation, ListSlot
+from trialtracker import permissions
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+THREADS = 16
+PER_THREAD = 20
+STRATA = (("exeter", "M"), ("exeter", "F"))
+
+
+def _in_threads(count: int, work: Callable[[int], object]) -> list:
+    """Run ``work(i)`` for i in 0..count-1 on ``count`` threads started together; results in order."""
+    start = threading.Barrier(count)
+
+    def run(i: int):
+        try:
+            start.wait()
+            return work(i)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def _prepare(people, strata: Sequence[tuple[str, str]], count: int, threads: int = 8) -> list:
+    """``count`` randomisable participants, alternating over ``strata``, prepared on a few threads."""
+
+    def prepare(t: int):
+        return [
+            people.ready(site=strata[i % len(strata)][0], sex=strata[i % len(strata)][1])
+            for i in range(t, count, threads)
+        ]
+
+    return [p for batch in _in_threads(threads, prepare) for p in batch]
+
+
+def _capture(call: Callable[[], object]) -> tuple[object | None, Exception | None]:
+    try:
+        return call(), None
+    except Exception as exc:  # every error counts against the test
+        return None, exc
+
+
+def test_concurrent_randomisations_share_no_slot_and_allocate_everyone_once(people, statistician):
+    services.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=45, seed="c" * 32)
+    permissions.roles(people.coordinator)  # fill the membership cache before threads share the user
+    participants = _prepare(people, STRATA, THREADS * PER_THREAD)
+
+    def randomise_batch(t: int):
+        batch = participants[t::THREADS]  # both strata in every thread
+        return [
+            _capture(lambda p=p: services.participant_randomise(actor=people.coordinator, participant=p)) for p in batch
+        ]
+
+    outcomes = [outcome for batch in _in_threads(THREADS, randomise_batch) for outcome in batch]
+    errors = [repr(error) for _, error in outcomes if error is not None]
+    assert errors == []
+    allocations = list(
+        Allocation.objects.values_list("participant_id", "slot_id", "slot__list__stratum", "slot__position")
+    )
+    assert len(allocations) == THREADS * PER_THREAD
+    assert [n for n in Counter(a[1] for a in allocations).values() if n > 1] == []
+    assert [n for n in Counter(a[0] for a in allocations).values() if n > 1] == []
+    # Slots are taken in order: each stratum used exactly its first positions, none skipped.
+    for stratum in {a[2] for a in allocations}:
+        used = sorted(a[3] for a in allocations if a[2] == stratum)
+        assert used == list(range(1, len(used) + 1)), stratum
+    assert ListSlot.objects.filter(allocation__isnull=False).count() == THREADS * PER_THREAD
+
+
+def test_one_participant_randomised_by_many_threads_at_once_is_allocated_once(people, statistician):
+    services.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=2, seed="d" * 32)
+    participant = people.ready()
+    permissions.roles(people.coordinator)
+
+    def randomise(_: int):
+        return _capture(lambda: services.participant_randomise(actor=people.coordinator, participant=participant))
+
+    outcomes = _in_threads(20, randomise)
+    assert [repr(error) for _, error in outcomes if error is not None] == []
+    allocation = Allocation.objects.get(participant=participant)
+    assert {result.pk for result, _ in outcomes} == {allocation.pk}
+    assert Allocation.objects.count() == 1
