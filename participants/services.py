@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 
 from participants import randomisation
+from participants.appointments import appointments_materialise
 from participants.models import (
     Allocation,
     AllocationMethod,
@@ -516,7 +517,8 @@ def ensure_randomisable(participant: Participant) -> None:
 def participant_randomise(*, actor, participant: Participant, on: dt.date | None = None) -> Allocation:
     """Allocate the participant, once.
 
-    Idempotent: randomising again returns the existing allocation. With permuted blocks the next
+    Idempotent: randomising again returns the existing allocation. The participant's appointments
+    are materialised from the schedule in the same transaction. With permuted blocks the next
     free slot of the participant's stratum is taken under a row lock on the stratum's list; with
     minimisation the trial row is locked while the imbalance is computed. Unique constraints make
     a slot serve one participant and a participant hold one allocation.
@@ -555,7 +557,7 @@ def participant_randomise(*, actor, participant: Participant, on: dt.date | None
                     f"the allocation list of stratum {stratum} is used up: the unblinded statistician must top it up",
                     code="list_exhausted",
                 )
-            return Allocation.objects.create(
+            allocation = Allocation.objects.create(
                 participant=locked,
                 arm=slot.arm,
                 slot=slot,
@@ -564,6 +566,8 @@ def participant_randomise(*, actor, participant: Participant, on: dt.date | None
                 allocated_on=on,
                 allocated_by=actor,
             )
+            appointments_materialise(participant=locked, allocation=allocation)
+            return allocation
         Trial.objects.select_for_update().get(pk=trial.pk)
         arm_code = randomisation.minimise(
             arms=_arms(trial, trial.version_on(on).protocol),
@@ -572,7 +576,7 @@ def participant_randomise(*, actor, participant: Participant, on: dt.date | None
             random_element=spec.random_element,
             rng=random.Random(secrets.randbits(128)),
         )
-        return Allocation.objects.create(
+        allocation = Allocation.objects.create(
             participant=locked,
             arm=Arm.objects.get(trial=trial, code=arm_code),
             method=AllocationMethod.MINIMISATION,
@@ -580,6 +584,8 @@ def participant_randomise(*, actor, participant: Participant, on: dt.date | None
             allocated_on=on,
             allocated_by=actor,
         )
+        appointments_materialise(participant=locked, allocation=allocation)
+        return allocation
 
 
 def _minimisation_counts(trial: Trial, factors: list[str]) -> dict[str, dict[str, int]]:
@@ -645,7 +651,7 @@ def participant_import(
         participant = Participant.objects.create(
             trial=trial, site=site, study_id=study_id, sex=sex, enrolled_on=randomised_on, enrolled_by=actor
         )
-        Allocation.objects.create(
+        allocation = Allocation.objects.create(
             participant=participant,
             arm=arm,
             method=AllocationMethod.IMPORTED,
@@ -653,6 +659,7 @@ def participant_import(
             allocated_on=randomised_on,
             allocated_by=actor,
         )
+        appointments_materialise(participant=participant, allocation=allocation)
     return participant
 
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from participants import api as participants_api
+from participants import visits_api
 from trials import api as trials_api
 from trialtracker import api as core_api
 from trialtracker.health import healthz
@@ -57,6 +58,32 @@ api_patterns = [
     path("participants/<str:study_id>/unblind/", participants_api.UnblindApi.as_view(), name="unblind"),
     path("participants/<str:study_id>/identity/", participants_api.IdentityApi.as_view(), name="identity"),
     path("participants/<str:study_id>/history/", participants_api.ParticipantHistoryApi.as_view(), name="history"),
+    path(
+        "participants/<str:study_id>/appointments/",
+        visits_api.ParticipantAppointmentsApi.as_view(),
+        name="participant-appointments",
+    ),
+    path(
+        "participants/<str:study_id>/adverse-events/",
+        visits_api.ParticipantAdverseEventsApi.as_view(),
+        name="participant-adverse-events",
+    ),
+    path(
+        "participants/<str:study_id>/deviations/",
+        visits_api.ParticipantDeviationsApi.as_view(),
+        name="participant-deviations",
+    ),
+    path("appointments/", visits_api.WorklistApi.as_view(), name="worklist"),
+    path("appointments/<int:pk>/reschedule/", visits_api.RescheduleApi.as_view(), name="reschedule"),
+    path("appointments/<int:pk>/cancel/", visits_api.CancelApi.as_view(), name="cancel"),
+    path("appointments/<int:pk>/visit/", visits_api.VisitApi.as_view(), name="visit"),
+    path("appointments/<int:pk>/infusion/", visits_api.InfusionApi.as_view(), name="infusion"),
+    path("appointments/<int:pk>/session/", visits_api.SessionApi.as_view(), name="session"),
+    path("adverse-events/deadlines/", visits_api.DeadlinesApi.as_view(), name="ae-deadlines"),
+    path("adverse-events/<int:pk>/", visits_api.AdverseEventDetailApi.as_view(), name="adverse-event"),
+    path("adverse-events/<int:pk>/reports/", visits_api.AdverseEventReportApi.as_view(), name="ae-reports"),
+    path("deviations/", visits_api.DeviationListApi.as_view(), name="deviations"),
+    path("deviations/<int:pk>/review/", visits_api.DeviationReviewApi.as_view(), name="deviation-review"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
@@ -68,3 +95,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
 ]
+
+# A URL under /api/ that matches no view (e.g. /api/users/abc/memberships/) answers in the error shape.
+handler404 = "trialtracker.errors.page_not_found"

@@ -1,0 +1,319 @@
+"""Appointments from the schedule: materialised at randomisation, re-dated along chains, booked,
+rescheduled, cancelled, and amended with the protocol.
+
+The target date of an event anchored on ``randomisation`` is the randomisation date plus ``day``;
+of an event chained to an earlier one, the *actual* date of that event if it happened, else its
+target, plus ``day``. The window is ``[target + before, target + after]``. When a chained event
+happens, every event hanging on it (directly or further down the chain) that has not happened is
+re-dated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from participants.models import (
+    Allocation,
+    Appointment,
+    AppointmentStatus,
+    Deviation,
+    DeviationKind,
+    Participant,
+)
+from trials.protocol import RANDOMISATION_ANCHOR, Protocol
+from trialtracker import audit
+from trialtracker.clock import today_at
+from trialtracker.errors import Conflict, Invalid
+from trialtracker.roles import ENTER_DATA
+
+OPEN = (AppointmentStatus.SCHEDULED,)
+
+
+def schedule_dates(
+    protocol: Protocol, *, anchor_date: dt.date, actual: dict[str, dt.date] | None = None
+) -> dict[str, tuple[dt.date, dt.date, dt.date]]:
+    """``{event code: (target, window start, window end)}`` for the whole schedule.
+
+    ``actual`` gives the dates events really happened on; chained events count from those.
+    """
+    actual = actual or {}
+    dates: dict[str, tuple[dt.date, dt.date, dt.date]] = {}
+    for event in protocol.schedule:
+        if event.anchor == RANDOMISATION_ANCHOR:
+            base = anchor_date
+        else:
+            base = actual.get(event.anchor) or dates[event.anchor][0]
+        target = base + dt.timedelta(days=event.day)
+        dates[event.code] = (
+            target,
+            target + dt.timedelta(days=event.window[0]),
+            target + dt.timedelta(days=event.window[1]),
+        )
+    return dates
+
+
+def appointments_materialise(*, participant: Participant, allocation: Allocation) -> list[Appointment]:
+    """Create the participant's appointments from the schedule of the version in force on the
+    randomisation date. Called inside the randomisation's transaction; an event of kind
+    ``baseline`` already completed before randomisation is marked done."""
+    version = participant.trial.version_on(allocation.allocated_on)
+    protocol = version.protocol
+    dates = schedule_dates(protocol, anchor_date=allocation.allocated_on)
+    created = []
+    for sequence, event in enumerate(protocol.schedule, start=1):
+        target, start, end = dates[event.code]
+        status = AppointmentStatus.SCHEDULED
+        booked = target
+        if event.kind.value in ("screening", "baseline") and participant.baseline_completed_on is not None:
+            status = AppointmentStatus.DONE
+            booked = participant.baseline_completed_on
+        created.append(
+            Appointment(
+                participant=participant,
+                protocol_version=version,
+                event_code=event.code,
+                title=event.title,
+                kind=event.kind.value,
+                sequence=sequence,
+                anchor=event.anchor,
+                target_date=target,
+                window_start=start,
+                window_end=end,
+                booked_date=booked,
+                status=status,
+            )
+        )
+    return Appointment.objects.bulk_create(created)
+
+
+def actual_dates(participant: Participant) -> dict[str, dt.date]:
+    """Dates on which the participant's scheduled events really happened (attended visits)."""
+    return dict(
+        Appointment.objects.filter(participant=participant, unscheduled=False, visit__attended=True).values_list(
+            "event_code", "visit__actual_date"
+        )
+    )
+
+
+def appointments_redate(*, participant: Participant) -> list[Appointment]:
+    """Re-date every open scheduled appointment from the actual dates of the events before it.
+
+    A booking that followed the old target moves with it; a booking made by hand stays, but the
+    window moves. Returns the appointments that changed. Runs inside the caller's transaction.
+    """
+    allocation = Allocation.objects.filter(participant=participant).first()
+    if allocation is None:
+        return []
+    changed = []
+    appointments = list(
+        Appointment.objects.select_for_update()
+        .filter(participant=participant, unscheduled=False)
+        .select_related("protocol_version")
+        .order_by("sequence")
+    )
+    if not appointments:
+        return []
+    protocol = appointments[-1].protocol_version.protocol
+    dates = schedule_dates(protocol, anchor_date=allocation.allocated_on, actual=actual_dates(participant))
+    for appointment in appointments:
+        if appointment.status not in OPEN or appointment.event_code not in dates:
+            continue
+        target, start, end = dates[appointment.event_code]
+        if (appointment.target_date, appointment.window_start, appointment.window_end) == (target, start, end):
+            continue
+        if appointment.booked_date == appointment.target_date:
+            appointment.booked_date = target
+        appointment.target_date, appointment.window_start, appointment.window_end = target, start, end
+        appointment.save(update_fields=["target_date", "window_start", "window_end", "booked_date", "updated_at"])
+        changed.append(appointment)
+    return changed
+
+
+def display_status(appointment: Appointment, today: dt.date) -> str:
+    """upcoming, due, overdue, done, missed or cancelled, as a coordinator reads them."""
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        return appointment.status
+    if today < appointment.window_start:
+        return "upcoming"
+    if today <= appointment.window_end:
+        return "due"
+    return "overdue"
+
+
+def window_state(appointment: Appointment, day: dt.date | None) -> str:
+    """Where ``day`` (the visit date, or the booking) falls: early, in_window or late."""
+    day = day or appointment.booked_date
+    if day < appointment.window_start:
+        return "early"
+    if day > appointment.window_end:
+        return "late"
+    return "in_window"
+
+
+def _require(actor, appointment: Appointment) -> None:
+    from participants.services import ensure_may_enter_data, require_role
+
+    require_role(actor, ENTER_DATA, site=appointment.participant.site, doing="manage appointments at this site")
+    ensure_may_enter_data(appointment.participant)
+
+
+def appointment_reschedule(*, actor, appointment: Appointment, booked_date: dt.date, reason: str = "") -> Appointment:
+    """Book the appointment on another date. Inside its window: no reason needed. Outside: a reason
+    is required and a candidate protocol deviation is recorded."""
+    _require(actor, appointment)
+    reason = (reason or "").strip()
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise Conflict(f"the appointment is {appointment.status}: it cannot be rescheduled", code="not_open")
+    outside = not (appointment.window_start <= booked_date <= appointment.window_end)
+    if outside and not reason:
+        raise Invalid(
+            "the date is outside the visit window",
+            fields={
+                "reason": [
+                    f"A reason is needed outside the window {appointment.window_start} to {appointment.window_end}."
+                ]
+            },
+        )
+    with transaction.atomic(), audit.context(actor=actor, reason=reason or "rescheduled within the window"):
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status != AppointmentStatus.SCHEDULED:
+            raise Conflict(f"the appointment is {locked.status}: it cannot be rescheduled", code="not_open")
+        locked.booked_date = booked_date
+        locked.save(update_fields=["booked_date", "updated_at"])
+        if outside and not locked.unscheduled:
+            Deviation.objects.create(
+                participant=locked.participant,
+                appointment=locked,
+                kind=DeviationKind.RESCHEDULED_OUT_OF_WINDOW,
+                description=(
+                    f"{locked.event_code} booked on {booked_date}, outside its window "
+                    f"{locked.window_start} to {locked.window_end}: {reason}"
+                ),
+                automatic=True,
+                occurred_on=booked_date,
+                reported_by=actor,
+            )
+    return locked
+
+
+def appointment_cancel(*, actor, appointment: Appointment, reason: str) -> Appointment:
+    """Cancel an open appointment, with a reason."""
+    _require(actor, appointment)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("cancelling needs a reason", fields={"reason": ["This field is required."]})
+    with transaction.atomic(), audit.context(actor=actor, reason=reason):
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status != AppointmentStatus.SCHEDULED:
+            raise Conflict(f"the appointment is {locked.status}: it cannot be cancelled", code="not_open")
+        locked.status = AppointmentStatus.CANCELLED
+        locked.note = reason
+        locked.save(update_fields=["status", "note", "updated_at"])
+    return locked
+
+
+def appointment_add_unscheduled(
+    *, actor, participant: Participant, booked_date: dt.date, title: str, reason: str
+) -> Appointment:
+    """Add an unscheduled visit (e.g. for an adverse event), with a reason."""
+    from participants.services import ensure_may_enter_data, require_role
+
+    require_role(actor, ENTER_DATA, site=participant.site, doing="add visits at this site")
+    ensure_may_enter_data(participant)
+    problems: dict[str, list[str]] = {}
+    if not (title or "").strip():
+        problems["title"] = ["This field is required."]
+    if not (reason or "").strip():
+        problems["reason"] = ["This field is required."]
+    if booked_date < participant.enrolled_on:
+        problems["booked_date"] = [f"The participant was enrolled on {participant.enrolled_on}."]
+    if problems:
+        raise Invalid("the unscheduled visit is not valid", fields=problems)
+    allocation = Allocation.objects.filter(participant=participant).first()
+    if allocation is None:
+        raise Conflict("the participant is not randomised", code="not_randomised")
+    with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):
+        count = Appointment.objects.filter(participant=participant, unscheduled=True).count()
+        last = Appointment.objects.filter(participant=participant).order_by("-sequence").first()
+        appointment = Appointment.objects.create(
+            participant=participant,
+            protocol_version=participant.trial.version_on(booked_date),
+            event_code=f"U{count + 1}",
+            title=title.strip(),
+            kind="unscheduled",
+            sequence=(last.sequence if last else 0) + 1,
+            anchor="",
+            target_date=booked_date,
+            window_start=booked_date,
+            window_end=booked_date,
+            booked_date=booked_date,
+            unscheduled=True,
+            note=reason.strip(),
+        )
+    return appointment
+
+
+def appointments_apply_amendment(*, trial, actor=None, reason: str) -> int:
+    """Bring open appointments of every randomised participant in line with the schedule now in
+    force: events not yet past are re-dated and re-windowed, new events added, removed events
+    cancelled. Events already done, missed or cancelled are left as they were. Returns how many
+    appointments changed."""
+    version = trial.version_on(today_at(trial.sites.first()) if trial.sites.exists() else None)
+    protocol = version.protocol
+    changed = 0
+    with transaction.atomic(), audit.context(actor=actor, reason=reason):
+        for allocation in Allocation.objects.filter(participant__trial=trial).select_related("participant"):
+            participant = allocation.participant
+            existing = {
+                a.event_code: a
+                for a in Appointment.objects.select_for_update().filter(participant=participant, unscheduled=False)
+            }
+            dates = schedule_dates(protocol, anchor_date=allocation.allocated_on, actual=actual_dates(participant))
+            for sequence, event in enumerate(protocol.schedule, start=1):
+                target, start, end = dates[event.code]
+                appointment = existing.pop(event.code, None)
+                if appointment is None:
+                    Appointment.objects.create(
+                        participant=participant,
+                        protocol_version=version,
+                        event_code=event.code,
+                        title=event.title,
+                        kind=event.kind.value,
+                        sequence=sequence,
+                        anchor=event.anchor,
+                        target_date=target,
+                        window_start=start,
+                        window_end=end,
+                        booked_date=target,
+                    )
+                    changed += 1
+                    continue
+                if appointment.status not in OPEN:
+                    continue
+                new = {
+                    "protocol_version": version,
+                    "title": event.title,
+                    "kind": event.kind.value,
+                    "sequence": sequence,
+                    "anchor": event.anchor,
+                    "target_date": target,
+                    "window_start": start,
+                    "window_end": end,
+                    "booked_date": target
+                    if appointment.booked_date == appointment.target_date
+                    else appointment.booked_date,
+                }
+                if any(getattr(appointment, k) != v for k, v in new.items()):
+                    for k, v in new.items():
+                        setattr(appointment, k, v)
+                    appointment.save()
+                    changed += 1
+            for appointment in existing.values():
+                if appointment.status in OPEN:
+                    appointment.status = AppointmentStatus.CANCELLED
+                    appointment.note = f"removed from the schedule by protocol version {version.number}"
+                    appointment.save(update_fields=["status", "note", "updated_at"])
+                    changed += 1
+    return changed
