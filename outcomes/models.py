@@ -1,1 +1,146 @@
-"""What is measured and what it means (drinking records, biomarkers, questionnaires, endpoints)."""
+"""What is measured: daily drinking records, biomarker samples, questionnaires, and data queries.
+
+A day without a :class:`DrinkingRecord` is *missing*, never abstinent. Amounts are stored in grams
+of ethanol beside the amount and unit as entered (the original), so a display in another unit
+never loses what was said. Biomarkers never overwrite self-report: a positive marker on a day
+reported abstinent opens a :class:`DataQuery` for review.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from trialtracker import audit
+
+
+class Source(models.TextChoices):
+    TLFB = "tlfb", "Timeline Follow-Back interview"
+    DIARY = "diary", "Participant diary"
+    BREATHALYSER = "breathalyser", "Breathalyser"
+    TRANSDERMAL = "transdermal", "Transdermal monitor"
+
+
+class Unit(models.TextChoices):
+    GRAMS = "g", "grams of ethanol"
+    UK_UNIT = "uk_unit", "UK unit (8 g)"
+    US_DRINK = "us_drink", "US standard drink (14 g)"
+
+
+@audit.track()
+class DrinkingRecord(models.Model):
+    """What one participant drank on one calendar day, according to one source."""
+
+    participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="drinking")
+    day = models.DateField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    amount = models.DecimalField(max_digits=8, decimal_places=2, help_text="As entered, in ``unit``.")
+    unit = models.CharField(max_length=10, choices=Unit.choices)
+    grams = models.DecimalField(max_digits=8, decimal_places=2, help_text="Grams of ethanol.")
+    visit_code = models.CharField(max_length=40, blank=True, help_text="The schedule event the recall belongs to.")
+    change_reason = models.TextField(blank=True, help_text="Why the day was changed after its first entry.")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["participant_id", "day", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "day", "source"], name="drinking_one_per_day_source"),
+            models.CheckConstraint(condition=Q(grams__gte=0) & Q(amount__gte=0), name="drinking_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.day} {self.source}: {self.grams} g"
+
+
+class BiomarkerKind(models.TextChoices):
+    ETG = "etg", "Urine ethyl glucuronide (ng/mL)"
+    BREATH = "breath", "Breath alcohol"
+    TRANSDERMAL = "transdermal", "Transdermal alcohol event"
+
+
+@audit.track()
+class BiomarkerSample(models.Model):
+    """One dated objective measurement. ``value`` is empty for a transdermal event (its presence is
+    the finding); ``positive`` is derived from the protocol's cutoffs when it is recorded."""
+
+    participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="biomarkers")
+    kind = models.CharField(max_length=20, choices=BiomarkerKind.choices)
+    taken_on = models.DateField()
+    value = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    positive = models.BooleanField()
+    visit_code = models.CharField(max_length=40, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["participant_id", "taken_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="transdermal") | (Q(value__isnull=False) & Q(value__gte=0)),
+                name="biomarker_value_given",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.kind} {self.taken_on}"
+
+
+class QueryStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+@audit.track()
+class DataQuery(models.Model):
+    """A discrepancy for a person to review: a positive marker against an abstinent self-report."""
+
+    participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="queries")
+    day = models.DateField(help_text="The day reported as abstinent.")
+    sample = models.ForeignKey(BiomarkerSample, on_delete=models.PROTECT, related_name="queries")
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=QueryStatus.choices, default=QueryStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolution = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["participant_id", "day", "pk"]
+        verbose_name_plural = "data queries"
+        constraints = [models.UniqueConstraint(fields=["sample", "day"], name="dataquery_one_per_sample_day")]
+
+    def __str__(self) -> str:
+        return f"query on {self.participant_id} {self.day}"
+
+
+@audit.track()
+class QuestionnaireResponse(models.Model):
+    """One administration of an instrument, item by item, with the total derived on entry."""
+
+    participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="questionnaires")
+    instrument = models.CharField(max_length=20)
+    administered_on = models.DateField()
+    visit_code = models.CharField(max_length=40, blank=True)
+    items = models.JSONField(help_text="Item number (text) → score, or null when not answered.")
+    missing_items = models.PositiveSmallIntegerField()
+    total = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    prorated = models.BooleanField(default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["participant_id", "administered_on", "instrument", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.instrument} {self.administered_on}"

@@ -1,0 +1,48 @@
+"""``manage.py export_endpoints --trial CODE --out FILE.csv [--as USERNAME]``: one row per
+participant and window, with the factor levels the caller may see."""
+
+from __future__ import annotations
+
+import csv
+
+from django.core.management.base import BaseCommand
+
+from outcomes import selectors
+from outcomes.endpoints import COLUMNS
+from outcomes.management.commands._csv import refusal, trial_or_error
+from trialtracker.errors import DomainError
+from trialtracker.management_utils import actor_from_option
+
+
+def cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+class Command(BaseCommand):
+    help = (
+        "Export the drinking endpoints. Without --as (the system itself) every factor column is "
+        "included; with --as, the user's sites only and the factors they may see at all of them."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--trial", required=True, help="trial code")
+        parser.add_argument("--out", required=True, help="the CSV file to write")
+        parser.add_argument("--as", dest="actor", default=None, help="username whose view is exported")
+
+    def handle(self, *args, **options):
+        trial = trial_or_error(options["trial"])
+        actor = actor_from_option(options["actor"])
+        try:
+            rows, factors = selectors.endpoints_for_export(user=actor, trial=trial)
+        except DomainError as exc:
+            raise refusal(exc) from None
+        with open(options["out"], "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow([*COLUMNS, *factors])
+            for row in rows:
+                writer.writerow([cell(getattr(row, c)) for c in COLUMNS] + [row.levels.get(f, "") for f in factors])
+        self.stdout.write(self.style.SUCCESS(f"{trial.code}: {len(rows)} row(s) written to {options['out']}"))

@@ -1,0 +1,43 @@
+"""The shared worked example: import it as a running trial and export the endpoints unchanged."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from django.core.management import call_command
+
+from tests.outcomes.conftest import DATA
+
+
+def _read(path) -> list[list[str]]:
+    with open(path, newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_export_reproduces_the_expected_endpoints(imported, make_user, tmp_path):
+    assessor = make_user("outcome_assessor", imported, username="assessor")  # blinded to every factor
+    out = tmp_path / "endpoints.csv"
+    call_command("export_endpoints", trial="KARE", out=str(out), actor=assessor.username)
+    assert _read(out) == _read(DATA / "expected_endpoints.csv")
+
+
+def test_export_without_a_user_adds_every_factor(imported, tmp_path):
+    out = tmp_path / "endpoints.csv"
+    call_command("export_endpoints", trial="KARE", out=str(out))
+    rows = _read(out)
+    expected = _read(DATA / "expected_endpoints.csv")
+    assert rows[0] == [*expected[0], "drug", "therapy"]
+    assert [r[:-2] for r in rows] == expected
+    assert rows[1][-2:] == ["ketamine", "therapy"]
+
+
+@pytest.mark.parametrize(
+    ("role", "factors"), [("therapist", ["therapy"]), ("unblinded_statistician", ["drug", "therapy"])]
+)
+def test_export_shows_only_the_factors_the_user_may_see(imported, make_user, tmp_path, role, factors):
+    user = make_user(role, imported)
+    out = tmp_path / "endpoints.csv"
+    call_command("export_endpoints", trial="KARE", out=str(out), actor=user.username)
+    header = _read(out)[0]
+    assert header[18:] == factors
