@@ -6,13 +6,14 @@ show only what :mod:`participants.blinding` allows.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from participants import blinding, selectors, services
+from participants import blinding, locks, selectors, services
 from participants.models import ScreeningOutcome, Sex, WithdrawalScope
 from trials.models import Site
 from trials.selectors import trial_get
@@ -534,3 +535,93 @@ class AllocationCountsApi(APIView):
             groups[key] = groups.get(key, 0) + per_arm.get(arm_id, 0)
         rows = [{"group": dict(key), "participants": n} for key, n in sorted(groups.items())]
         return Response(ArmCountSerializer(rows, many=True).data)
+
+
+# --- database lock and unblinding for analysis ------------------------------------------------------
+
+
+class LockSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    study_id = serializers.CharField(source="participant.study_id", allow_null=True, default=None)
+    reason = serializers.CharField()
+    locked_by = serializers.CharField(source="locked_by.username")
+    locked_at = serializers.DateTimeField()
+    unlock_reason = serializers.CharField(allow_blank=True)
+    unlocked_at = serializers.DateTimeField(allow_null=True)
+
+
+class LockListApi(APIView):
+    """Locks of the trial's data, active and lifted; ``POST`` locks the trial (or one participant)."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000)
+        study_id = serializers.CharField(max_length=20, required=False, help_text="Lock only this participant.")
+
+    @extend_schema(responses={200: LockSerializer(many=True)})
+    def get(self, request, code: str):
+        trial = trial_get(user=request.user, code=code)
+        locks = trial.locks.select_related("participant", "locked_by").filter(
+            Q(participant__isnull=True) | Q(participant__site_id__in=permissions.site_ids(request.user))
+        )
+        return Response(LockSerializer(locks, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: LockSerializer})
+    def post(self, request, code: str):
+        trial = trial_get(user=request.user, code=code)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        participant = None
+        if data.validated_data.get("study_id"):
+            participant = selectors.participant_get(
+                user=request.user, study_id=data.validated_data["study_id"], trial_code=trial.code
+            )
+        lock = locks.data_lock(
+            actor=request.user, trial=trial, participant=participant, reason=data.validated_data["reason"]
+        )
+        return Response(LockSerializer(lock).data, status=status.HTTP_201_CREATED)
+
+
+class UnlockApi(APIView):
+    """Lift a lock, with a reason."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000)
+
+    @extend_schema(request=InputSerializer, responses={200: LockSerializer})
+    def post(self, request, pk: int):
+        from participants.models import DataLock
+
+        lock = (
+            DataLock.objects.filter(pk=pk, trial_id__in=permissions.trial_ids(request.user))
+            .select_related("trial", "participant__site", "locked_by")
+            .first()
+        )
+        if lock is None or (lock.participant_id and lock.participant.site_id not in permissions.site_ids(request.user)):
+            raise NotFound("no such lock")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lock = locks.data_unlock(actor=request.user, lock=lock, reason=data.validated_data["reason"])
+        return Response(LockSerializer(lock).data)
+
+
+class AnalysisUnblindingSerializer(serializers.Serializer):
+    trial = serializers.CharField(source="trial.code")
+    reason = serializers.CharField()
+    unblinded_by = serializers.CharField(source="unblinded_by.username")
+    unblinded_at = serializers.DateTimeField()
+
+
+class AnalysisUnblindingApi(APIView):
+    """Unblind the whole (locked) trial for analysis, with a reason and the password again."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000)
+        password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+    @extend_schema(request=InputSerializer, responses={201: AnalysisUnblindingSerializer})
+    def post(self, request, code: str):
+        trial = trial_get(user=request.user, code=code)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = locks.trial_unblind_for_analysis(actor=request.user, trial=trial, **data.validated_data)
+        return Response(AnalysisUnblindingSerializer(event).data, status=status.HTTP_201_CREATED)

@@ -2,10 +2,12 @@
 
 The protocol names, per factor, the roles that may see it (``visible_to``). A user sees a factor
 of a participant when they hold one of those roles at the participant's site, or when they
-themselves unblinded that participant in an emergency. Everything that could reveal a factor
-(API fields, filters, ordering, search, per-arm counts, the audit history, exports, admin, error
-messages, reminder texts) asks this module; an arm's code is shown only to a user who may see
-every factor, since it names all of them.
+themselves unblinded that participant in an emergency. Once the whole trial has been unblinded
+for analysis (after the database lock), every member of the trial sees every factor.
+
+Everything that could reveal a factor (API fields, filters, ordering, search, per-arm counts, the
+audit history, exports, admin, error messages, reminder texts) asks this module; an arm's code is
+shown only to a user who may see every factor, since it names all of them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ def visible_factors(*, user, trial, site=None) -> frozenset[str]:
     that are asked across the user's sites)."""
     protocol = trial.version_on().protocol
     held = permissions.roles(user, site=site, trial=trial)
+    if held and _unblinded_for_analysis(trial):
+        return frozenset(f.code for f in protocol.factors)
     return frozenset(f.code for f in protocol.factors if held & set(f.visible_to))
+
+
+def _unblinded_for_analysis(trial) -> bool:
+    from participants.locks import is_unblinded_for_analysis
+
+    return is_unblinded_for_analysis(trial)
 
 
 def factors_visible_everywhere(*, user, trial) -> frozenset[str]:

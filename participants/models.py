@@ -546,3 +546,63 @@ class Deviation(models.Model):
 
     def __str__(self) -> str:
         return f"deviation {self.pk} ({self.kind})"
+
+
+# --- database lock and unblinding for analysis -------------------------------------------------
+
+
+@audit.track()
+class DataLock(models.Model):
+    """A lock on a trial's clinical data (or one participant's): no change until it is unlocked.
+
+    Active while ``unlocked_at`` is empty; locking and unlocking each need a reason.
+    """
+
+    trial = models.ForeignKey("trials.Trial", on_delete=models.PROTECT, related_name="locks")
+    participant = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.PROTECT, related_name="locks")
+    reason = models.TextField()
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    locked_at = models.DateTimeField(auto_now_add=True)
+    unlock_reason = models.TextField(blank=True)
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unlocked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["trial_id", "locked_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="lock_has_reason"),
+            models.CheckConstraint(
+                condition=Q(unlocked_at__isnull=True) | ~Q(unlock_reason=""), name="unlock_has_reason"
+            ),
+            models.UniqueConstraint(
+                fields=["trial"],
+                condition=Q(unlocked_at__isnull=True, participant__isnull=True),
+                name="lock_one_active_per_trial",
+            ),
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=Q(unlocked_at__isnull=True, participant__isnull=False),
+                name="lock_one_active_per_participant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"lock {self.pk} of {self.participant_id or self.trial_id}"
+
+
+@audit.track()
+class AnalysisUnblinding(models.Model):
+    """The whole trial unblinded for analysis, after the database was locked. Once only."""
+
+    trial = models.OneToOneField("trials.Trial", on_delete=models.PROTECT, related_name="analysis_unblinding")
+    reason = models.TextField()
+    unblinded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    unblinded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="analysis_unblinding_has_reason")]
+
+    def __str__(self) -> str:
+        return f"analysis unblinding of {self.trial_id}"

@@ -12,6 +12,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from participants.locks import ensure_unlocked
 from participants.models import (
     AdverseEvent,
     Causality,
@@ -145,6 +146,7 @@ def adverse_event_update(*, actor, ae: AdverseEvent, reason: str, **changes) -> 
     from participants.services import require_role
 
     require_role(actor, ENTER_DATA, site=ae.participant.site, doing="change adverse events at this site")
+    ensure_unlocked(trial=ae.participant.trial, participant=ae.participant)
     unknown = sorted(set(changes) - set(AE_FIELDS))
     if unknown:
         raise Invalid("unknown fields", fields={k: ["Not a field of an adverse event."] for k in unknown})
@@ -170,6 +172,7 @@ def adverse_event_report(*, actor, ae: AdverseEvent, to: str, reported_at: dt.da
     from participants.services import require_role
 
     require_role(actor, ENTER_DATA, site=ae.participant.site, doing="report adverse events at this site")
+    ensure_unlocked(trial=ae.participant.trial, participant=ae.participant)
     reported_at = reported_at or timezone.now()
     if to not in ("sponsor", "regulator"):
         raise Invalid("report to whom?", fields={"to": ["Choose sponsor or regulator."]})
@@ -195,6 +198,7 @@ def deviation_record(
     from participants.services import require_role
 
     require_role(actor, ENTER_DATA, site=participant.site, doing="record deviations at this site")
+    ensure_unlocked(trial=participant.trial, participant=participant)
     problems: dict[str, list[str]] = {}
     if kind not in DeviationKind.values:
         problems["kind"] = [f"Choose one of: {', '.join(DeviationKind.values)}."]
@@ -223,6 +227,7 @@ def deviation_review(*, actor, deviation: Deviation, important: bool, note: str 
     from participants.services import require_role
 
     require_role(actor, REVIEWERS, site=deviation.participant.site, doing="review deviations at this site")
+    ensure_unlocked(trial=deviation.participant.trial, participant=deviation.participant)
     note = (note or "").strip()
     with transaction.atomic(), audit.context(actor=actor, reason=note or "deviation reviewed"):
         locked = Deviation.objects.select_for_update().get(pk=deviation.pk)

@@ -18,6 +18,7 @@ from django.db.models import Count, Max
 
 from participants import randomisation
 from participants.appointments import appointments_materialise
+from participants.locks import ensure_unlocked
 from participants.models import (
     Allocation,
     AllocationMethod,
@@ -82,6 +83,7 @@ def screening_record(
     trial = site.trial
     require_role(actor, SCREEN_AND_ENROL, site=site, doing="screen people at this site")
     _date_not_future(screened_on, site=site, field="screened_on")
+    ensure_unlocked(trial=trial)
     version = trial.version_on(screened_on)
     criteria = version.protocol.eligibility.criteria
     codes = {c.code for c in criteria}
@@ -171,6 +173,7 @@ def participant_enrol(
     site = screening.site
     trial = screening.trial
     require_role(actor, SCREEN_AND_ENROL, site=site, doing="enrol people at this site")
+    ensure_unlocked(trial=trial)
     protocol = trial.version_on(consented_on).protocol
     problems: dict[str, list[str]] = {}
     if sex not in Sex.values:
@@ -266,6 +269,7 @@ def consent_record(*, actor, participant: Participant, form_version: str, consen
     """
     site = participant.site
     require_role(actor, SCREEN_AND_ENROL, site=site, doing="take consent at this site")
+    ensure_unlocked(trial=participant.trial, participant=participant)
     protocol = participant.trial.version_on(consented_on).protocol
     forms = {f.version for f in protocol.consent_forms}
     if form_version not in forms:
@@ -295,7 +299,9 @@ def consent_is_current(participant: Participant, *, on: dt.date | None = None) -
 
 
 def ensure_may_enter_data(participant: Participant) -> None:
-    """Refuse (409) further data entry for a participant who must re-consent or withdrew data use."""
+    """Refuse (409) further data entry for a participant whose data are locked, who must re-consent
+    or who withdrew consent for data use."""
+    ensure_unlocked(trial=participant.trial, participant=participant)
     if participant.withdrawals.filter(scope=WithdrawalScope.DATA_USE).exists():
         raise Conflict("the participant withdrew consent for further data use", code="withdrawn")
     if not consent_is_current(participant):
@@ -307,6 +313,7 @@ def ensure_may_enter_data(participant: Participant) -> None:
 def withdrawal_record(*, actor, participant: Participant, scope: str, withdrawn_on: dt.date, reason: str) -> Withdrawal:
     """Record a withdrawal with its scope and reason. Each scope is recorded once (409 again)."""
     require_role(actor, RECORD_WITHDRAWAL, site=participant.site, doing="record withdrawals at this site")
+    ensure_unlocked(trial=participant.trial, participant=participant)
     problems: dict[str, list[str]] = {}
     if scope not in WithdrawalScope.values:
         problems["scope"] = [f"Choose one of: {', '.join(WithdrawalScope.values)}."]
@@ -533,6 +540,7 @@ def participant_randomise(*, actor, participant: Participant, on: dt.date | None
         existing = Allocation.objects.filter(participant=locked).first()
         if existing is not None:
             return existing
+        ensure_unlocked(trial=locked.trial, participant=locked)
         ensure_randomisable(locked)
         trial = locked.trial
         on = on or today_at(locked.site)
@@ -617,6 +625,7 @@ def participant_import(
     """
     if not (actor is not None and (actor.is_superuser or permissions.has_role(actor, {"administrator"}, trial=trial))):
         raise Forbidden("only administrators may import participants")
+    ensure_unlocked(trial=trial)
     problems: dict[str, list[str]] = {}
     study_id = (study_id or "").strip()
     if not study_id or len(study_id) > 20:

@@ -46,6 +46,13 @@ api_patterns = [
         participants_api.RandomisationListSlotsApi.as_view(),
         name="lists-slots",
     ),
+    path("trials/<str:code>/locks/", participants_api.LockListApi.as_view(), name="locks"),
+    path("locks/<int:pk>/unlock/", participants_api.UnlockApi.as_view(), name="unlock"),
+    path(
+        "trials/<str:code>/analysis-unblinding/",
+        participants_api.AnalysisUnblindingApi.as_view(),
+        name="analysis-unblinding",
+    ),
     path("screenings/", participants_api.ScreeningListApi.as_view(), name="screenings"),
     path("screenings/<int:pk>/", participants_api.ScreeningDetailApi.as_view(), name="screening"),
     path("participants/", participants_api.ParticipantListApi.as_view(), name="participants"),

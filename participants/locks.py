@@ -1,0 +1,94 @@
+"""Database lock and unblinding for analysis.
+
+A data manager locks a trial (or one participant) with a reason; while the lock stands, every
+service that changes clinical data refuses (409) through :func:`ensure_unlocked`. Unlocking needs a
+reason too; both are audited. Unblinding the whole trial for analysis happens only while the trial
+is locked, with a reason and the password again, and cannot be undone; from then on the trial
+cannot be unlocked, and every member of the trial may see every factor.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from participants.models import AnalysisUnblinding, DataLock, Participant
+from trialtracker import audit
+from trialtracker.errors import Conflict, Invalid
+from trialtracker.roles import Role
+
+LOCKERS = frozenset({Role.DATA_MANAGER})
+
+
+def active_lock(*, trial, participant: Participant | None = None) -> DataLock | None:
+    """The lock that stops changes to ``participant`` (or to the trial as a whole), if any."""
+    locks = DataLock.objects.filter(trial=trial, unlocked_at__isnull=True)
+    if participant is None:
+        return locks.filter(participant__isnull=True).first()
+    return locks.filter(participant__isnull=True).first() or locks.filter(participant=participant).first()
+
+
+def ensure_unlocked(*, trial, participant: Participant | None = None) -> None:
+    """Refuse (409) a change to locked data, naming the lock's reason."""
+    lock = active_lock(trial=trial, participant=participant)
+    if lock is not None:
+        what = "the trial's data are" if lock.participant_id is None else "this participant's data are"
+        raise Conflict(f"{what} locked ({lock.reason}); a data manager must unlock them first", code="locked")
+
+
+def data_lock(*, actor, trial, reason: str, participant: Participant | None = None) -> DataLock:
+    from participants.services import require_role
+
+    site = participant.site if participant is not None else None
+    require_role(actor, LOCKERS, site=site, trial=None if site else trial, doing="lock data")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("locking needs a reason", fields={"reason": ["This field is required."]})
+    with transaction.atomic(), audit.context(actor=actor, reason=reason):
+        if active_lock(trial=trial, participant=participant) is not None:
+            raise Conflict("already locked", code="locked")
+        return DataLock.objects.create(trial=trial, participant=participant, reason=reason, locked_by=actor)
+
+
+def data_unlock(*, actor, lock: DataLock, reason: str) -> DataLock:
+    from participants.services import require_role
+
+    site = lock.participant.site if lock.participant_id else None
+    require_role(actor, LOCKERS, site=site, trial=None if site else lock.trial, doing="unlock data")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("unlocking needs a reason", fields={"reason": ["This field is required."]})
+    if lock.participant_id is None and AnalysisUnblinding.objects.filter(trial=lock.trial).exists():
+        raise Conflict("the trial was unblinded for analysis: its data stay locked", code="unblinded")
+    with transaction.atomic(), audit.context(actor=actor, reason=reason):
+        locked = DataLock.objects.select_for_update().get(pk=lock.pk)
+        if locked.unlocked_at is not None:
+            raise Conflict("this lock was already lifted", code="unlocked")
+        locked.unlocked_at = timezone.now()
+        locked.unlocked_by = actor
+        locked.unlock_reason = reason
+        locked.save(update_fields=["unlocked_at", "unlocked_by", "unlock_reason"])
+        return locked
+
+
+def trial_unblind_for_analysis(*, actor, trial, reason: str, password: str) -> AnalysisUnblinding:
+    from participants.services import require_role
+
+    require_role(actor, LOCKERS, trial=trial, doing="unblind the trial for analysis")
+    problems: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        problems["reason"] = ["This field is required."]
+    if not password or not actor.check_password(password):
+        problems["password"] = ["The password is not right."]
+    if problems:
+        raise Invalid("unblinding for analysis needs a reason and your password", fields=problems)
+    if active_lock(trial=trial) is None:
+        raise Conflict("lock the trial's data before unblinding it for analysis", code="not_locked")
+    with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):
+        if AnalysisUnblinding.objects.filter(trial=trial).exists():
+            raise Conflict("the trial is already unblinded for analysis", code="duplicate")
+        return AnalysisUnblinding.objects.create(trial=trial, reason=reason.strip(), unblinded_by=actor)
+
+
+def is_unblinded_for_analysis(trial) -> bool:
+    return AnalysisUnblinding.objects.filter(trial=trial).exists()
