@@ -8,6 +8,7 @@ PostgreSQL (``postgres://user@host:5432/name``), used with connection health che
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "trials",
     "participants",
     "outcomes",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -86,8 +88,13 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env("SQLITE_PATH", default=str(VAR_DIR / "trialtracker.sqlite3")),
-            # Writers wait for each other instead of failing with "database is locked".
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+            # Writers wait for each other instead of failing with "database is locked"; WAL with
+            # NORMAL sync keeps a local run from waiting on a disk flush after every transaction.
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -158,11 +165,42 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+# Only one beat process may run (docs/operations.md). Due times live in the database, not here.
+CELERY_BEAT_SCHEDULE = {
+    "reminders-dispatch": {
+        "task": "reminders.tasks.dispatch_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "reminders-plan": {"task": "reminders.tasks.plan_reminders", "schedule": crontab(hour=1, minute=0)},
+    "reminders-digest": {"task": "reminders.tasks.coordinator_digest", "schedule": crontab(hour=7, minute=0)},
+}
 
 # --- email ------------------------------------------------------------------------------------
 # EMAIL_URL like smtp+tls://user:password@smtp.example.org:587; the console by default.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="trials@localhost")
+# django-anymail for a real provider: REMINDERS_EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend and
+# ANYMAIL='{"POSTMARK_SERVER_TOKEN": "...", "WEBHOOK_SECRET": "user:password"}' (JSON).
+ANYMAIL = env.json("ANYMAIL", default={})
+
+# --- participant reminders (docs/reminders.md) ------------------------------------------------
+REMINDERS_FROM_EMAIL = env("REMINDERS_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)  # a neutral sender name
+REMINDERS_EMAIL_BACKEND = env("REMINDERS_EMAIL_BACKEND", default="")  # empty: EMAIL_BACKEND
+REMINDERS_SMS_BACKEND = env("REMINDERS_SMS_BACKEND", default="reminders.sms.ConsoleSmsBackend")
+REMINDERS_RECORDING_URL = env("REMINDERS_RECORDING_URL", default="")  # the recording backends' Redis
+REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=5)
+REMINDERS_RETRY_BASE_SECONDS = env.int("REMINDERS_RETRY_BASE_SECONDS", default=60)
+REMINDERS_RETRY_MAX_SECONDS = env.int("REMINDERS_RETRY_MAX_SECONDS", default=3600)
+REMINDERS_CLAIM_TIMEOUT_SECONDS = env.int("REMINDERS_CLAIM_TIMEOUT_SECONDS", default=900)
+REMINDERS_DISPATCH_BATCH = env.int("REMINDERS_DISPATCH_BATCH", default=500)
+REMINDERS_DISPATCH_MAX_PER_RUN = env.int("REMINDERS_DISPATCH_MAX_PER_RUN", default=20000)
+REMINDERS_DIARY_HORIZON_DAYS = env.int("REMINDERS_DIARY_HORIZON_DAYS", default=3)
+REMINDERS_LINK_MAX_AGE_DAYS = env.int("REMINDERS_LINK_MAX_AGE_DAYS", default=14)
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM = env("TWILIO_FROM", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
 
 # --- logging ---------------------------------------------------------------------------------
 LOGGING = {

@@ -1,0 +1,111 @@
+"""Database lock and unblinding for analysis: what stops, who may, and what it opens."""
+
+from __future__ import annotations
+
+import pytest
+
+from participants import locks, services
+from participants.models import AnalysisUnblinding, DataLock, Withdrawal
+from tests.participants.conftest import PASSWORD, days_ago
+from trialtracker.errors import Conflict, Forbidden, Invalid
+
+
+@pytest.fixture
+def data_manager(kare, make_user):
+    return make_user("data_manager", kare)
+
+
+@pytest.fixture
+def randomised(people, lists):
+    return people.randomised()
+
+
+def test_locked_trial_refuses_new_screenings_and_writes_nothing(kare, people, data_manager):
+    locks.data_lock(actor=data_manager, trial=kare, reason="final analysis")
+    with pytest.raises(Conflict) as refused:
+        people.screen()
+    assert refused.value.code == "locked"
+    assert "final analysis" in refused.value.message
+    assert not kare.screenings.exists()
+
+
+def test_locked_participant_refuses_withdrawal_but_others_are_free(kare, people, lists, data_manager, coordinator):
+    locked_one = people.randomised()
+    free_one = people.randomised(sex="F")
+    locks.data_lock(actor=data_manager, trial=kare, participant=locked_one, reason="query resolved")
+    with pytest.raises(Conflict):
+        services.withdrawal_record(
+            actor=coordinator, participant=locked_one, scope="follow_up", withdrawn_on=days_ago(1), reason="moved"
+        )
+    services.withdrawal_record(
+        actor=coordinator, participant=free_one, scope="follow_up", withdrawn_on=days_ago(1), reason="moved"
+    )
+    assert list(Withdrawal.objects.values_list("participant_id", flat=True)) == [free_one.pk]
+
+
+def test_unlock_with_a_reason_lets_changes_through_again(kare, people, data_manager):
+    lock = locks.data_lock(actor=data_manager, trial=kare, reason="interim analysis")
+    locks.data_unlock(actor=data_manager, lock=lock, reason="interim done")
+    people.screen()
+    assert kare.screenings.count() == 1
+
+
+def test_lock_and_unlock_need_reasons(kare, data_manager):
+    with pytest.raises(Invalid):
+        locks.data_lock(actor=data_manager, trial=kare, reason="  ")
+    lock = locks.data_lock(actor=data_manager, trial=kare, reason="analysis")
+    with pytest.raises(Invalid):
+        locks.data_unlock(actor=data_manager, lock=lock, reason="")
+    assert DataLock.objects.get().unlocked_at is None
+
+
+def test_a_coordinator_may_not_lock(kare, coordinator):
+    with pytest.raises(Forbidden):
+        locks.data_lock(actor=coordinator, trial=kare, reason="analysis")
+    assert not DataLock.objects.exists()
+
+
+def test_locking_twice_is_refused(kare, data_manager):
+    locks.data_lock(actor=data_manager, trial=kare, reason="analysis")
+    with pytest.raises(Conflict):
+        locks.data_lock(actor=data_manager, trial=kare, reason="again")
+    assert DataLock.objects.count() == 1
+
+
+def test_analysis_unblinding_needs_the_lock(kare, data_manager):
+    with pytest.raises(Conflict) as refused:
+        locks.trial_unblind_for_analysis(actor=data_manager, trial=kare, reason="final", password=PASSWORD)
+    assert refused.value.code == "not_locked"
+    assert not AnalysisUnblinding.objects.exists()
+
+
+def test_analysis_unblinding_needs_the_password(kare, data_manager):
+    locks.data_lock(actor=data_manager, trial=kare, reason="final")
+    with pytest.raises(Invalid) as refused:
+        locks.trial_unblind_for_analysis(actor=data_manager, trial=kare, reason="final", password="wrong")
+    assert "password" in refused.value.fields
+    assert not AnalysisUnblinding.objects.exists()
+
+
+def test_analysis_unblinding_opens_every_factor_and_keeps_the_lock(kare, randomised, data_manager, make_user, as_user):
+    assessor = make_user("outcome_assessor", kare)
+    before = as_user(assessor).get(f"/api/participants/{randomised.study_id}/allocation/").json()
+    assert set(before["levels"].values()) == {"blinded"}
+    lock = locks.data_lock(actor=data_manager, trial=kare, reason="final")
+    locks.trial_unblind_for_analysis(actor=data_manager, trial=kare, reason="final analysis", password=PASSWORD)
+    after = as_user(assessor).get(f"/api/participants/{randomised.study_id}/allocation/").json()
+    assert after["arm"] == randomised.allocation.arm.code
+    with pytest.raises(Conflict):
+        locks.data_unlock(actor=data_manager, lock=lock, reason="late data")
+
+
+def test_lock_api_answers_409_to_a_locked_change(kare, randomised, data_manager, coordinator, as_user):
+    response = as_user(data_manager).post("/api/trials/KARE/locks/", {"reason": "final"}, format="json")
+    assert response.status_code == 201
+    refused = as_user(coordinator).post(
+        f"/api/participants/{randomised.study_id}/withdrawals/",
+        {"scope": "follow_up", "withdrawn_on": days_ago(1).isoformat(), "reason": "moved"},
+        format="json",
+    )
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "locked"
