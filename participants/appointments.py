@@ -22,6 +22,7 @@ from participants.models import (
     DeviationKind,
     Participant,
 )
+from reminders.planning import reminders_plan
 from trials.protocol import RANDOMISATION_ANCHOR, Protocol
 from trialtracker import audit
 from trialtracker.clock import today_at
@@ -195,6 +196,7 @@ def appointment_reschedule(*, actor, appointment: Appointment, booked_date: dt.d
                 occurred_on=booked_date,
                 reported_by=actor,
             )
+        reminders_plan(participant=locked.participant, reason="appointment rescheduled")
     return locked
 
 
@@ -211,6 +213,7 @@ def appointment_cancel(*, actor, appointment: Appointment, reason: str) -> Appoi
         locked.status = AppointmentStatus.CANCELLED
         locked.note = reason
         locked.save(update_fields=["status", "note", "updated_at"])
+        reminders_plan(participant=locked.participant, reason="appointment cancelled")
     return locked
 
 

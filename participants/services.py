@@ -36,6 +36,7 @@ from participants.models import (
     WithdrawalScope,
 )
 from participants.study_ids import new_study_id
+from reminders.planning import reminders_plan
 from trials.models import Arm, Site, Trial
 from trials.protocol import CriterionKind, RandomisationMethod
 from trialtracker import audit, permissions
@@ -329,9 +330,11 @@ def withdrawal_record(*, actor, participant: Participant, scope: str, withdrawn_
         locked = Participant.objects.select_for_update().get(pk=participant.pk)
         if locked.withdrawals.filter(scope=scope).exists():
             raise Conflict(f"a withdrawal ({scope}) is already recorded", code="duplicate")
-        return Withdrawal.objects.create(
+        withdrawal = Withdrawal.objects.create(
             participant=locked, scope=scope, withdrawn_on=withdrawn_on, reason=reason.strip(), recorded_by=actor
         )
+        reminders_plan(participant=locked, reason=f"withdrawal ({scope})")  # cancels what no longer applies
+        return withdrawal
 
 
 def baseline_complete(*, actor, participant: Participant, completed_on: dt.date, weight_kg: Decimal) -> Participant:
@@ -575,6 +578,7 @@ def participant_randomise(*, actor, participant: Participant, on: dt.date | None
                 allocated_by=actor,
             )
             appointments_materialise(participant=locked, allocation=allocation)
+            reminders_plan(participant=locked, reason="randomisation")
             return allocation
         Trial.objects.select_for_update().get(pk=trial.pk)
         arm_code = randomisation.minimise(
@@ -593,6 +597,7 @@ def participant_randomise(*, actor, participant: Participant, on: dt.date | None
             allocated_by=actor,
         )
         appointments_materialise(participant=locked, allocation=allocation)
+        reminders_plan(participant=locked, reason="randomisation")
         return allocation
 
 

@@ -29,6 +29,7 @@ from participants.models import (
     VitalsPhase,
     WithdrawalScope,
 )
+from reminders.planning import reminders_plan
 from trialtracker import audit
 from trialtracker.clock import today_at
 from trialtracker.errors import Conflict, Invalid
@@ -110,6 +111,8 @@ def visit_record(
         if attended:
             _deviation_if_out_of_window(locked, visit, actor)
         appointment_services.appointments_redate(participant=locked.participant)
+        # done: its reminders are cancelled; missed: the missed-visit reminders are planned
+        reminders_plan(participant=locked.participant, reason="visit recorded")
     return visit
 
 
@@ -153,6 +156,7 @@ def visit_update(*, actor, visit: Visit, actual_date: dt.date, reason: str) -> V
         if locked.attended:
             _deviation_if_out_of_window(appointment, locked, actor)
         appointment_services.appointments_redate(participant=appointment.participant)
+        reminders_plan(participant=appointment.participant, reason="visit date corrected")
     return locked
 
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from participants import api as participants_api
 from participants import visits_api
+from reminders import urls as reminders_urls
 from trials import api as trials_api
 from trialtracker import api as core_api
 from trialtracker.health import healthz
@@ -91,6 +92,7 @@ api_patterns = [
     path("adverse-events/<int:pk>/reports/", visits_api.AdverseEventReportApi.as_view(), name="ae-reports"),
     path("deviations/", visits_api.DeviationListApi.as_view(), name="deviations"),
     path("deviations/<int:pk>/review/", visits_api.DeviationReviewApi.as_view(), name="deviation-review"),
+    *reminders_urls.api_patterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
@@ -101,6 +103,8 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    *reminders_urls.participant_pages,
+    path("anymail/", include("anymail.urls")),
 ]
 
 # A URL under /api/ that matches no view (e.g. /api/users/abc/memberships/) answers in the error shape.

@@ -1,0 +1,258 @@
+"""Planning: which reminders a participant should get, reconciled with the outbox.
+
+:func:`desired` reads the protocol version in force (its ``reminders`` policies), the participant's
+appointments, withdrawals and contact preferences, and returns every reminder that should exist,
+keyed by idempotency key. :func:`reminders_plan` brings the outbox in line: new rows for new
+reminders, pending rows moved when their due time changed, pending rows no longer wanted
+cancelled. It never touches a row that was claimed, sent, delivered or failed, so a reminder that
+went out is never planned again. Callers run it inside the transaction that changed the
+appointments, so the rows commit (or roll back) with them.
+
+Due times: the local date (the appointment's booked date plus the policy's offset, the day after a
+missed visit plus the offset, or the diary day) at the policy's time of day (the participant's
+preferred time for the diary) in the participant's time zone, moved out of their quiet hours, and
+stored in UTC. A reminder whose due time has already passed when it is planned is not created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from participants.models import Allocation, Appointment, AppointmentStatus, Participant, WithdrawalScope
+from reminders.models import LIVE_STATES, Channel, ContactPreference, Kind, Notification, State
+from reminders.preferences import at_local, out_of_quiet_hours, zone_for
+from trialtracker import audit
+
+INTERVENTION_KINDS = frozenset({"infusion", "therapy"})
+STOPS_EVERYTHING = (WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA_USE)
+
+
+@dataclass(frozen=True)
+class Planned:
+    key: str
+    kind: str
+    channel: str
+    appointment_id: int | None
+    subject_date: dt.date
+    offset_days: int
+    due_at: dt.datetime
+    label: str = ""  # the event code, for people reading a plan
+
+
+@dataclass
+class Change:
+    action: str  # create, move, revive, cancel
+    key: str
+    kind: str
+    channel: str
+    label: str
+    old_due: dt.datetime | None
+    new_due: dt.datetime | None
+
+
+@dataclass
+class PlanResult:
+    participant: Participant
+    changes: list[Change] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+
+def key_for(*, kind: str, channel: str, participant_id: int, appointment_id: int | None, day: dt.date, offset: int):
+    if kind == Kind.DIARY:
+        return f"diary:{participant_id}:{day.isoformat()}:{channel}"
+    return f"{kind}:{appointment_id}:{day.isoformat()}:{offset:+d}:{channel}"
+
+
+def withdrawal_scopes(participant: Participant) -> set[str]:
+    return set(participant.withdrawals.values_list("scope", flat=True))
+
+
+def open_channels(preference: ContactPreference | None) -> list[str]:
+    if preference is None:
+        return []
+    return [c for c in Channel.values if preference.channel_open(c)]
+
+
+def diary_days(participant: Participant, protocol, anchor: dt.date) -> list[dt.date]:
+    """Every day the protocol asks for a diary: from the anchor date to the end of the last outcome window."""
+    last_study_day = max(w.end for w in protocol.outcomes.windows)
+    return [anchor + dt.timedelta(days=n) for n in range(max(last_study_day, 1))]
+
+
+def desired(participant: Participant, *, today_version=None) -> dict[str, Planned]:
+    """Every reminder the participant should get under the protocol in force, keyed by idempotency key."""
+    allocation = Allocation.objects.filter(participant=participant).only("allocated_on").first()
+    if allocation is None:
+        return {}
+    scopes = withdrawal_scopes(participant)
+    if scopes & set(STOPS_EVERYTHING):
+        return {}
+    preference = ContactPreference.objects.filter(participant=participant).first()
+    channels = open_channels(preference)
+    if not channels:
+        return {}
+    zone = zone_for(participant, preference)
+    quiet = (preference.quiet_start, preference.quiet_end)
+    version = today_version or participant.trial.version_on(timezone.now().astimezone(zone).date())
+    spec = version.protocol.reminders
+    policies = {p.event_kind: p for p in spec.policies}
+    plan: dict[str, Planned] = {}
+
+    def add(kind, channel, appointment_id, subject_date, offset, day, at, label):
+        due = out_of_quiet_hours(at_local(day, at, zone), *quiet).astimezone(dt.UTC)
+        key = key_for(
+            kind=kind,
+            channel=channel,
+            participant_id=participant.pk,
+            appointment_id=appointment_id,
+            day=subject_date,
+            offset=offset,
+        )
+        plan[key] = Planned(key, kind, channel, appointment_id, subject_date, offset, due, label)
+
+    appointments = Appointment.objects.filter(
+        participant=participant, status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.MISSED]
+    ).select_related("visit")
+    for appointment in appointments:
+        if appointment.status == AppointmentStatus.SCHEDULED:
+            policy = policies.get(appointment.kind)
+            if policy is None:
+                continue
+            if WithdrawalScope.INTERVENTION in scopes and appointment.kind in INTERVENTION_KINDS:
+                continue
+            for offset in policy.offsets_days:
+                day = appointment.booked_date + dt.timedelta(days=offset)
+                for channel in policy.channels:
+                    if channel in channels:
+                        add(
+                            Kind.APPOINTMENT,
+                            channel,
+                            appointment.pk,
+                            appointment.booked_date,
+                            offset,
+                            day,
+                            policy.time_of_day,
+                            appointment.event_code,
+                        )
+        else:
+            policy = policies.get("missed_visit")
+            visit = getattr(appointment, "visit", None)
+            if policy is None or visit is None:
+                continue
+            for offset in policy.offsets_days:
+                day = visit.actual_date + dt.timedelta(days=offset)
+                for channel in policy.channels:
+                    if channel in channels:
+                        add(
+                            Kind.MISSED_VISIT,
+                            channel,
+                            appointment.pk,
+                            visit.actual_date,
+                            offset,
+                            day,
+                            policy.time_of_day,
+                            appointment.event_code,
+                        )
+    diary = spec.daily_diary
+    if diary is not None and version.protocol.outcomes.daily_self_report:
+        at = preference.preferred_time or diary.default_time
+        for day in diary_days(participant, version.protocol, allocation.allocated_on):
+            for channel in diary.channels:
+                if channel in channels:
+                    add(Kind.DIARY, channel, None, day, 0, day, at, "diary")
+    return plan
+
+
+def reminders_plan(
+    *, participant: Participant, now: dt.datetime | None = None, dry_run: bool = False, reason: str = ""
+) -> PlanResult:
+    """Bring the participant's pending reminders in line with :func:`desired`.
+
+    Creates reminders that are due in the future (diary prompts only within the planning horizon,
+    ``REMINDERS_DIARY_HORIZON_DAYS``), moves pending ones whose due time changed, revives one that
+    was cancelled when it is wanted again (an appointment moved back to its old date), and cancels
+    pending ones no longer wanted. With ``dry_run`` nothing is written and the changes are returned.
+    """
+    now = now or timezone.now()
+    horizon = now + dt.timedelta(days=settings.REMINDERS_DIARY_HORIZON_DAYS)
+    result = PlanResult(participant=participant)
+    with transaction.atomic(), audit.context(reason=reason or "reminders planned"):
+        wanted = desired(participant)
+        rows = Notification.objects.filter(participant=participant)
+        if not dry_run:
+            rows = rows.select_for_update()
+        pending = {n.idempotency_key: n for n in rows.filter(state=State.PENDING)}
+        existing = {
+            n.idempotency_key: n
+            for n in Notification.objects.filter(participant=participant, idempotency_key__in=list(wanted))
+        }
+        for key, row in pending.items():
+            if key not in wanted:
+                result.changes.append(Change("cancel", key, row.kind, row.channel, _label(row), row.due_at, None))
+                if not dry_run:
+                    row.state = State.CANCELLED
+                    row.cancel_reason = (reason or "no longer planned")[:200]
+                    row.save(update_fields=["state", "cancel_reason", "updated_at"])
+        for key, plan in sorted(wanted.items(), key=lambda kv: kv[1].due_at):
+            row = existing.get(key)
+            if row is None:
+                if plan.due_at <= now or (plan.kind == Kind.DIARY and plan.due_at > horizon):
+                    continue
+                result.changes.append(Change("create", key, plan.kind, plan.channel, plan.label, None, plan.due_at))
+                if not dry_run:
+                    Notification.objects.create(
+                        participant=participant,
+                        appointment_id=plan.appointment_id,
+                        kind=plan.kind,
+                        channel=plan.channel,
+                        subject_date=plan.subject_date,
+                        offset_days=plan.offset_days,
+                        due_at=plan.due_at,
+                        idempotency_key=key,
+                    )
+            elif row.state == State.PENDING and row.due_at != plan.due_at:
+                result.changes.append(Change("move", key, plan.kind, plan.channel, plan.label, row.due_at, plan.due_at))
+                if not dry_run:
+                    row.due_at = plan.due_at
+                    row.save(update_fields=["due_at", "updated_at"])
+            elif row.state == State.CANCELLED and plan.due_at > now and row.attempts == 0:
+                if plan.kind == Kind.DIARY and plan.due_at > horizon:
+                    continue
+                result.changes.append(Change("revive", key, plan.kind, plan.channel, plan.label, None, plan.due_at))
+                if not dry_run:
+                    row.state, row.due_at, row.cancel_reason = State.PENDING, plan.due_at, ""
+                    row.save(update_fields=["state", "due_at", "cancel_reason", "updated_at"])
+        if dry_run:
+            transaction.set_rollback(True)
+    return result
+
+
+def _label(row: Notification) -> str:
+    if row.appointment_id is None:
+        return "diary"
+    return Appointment.objects.filter(pk=row.appointment_id).values_list("event_code", flat=True).first() or ""
+
+
+def reminders_cancel(*, participant: Participant, reason: str, appointment: Appointment | None = None) -> int:
+    """Cancel the participant's pending reminders (those of one appointment, when given). Returns how many."""
+    rows = Notification.objects.filter(participant=participant, state=State.PENDING)
+    if appointment is not None:
+        rows = rows.filter(appointment=appointment)
+    count = 0
+    for row in rows.select_for_update():
+        row.state = State.CANCELLED
+        row.cancel_reason = reason[:200]
+        row.save(update_fields=["state", "cancel_reason", "updated_at"])
+        count += 1
+    return count
+
+
+def live(participant: Participant):
+    return Notification.objects.filter(participant=participant, state__in=LIVE_STATES)

@@ -1,0 +1,70 @@
+"""Reads of reminders: a participant's outbox, and the coordinators' escalation worklist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from participants.models import Appointment, AppointmentStatus, WithdrawalScope
+from reminders.models import Notification, ParticipantResponse, ResponseKind, State
+from trialtracker import permissions
+
+
+def notifications_of(*, participant) -> QuerySet[Notification]:
+    return Notification.objects.filter(participant=participant).select_related("appointment").order_by("due_at", "pk")
+
+
+def worklist_entries(*, user, now: dt.datetime | None = None, site_codes: list[str] | None = None) -> list[dict]:
+    """What the coordinators of the user's sites should act on, oldest first.
+
+    * ``overdue``: a scheduled appointment whose window closed before today (the site's date), of a
+      participant still in follow-up;
+    * ``failed``: a reminder that could not be sent (after its retries, or for a bad contact detail);
+    * ``reschedule``: a participant asked to reschedule and the appointment has not been moved since.
+    """
+    now = now or timezone.now()
+    sites = permissions.site_ids(user)
+    entries: list[dict] = []
+    overdue = (
+        Appointment.objects.filter(participant__site_id__in=sites, status=AppointmentStatus.SCHEDULED)
+        .exclude(participant__withdrawals__scope__in=[WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA_USE])
+        .select_related("participant__site", "participant__trial")
+    )
+    if site_codes:
+        overdue = overdue.filter(participant__site__code__in=site_codes)
+    for a in overdue.order_by("window_end", "pk"):
+        today = now.astimezone(zoneinfo.ZoneInfo(a.participant.site.time_zone)).date()
+        if a.window_end < today:
+            entries.append(_entry(a.participant, "overdue", a, a.window_end, f"window closed {a.window_end}"))
+    failed = Notification.objects.filter(participant__site_id__in=sites, state=State.FAILED).select_related(
+        "participant__site", "participant__trial", "appointment"
+    )
+    for n in failed.order_by("updated_at", "pk"):
+        entries.append(_entry(n.participant, "failed", n.appointment, n.subject_date, f"{n.channel}: {n.last_error}"))
+    requests = ParticipantResponse.objects.filter(
+        participant__site_id__in=sites,
+        kind=ResponseKind.RESCHEDULE,
+        appointment__status=AppointmentStatus.SCHEDULED,
+    ).select_related("participant__site", "participant__trial", "appointment")
+    for r in requests.order_by("created_at", "pk"):
+        if r.appointment.updated_at <= r.created_at:
+            entries.append(_entry(r.participant, "reschedule", r.appointment, r.appointment.booked_date, r.note))
+    if site_codes:
+        entries = [e for e in entries if e["site"] in site_codes]
+    return entries
+
+
+def _entry(participant, what: str, appointment, day, detail: str) -> dict:
+    return {
+        "what": what,
+        "trial": participant.trial.code,
+        "site": participant.site.code,
+        "study_id": participant.study_id,
+        "event_code": appointment.event_code if appointment is not None else "",
+        "appointment_id": appointment.pk if appointment is not None else None,
+        "date": day,
+        "detail": detail or "",
+    }

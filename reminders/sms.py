@@ -1,0 +1,142 @@
+"""Sending SMS: a small backend interface and its implementations.
+
+``REMINDERS_SMS_BACKEND`` names the class (console by default). A backend's ``send`` returns the
+provider's message id, or raises :class:`TransientSendError` (try again later) or
+:class:`PermanentSendError` (give up). Every call carries the reminder's idempotency key; a
+provider that honours it accepts a repeated call without sending again.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+class SendError(Exception):
+    pass
+
+
+class TransientSendError(SendError):
+    """The provider could not take the message now (timeout, 5xx, rate limit): try again later."""
+
+
+class PermanentSendError(SendError):
+    """The provider refused the message for good (a number it cannot reach, bad credentials)."""
+
+
+@dataclass(frozen=True)
+class Sms:
+    to: str
+    body: str
+    idempotency_key: str
+
+
+class SmsBackend:
+    def send(self, message: Sms) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class ConsoleSmsBackend(SmsBackend):
+    """Writes each message to standard output (the embedded default)."""
+
+    def send(self, message: Sms) -> str:
+        sys.stdout.write(f"SMS to {message.to} [{message.idempotency_key}]\n{message.body}\n\n")
+        sys.stdout.flush()
+        return f"console-{uuid.uuid4().hex}"
+
+
+class InMemorySmsBackend(SmsBackend):
+    """Keeps messages in ``InMemorySmsBackend.outbox`` (tests), like Django's locmem email backend."""
+
+    outbox: list[Sms] = []
+    _lock = threading.Lock()
+
+    def send(self, message: Sms) -> str:
+        with self._lock:
+            InMemorySmsBackend.outbox.append(message)
+            return f"mem-{len(InMemorySmsBackend.outbox)}"
+
+
+class RecordingBackendMixin:
+    """Records calls in Redis (``REMINDERS_RECORDING_URL``) as a provider that honours idempotency keys.
+
+    ``calls`` counts every call per key; ``deliveries`` counts the messages actually delivered,
+    once per key: a repeated call with a known key returns the first message id and delivers
+    nothing. Tests and the benchmark read both, so a repeat is visible even though it did not
+    reach the participant.
+    """
+
+    @staticmethod
+    def _redis():
+        import redis
+
+        return redis.Redis.from_url(settings.REMINDERS_RECORDING_URL)
+
+    @classmethod
+    def record(cls, key: str, channel: str) -> str:
+        r = cls._redis()
+        new_id = f"rec-{channel}-{uuid.uuid4().hex}"
+        pipe = r.pipeline()
+        pipe.hincrby("reminders:calls", key, 1)
+        pipe.hsetnx("reminders:ids", key, new_id)
+        pipe.hget("reminders:ids", key)
+        _, created, message_id = pipe.execute()
+        if created:
+            r.hincrby("reminders:deliveries", key, 1)
+        return message_id.decode()
+
+
+class RecordingSmsBackend(RecordingBackendMixin, SmsBackend):
+    def send(self, message: Sms) -> str:
+        return self.record(message.idempotency_key, "sms")
+
+
+class TwilioSmsBackend(SmsBackend):
+    """Twilio's Messages REST API through ``requests``.
+
+    Settings: ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``, and ``TWILIO_FROM`` (a number) or
+    ``TWILIO_MESSAGING_SERVICE_SID``. The idempotency key goes in ``I-Twilio-Idempotency-Token``;
+    the status callback reports delivery to ``/hooks/twilio/status``.
+    """
+
+    url = "https://api.twilio.com/2010-04-01/Accounts/{sid}/Messages.json"
+
+    def send(self, message: Sms) -> str:
+        import requests
+
+        sid, token = settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN
+        if not sid or not token:
+            raise PermanentSendError("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)")
+        data = {"To": message.to, "Body": message.body, "StatusCallback": f"{settings.SITE_URL}/hooks/twilio/status"}
+        if settings.TWILIO_MESSAGING_SERVICE_SID:
+            data["MessagingServiceSid"] = settings.TWILIO_MESSAGING_SERVICE_SID
+        else:
+            data["From"] = settings.TWILIO_FROM
+        try:
+            response = requests.post(
+                self.url.format(sid=sid),
+                data=data,
+                auth=(sid, token),
+                headers={"I-Twilio-Idempotency-Token": message.idempotency_key},
+                timeout=10,
+            )
+        except requests.RequestException as exc:
+            raise TransientSendError(f"Twilio did not answer: {exc.__class__.__name__}") from None
+        if response.status_code in (429,) or response.status_code >= 500:
+            raise TransientSendError(f"Twilio answered {response.status_code}")
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("message", "")
+            except ValueError:
+                detail = ""
+            raise PermanentSendError(f"Twilio refused the message ({response.status_code}): {detail}"[:500])
+        return response.json()["sid"]
+
+
+def backend() -> SmsBackend:
+    return import_string(settings.REMINDERS_SMS_BACKEND)()

@@ -1,0 +1,159 @@
+"""The participant's pages (no account: the signed link is the key) and the SMS provider's hooks.
+
+A link that is forged, mistyped, expired or already used answers with a short page saying so and
+what to do instead, never with an error page; nothing is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from participants.models import AppointmentStatus, Participant
+from reminders import links, services
+from reminders.dispatch import notification_delivery_report
+from reminders.models import ContactPreference, Kind, Notification
+from reminders.preferences import zone_for
+from trialtracker.errors import Invalid
+
+
+def _page(request, template: str, status: int = 200, **context) -> HttpResponse:
+    response = render(request, f"reminders/{template}.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _local_today(participant: Participant) -> dt.date:
+    preference = ContactPreference.objects.filter(participant=participant).first()
+    return timezone.now().astimezone(zone_for(participant, preference)).date()
+
+
+@require_http_methods(["GET", "POST"])
+def reminder_page(request, token: str):
+    """Confirm or ask to reschedule an appointment, or report the diary, from a reminder's link."""
+    try:
+        notification_id = links.notification_id_from(token)
+    except links.LinkExpired:
+        return _page(request, "link_problem", status=410, problem="expired")
+    except links.LinkInvalid:
+        return _page(request, "link_problem", status=404, problem="invalid")
+    n = Notification.objects.select_related("appointment", "participant__site", "participant__trial").filter(
+        pk=notification_id
+    )
+    n = n.first()
+    if n is None:
+        return _page(request, "link_problem", status=404, problem="invalid")
+    if n.link_used_at is not None:
+        return _page(request, "link_problem", status=410, problem="used")
+    participant = n.participant
+    today = _local_today(participant)
+    if n.kind == Kind.DIARY:
+        return _diary(request, n, participant, today)
+    appointment = n.appointment
+    if n.kind == Kind.APPOINTMENT and (
+        appointment.status != AppointmentStatus.SCHEDULED or appointment.booked_date < today
+    ):
+        return _page(request, "link_problem", status=410, problem="passed")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "confirm" and n.kind == Kind.APPOINTMENT:
+                services.appointment_confirm(notification=n)
+                return _page(request, "done", what="confirmed", day=appointment.booked_date)
+            if action == "reschedule":
+                services.reschedule_request(notification=n, note=request.POST.get("note", ""))
+                return _page(request, "done", what="reschedule")
+        except services.LinkUsed:
+            return _page(request, "link_problem", status=410, problem="used")
+        return _page(request, "appointment", status=400, n=n, day=appointment.booked_date, error="Choose an option.")
+    return _page(request, "appointment", n=n, day=appointment.booked_date if n.kind == Kind.APPOINTMENT else None)
+
+
+def _diary(request, n: Notification, participant: Participant, today: dt.date) -> HttpResponse:
+    days = services.diary_days_due(participant, today)
+    unit = participant.trial.version_on(today).protocol.outcomes.unit
+    if not days:
+        return _page(request, "done", what="nothing_due")
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        amounts = {day: request.POST.get(f"day_{day.isoformat()}", "") for day in days}
+        try:
+            services.diary_report(notification=n, amounts=amounts, today=today)
+            return _page(request, "done", what="diary")
+        except services.LinkUsed:
+            return _page(request, "link_problem", status=410, problem="used")
+        except Invalid as exc:
+            errors = exc.fields
+    rows = [
+        {
+            "field": f"day_{day.isoformat()}",
+            "day": day,
+            "value": request.POST.get(f"day_{day.isoformat()}", ""),
+            "errors": errors.get(f"day_{day.isoformat()}", []),
+        }
+        for day in days
+    ]
+    return _page(request, "diary", status=400 if errors else 200, rows=rows, unit=unit.name)
+
+
+@require_http_methods(["GET", "POST"])
+def opt_out_page(request, token: str):
+    """Stop emails: a page with one button (a GET changes nothing; mail scanners follow links)."""
+    try:
+        participant_id, channel = links.opt_out_from(token)
+    except links.LinkInvalid:
+        return _page(request, "link_problem", status=404, problem="invalid")
+    participant = Participant.objects.filter(pk=participant_id).first()
+    if participant is None:
+        return _page(request, "link_problem", status=404, problem="invalid")
+    if request.method == "POST":
+        services.contact_opt_out(participant=participant, channel=channel, via="link in a message")
+        return _page(request, "done", what="opted_out", channel=channel)
+    return _page(request, "opt_out", channel=channel)
+
+
+def _twilio_signature_ok(request) -> bool:
+    token = settings.TWILIO_AUTH_TOKEN
+    if not token:
+        return settings.DEBUG  # unsigned hooks only in development
+    url = settings.SITE_URL.rstrip("/") + request.path
+    payload = url + "".join(f"{k}{v}" for k, v in sorted(request.POST.items()))
+    expected = base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+    return hmac.compare_digest(expected, request.headers.get("X-Twilio-Signature", ""))
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request):
+    """An SMS reply from a participant: STOP (and the usual synonyms) opts their number out at once."""
+    if not _twilio_signature_ok(request):
+        return HttpResponseForbidden("bad signature")
+    services.sms_inbound(from_number=request.POST.get("From", ""), body=request.POST.get("Body", ""))
+    return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request):
+    """Twilio's status callback: delivered, or undelivered/failed."""
+    if not _twilio_signature_ok(request):
+        return HttpResponseForbidden("bad signature")
+    status = request.POST.get("MessageStatus", "")
+    sid = request.POST.get("MessageSid", "")
+    if sid and status == "delivered":
+        notification_delivery_report(provider_message_id=sid, delivered=True)
+    elif sid and status in ("undelivered", "failed"):
+        notification_delivery_report(
+            provider_message_id=sid, delivered=False, detail=f"twilio: {status} {request.POST.get('ErrorCode', '')}"
+        )
+    return HttpResponse(status=204)
