@@ -124,12 +124,12 @@ def notifications_dispatch(*, now: dt.datetime | None = None, max_rows: int | No
                 done = _enqueue(ids)
             except Exception as exc:  # the broker is down: keep the rows for the next run
                 failure.append(f"could not enqueue: {exc.__class__.__name__}: {exc}")
+                result.error = failure[0]
                 result.released += notifications_release(ids[done:], error=failure[0])
                 log.warning("reminders: %s; %d rows returned to pending", failure[0], len(ids) - done)
 
-        transaction.on_commit(enqueue)
+        transaction.on_commit(enqueue)  # runs now unless the caller holds a transaction
         if failure:
-            result.error = failure[0]
             break
     return result
 

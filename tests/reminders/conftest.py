@@ -119,7 +119,7 @@ class Contacts:
 @pytest.fixture
 def contacts(kare, make_user) -> Contacts:
     """KARE with its allocation lists and a coordinator at every site."""
-    coordinator = make_user("coordinator", kare)
+    coordinator = make_user("coordinator", kare, email="coordinator@example.org")
     statistician = make_user("unblinded_statistician", kare)
     services.randomisation_lists_generate(actor=statistician, trial=kare, blocks=10, seed=LIST_SEED)
     return Contacts(People(kare, coordinator), coordinator)

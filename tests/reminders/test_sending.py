@@ -1,0 +1,232 @@
+"""Sending: every condition re-checked when a reminder goes out, retries with backoff in the
+database, giving up after a limit, and a second send of the same row doing nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.core.management import call_command
+
+from participants import services, visits
+from participants.models import Appointment, Identity
+from reminders import dispatch as dispatching
+from reminders import sms
+from reminders.models import Kind, Notification, State
+from tests.reminders.conftest import london, pending
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def participant(clock, contacts):
+    clock.go(london(2025, 7, 28, 11))
+    return contacts.randomised()
+
+
+def _due_now(clock, participant, n=1):
+    rows = list(pending(participant)[:n])
+    clock.go(rows[-1].due_at)
+    return rows
+
+
+def test_a_due_reminder_goes_out_once_with_a_neutral_text(clock, participant, dispatch, sms_outbox, kare):
+    (n,) = _due_now(clock, participant)
+    dispatch()
+    dispatch()
+    n.refresh_from_db()
+    assert n.state == State.SENT
+    assert n.attempts == 1
+    assert n.provider_message_id
+    assert len(sms_outbox) == 1
+    text = sms_outbox[0].body
+    assert sms_outbox[0].idempotency_key == n.idempotency_key
+    assert text.startswith("Hello Zebedee,")
+    assert "https://trials.example.org/r/" in text
+    words = re.sub(r"https://\S+", "", text).lower()
+    forbidden = [kare.code, kare.title, "Quillfeather", "ketamine", "placebo", "alcohol", "therapy", "trial", "study"]
+    forbidden += [arm.code for arm in kare.arms.all()] + [site.name for site in kare.sites.all()]
+    assert not [word for word in forbidden if re.search(rf"\b{re.escape(word.lower())}\b", words)]
+    # A redelivered task finds the row sent and does nothing.
+    assert dispatching.notification_send(notification_id=n.pk) == "skipped"
+    assert len(sms_outbox) == 1
+
+
+def test_nothing_goes_out_after_withdrawal_even_if_already_claimed(clock, participant, coordinator, sms_outbox):
+    (n,) = _due_now(clock, participant)
+    assert dispatching.notifications_claim() == [n.pk]
+    services.withdrawal_record(
+        actor=coordinator, participant=participant, scope="follow_up", withdrawn_on=dt.date(2025, 7, 28), reason="x"
+    )
+    assert dispatching.notification_send(notification_id=n.pk) == "cancelled"
+    n.refresh_from_db()
+    assert n.state == State.CANCELLED
+    assert "withdrew" in n.cancel_reason
+    assert sms_outbox == []
+    assert not pending(participant).exists()
+
+
+def test_stopping_the_intervention_stops_only_infusion_and_therapy_reminders(participant, coordinator):
+    services.withdrawal_record(
+        actor=coordinator, participant=participant, scope="intervention", withdrawn_on=dt.date(2025, 7, 28), reason="x"
+    )
+    kinds = set(pending(participant).values_list("appointment__kind", flat=True))
+    assert kinds == {"follow_up"}
+
+
+def test_an_sms_reply_stop_takes_effect_at_once(clock, participant, dispatch, sms_outbox, client, settings):
+    settings.DEBUG = True  # unsigned provider hooks are accepted only in development
+    (n,) = _due_now(clock, participant)
+    assert dispatching.notifications_claim() == [n.pk]  # already claimed when STOP arrives
+    response = client.post("/hooks/twilio/inbound", {"From": "+447911123456", "Body": " stop "})
+    assert response.status_code == 200
+    assert dispatching.notification_send(notification_id=n.pk) == "cancelled"
+    assert sms_outbox == []
+    assert not pending(participant).filter(channel="sms").exists()
+    assert pending(participant).filter(channel="email").exists()
+
+
+def test_unsigned_provider_hooks_are_refused_in_production(client, settings):
+    settings.DEBUG = False
+    settings.TWILIO_AUTH_TOKEN = "secret"
+    assert client.post("/hooks/twilio/inbound", {"From": "+447911123456", "Body": "STOP"}).status_code == 403
+
+
+def test_the_text_is_rendered_when_sent_from_the_current_booking(clock, participant, coordinator, dispatch):
+    from participants import appointments
+
+    v9 = Appointment.objects.get(participant=participant, event_code="V9")
+    clock.go(london(2025, 10, 19, 12))
+    appointments.appointment_reschedule(actor=coordinator, appointment=v9, booked_date=dt.date(2025, 10, 28))
+    n = pending(participant).filter(appointment=v9, channel="email").first()
+    assert n.subject_date == dt.date(2025, 10, 28)
+    assert n.offset_days == -7
+    # Moved after planning: the row's own date must match the booking when it goes out.
+    Appointment.objects.filter(pk=v9.pk).update(booked_date=dt.date(2025, 10, 29))
+    clock.go(n.due_at)
+    dispatch()
+    n.refresh_from_db()
+    assert n.state == State.CANCELLED
+    assert n.cancel_reason == "the appointment was rescheduled"
+
+
+def test_a_transient_failure_retries_later_in_the_database_then_gives_up(
+    clock, participant, dispatch, monkeypatch, settings
+):
+    settings.REMINDERS_MAX_ATTEMPTS = 3
+    calls = []
+
+    def flaky(self, message):
+        calls.append(message.idempotency_key)
+        raise sms.TransientSendError("provider timed out")
+
+    monkeypatch.setattr(sms.InMemorySmsBackend, "send", flaky)
+    (n,) = _due_now(clock, participant)
+    dispatch()
+    n.refresh_from_db()
+    assert (n.state, n.attempts) == (State.PENDING, 1)
+    assert n.due_at == london(2025, 8, 3, 9) + dt.timedelta(seconds=60)
+    assert "timed out" in n.last_error
+    clock.go(n.due_at)
+    dispatch()
+    n.refresh_from_db()
+    assert (n.state, n.attempts) == (State.PENDING, 2)
+    assert n.due_at == london(2025, 8, 3, 9) + dt.timedelta(seconds=60 + 120)
+    clock.go(n.due_at)
+    dispatch()
+    n.refresh_from_db()
+    assert (n.state, n.attempts) == (State.FAILED, 3)
+    assert calls == [n.idempotency_key] * 3
+
+
+def test_a_permanent_refusal_fails_at_once(clock, participant, dispatch, monkeypatch):
+    def refuse(self, message):
+        raise sms.PermanentSendError("unreachable number")
+
+    monkeypatch.setattr(sms.InMemorySmsBackend, "send", refuse)
+    (n,) = _due_now(clock, participant)
+    dispatch()
+    n.refresh_from_db()
+    assert (n.state, n.attempts) == (State.FAILED, 1)
+
+
+def test_a_bad_contact_detail_fails_with_a_clear_error_and_sends_nothing(clock, participant, dispatch, sms_outbox):
+    Identity.objects.filter(participant=participant).update(phone="07911 123456")
+    (n,) = _due_now(clock, participant)
+    dispatch()
+    n.refresh_from_db()
+    assert n.state == State.FAILED
+    assert "E.164" in n.last_error
+    assert sms_outbox == []
+
+
+def test_rows_stuck_in_claimed_are_swept_back(clock, participant, settings):
+    (n,) = _due_now(clock, participant)
+    assert dispatching.notifications_claim() == [n.pk]
+    assert dispatching.notifications_sweep() == 0
+    clock.go(n.due_at + dt.timedelta(seconds=settings.REMINDERS_CLAIM_TIMEOUT_SECONDS + 1))
+    assert dispatching.notifications_sweep() == 1
+    n.refresh_from_db()
+    assert n.state == State.PENDING
+
+
+def test_a_claimed_row_is_not_claimed_again(clock, participant):
+    rows = _due_now(clock, participant)
+    assert dispatching.notifications_claim() == [r.pk for r in rows]
+    assert dispatching.notifications_claim() == []
+
+
+def test_a_broker_that_refuses_keeps_the_rows(clock, participant, monkeypatch, dispatch):
+    (n,) = _due_now(clock, participant)
+
+    def down(ids):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(dispatching, "_enqueue", down)
+    result = dispatch()
+    assert result.error.startswith("could not enqueue")
+    n.refresh_from_db()
+    assert n.state == State.PENDING
+    monkeypatch.undo()
+    dispatch()
+    n.refresh_from_db()
+    assert n.state == State.SENT
+
+
+def test_a_missed_visit_plans_its_reminders_and_a_done_visit_cancels_its_own(clock, participant, coordinator):
+    clock.go(london(2025, 8, 4, 15))
+    v2 = Appointment.objects.get(participant=participant, event_code="V2")
+    visits.visit_record(actor=coordinator, appointment=v2, actual_date=dt.date(2025, 8, 4), attended=False,
+                        missed_reason="unwell")  # fmt: skip
+    missed = pending(participant).filter(kind=Kind.MISSED_VISIT)
+    assert sorted({(n.offset_days, n.subject_date) for n in missed}) == [
+        (1, dt.date(2025, 8, 4)),
+        (3, dt.date(2025, 8, 4)),
+    ]
+    v9 = Appointment.objects.get(participant=participant, event_code="V9")
+    clock.go(london(2025, 10, 21, 15))
+    visits.visit_record(actor=coordinator, appointment=v9, actual_date=dt.date(2025, 10, 21), attended=True)
+    assert not pending(participant).filter(appointment=v9).exists()
+
+
+def test_dispatch_reminders_command_runs_one_dispatch(
+    clock, participant, sms_outbox, capsys, django_capture_on_commit_callbacks
+):
+    _due_now(clock, participant)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("dispatch_reminders")
+    assert len(sms_outbox) == 1
+    assert "claimed 1" in capsys.readouterr().out
+
+
+def test_delivery_reports_mark_rows_delivered(clock, participant, dispatch, client, settings):
+    settings.DEBUG = True
+    (n,) = _due_now(clock, participant)
+    dispatch()
+    n.refresh_from_db()
+    response = client.post("/hooks/twilio/status", {"MessageSid": n.provider_message_id, "MessageStatus": "delivered"})
+    assert response.status_code == 204
+    n.refresh_from_db()
+    assert n.state == State.DELIVERED
+    assert Notification.objects.filter(state=State.DELIVERED).count() == 1
