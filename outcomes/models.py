@@ -144,3 +144,43 @@ class QuestionnaireResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id} {self.instrument} {self.administered_on}"
+
+
+@audit.track()
+class ExportLog(models.Model):
+    """One export of a trial's data: who, when, what (format, dataset, factor columns), with which
+    filters, and, once the file is complete, its row count, size and SHA-256. A row whose
+    ``completed_at`` is empty is an export that was started but never finished (a client that
+    hung up mid-stream, an error)."""
+
+    trial = models.ForeignKey("trials.Trial", on_delete=models.PROTECT, related_name="exports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the system itself exported (a command run without --as).",
+    )
+    format = models.CharField(max_length=20)
+    dataset = models.CharField(max_length=40)
+    filters = models.JSONField(default=dict, help_text="Sites, blinded, and any other restriction applied.")
+    factors = models.JSONField(default=list, help_text="The factor columns the file carries.")
+    via = models.CharField(max_length=20, help_text="api or command")
+    rows = models.PositiveBigIntegerField(null=True, blank=True)
+    bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["trial_id", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True) | (Q(rows__isnull=False) & ~Q(sha256="")),
+                name="exportlog_complete_has_checksum",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.trial_id} ({self.format}/{self.dataset})"

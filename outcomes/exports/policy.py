@@ -1,0 +1,90 @@
+"""Who may export a trial's data, and what an export may carry: decided here, and only here.
+
+:func:`export_scope` is the one decision. It answers with the sites whose participants the file
+holds and the factor columns it may carry, or refuses (403):
+
+* the system itself (a command run without ``--as``): every site, every factor;
+* the unblinded statistician: their sites, and the factors :mod:`participants.blinding` lets them
+  see at every one of those sites (every factor, under the shipped protocols);
+* investigators and data managers: their sites, blinded (no factor column) until the trial's
+  database is locked and the trial unblinded for analysis; from then on, the factors blinding
+  lets them see (every factor, since analysis unblinding opens them all to every member);
+* monitors: their sites, always blinded;
+* anyone else: refused.
+
+So a factor column appears only when blinding allows the user to see that factor at every site
+in the file *and* this policy allows an unblinded export; it never widens what blinding allows.
+``blinded=True`` asks for a file without any factor column, whoever asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from participants import blinding, locks
+from trialtracker import permissions
+from trialtracker.errors import Forbidden
+from trialtracker.roles import Role
+
+UNBLINDED_EXPORTERS = frozenset({Role.UNBLINDED_STATISTICIAN})
+AFTER_UNBLINDING_EXPORTERS = frozenset({Role.INVESTIGATOR, Role.DATA_MANAGER})
+BLINDED_EXPORTERS = frozenset({Role.MONITOR})
+EXPORTERS = UNBLINDED_EXPORTERS | AFTER_UNBLINDING_EXPORTERS | BLINDED_EXPORTERS
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """What one export may hold. ``site_ids`` is None for every site of the trial."""
+
+    trial: object
+    user: object | None
+    site_ids: frozenset[int] | None
+    factors: tuple[str, ...]  # factor codes, in the protocol's order
+    blinded_requested: bool = False
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def unblinded(self) -> bool:
+        """True when the file carries every factor of the protocol."""
+        every = [f.code for f in self.trial.version_on().protocol.factors]
+        return bool(every) and list(self.factors) == every
+
+    def filters(self) -> dict:
+        """The restrictions applied, as recorded in the export log."""
+        return {
+            "sites": None if self.site_ids is None else sorted(self.site_ids),
+            "blinded_requested": self.blinded_requested,
+            "roles": sorted(self.roles),
+        }
+
+
+def export_scope(*, user, trial, blinded: bool = False) -> ExportScope:
+    """The sites and factor columns ``user`` may export of ``trial`` (``user`` None: the system).
+
+    Raises :class:`~trialtracker.errors.Forbidden` when none of the user's roles in the trial may
+    export. The message names no factor and no site.
+    """
+    every = tuple(f.code for f in trial.version_on().protocol.factors)
+    if user is None:
+        return ExportScope(
+            trial=trial, user=None, site_ids=None, factors=() if blinded else every, blinded_requested=blinded
+        )
+    held = frozenset(permissions.roles(user, trial=trial)) & {str(r) for r in EXPORTERS}
+    if not held:
+        raise Forbidden("your roles in this trial do not include exporting its data")
+    site_ids = frozenset(permissions.site_ids(user, trial=trial, roles=held))
+    factors: tuple[str, ...] = ()
+    if not blinded and _may_export_unblinded(held, trial):
+        visible = blinding.factors_visible_everywhere(user=user, trial=trial)
+        factors = tuple(code for code in every if code in visible)
+    return ExportScope(
+        trial=trial, user=user, site_ids=site_ids, factors=factors, blinded_requested=blinded, roles=held
+    )
+
+
+def _may_export_unblinded(held: frozenset[str], trial) -> bool:
+    if held & {str(r) for r in UNBLINDED_EXPORTERS}:
+        return True
+    if held & {str(r) for r in AFTER_UNBLINDING_EXPORTERS}:
+        return locks.active_lock(trial=trial) is not None and locks.is_unblinded_for_analysis(trial)
+    return False

@@ -1,0 +1,267 @@
+"""The tables an export holds, described once and written by every tabular format.
+
+A :class:`Table` is its columns (name, short name for SAS transport, label, type, value labels)
+and a function giving its rows lazily, so that building a table runs no query: the data
+dictionary is made from the tables' columns alone, and a writer pulls rows as it writes them.
+
+Tables here: ``endpoints`` (one row per participant and window), ``drinking`` (the raw daily
+records, read with a server-side cursor) and ``dictionary``; the analysis datasets ``adsl`` and
+``adtte`` are in :mod:`outcomes.exports.adam`. Every table is built from an
+:class:`~outcomes.exports.policy.ExportScope`: only its sites' participants, only its factors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from outcomes import endpoints
+from participants.models import Allocation, Participant
+from trials.models import ArmLevel
+
+STRING, INTEGER, DECIMAL, DATE, BOOLEAN = "string", "integer", "decimal", "date", "boolean"
+CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # CSV, Stata, SPSS, Dataset-JSON
+    short: str  # SAS transport version 5: at most 8 characters
+    label: str  # at most 40 characters (SAS transport version 5)
+    type: str
+    values: dict | None = None  # value labels: code → label
+    factor: bool = False
+
+    def __post_init__(self):
+        if len(self.short) > 8 or len(self.label) > 40:
+            raise ValueError(f"column {self.name}: short name or label too long for SAS transport")
+
+
+@dataclass
+class Table:
+    name: str  # the dataset's code in URLs, commands, file names
+    member: str  # at most 8 characters: the SAS member and Dataset-JSON name
+    label: str
+    columns: list[Column]
+    rows: Callable[[], Iterator[tuple]]
+    keys: tuple[str, ...] = ()
+    meta: dict = field(default_factory=dict)
+
+
+def factor_columns(scope, taken: set[str] | None = None) -> list[Column]:
+    """One string column per factor the scope carries, with its levels as value labels; their
+    short names avoid those in ``taken``."""
+    protocol = scope.trial.version_on().protocol
+    taken = set() if taken is None else taken
+    columns = []
+    for code in scope.factors:
+        spec = protocol.factor(code)
+        columns.append(
+            Column(
+                name=code,
+                short=unique_short(code, taken),
+                label=spec.title[:40],
+                type=STRING,
+                values={lv.code: lv.title for lv in spec.levels},
+                factor=True,
+            )
+        )
+    return columns
+
+
+def unique_short(name: str, taken: set[str]) -> str:
+    """An upper-case SAS name of at most 8 characters, not yet in ``taken`` (which it joins)."""
+    base = re.sub(r"[^A-Z0-9_]", "_", name.upper())[:8] or "VAR"
+    if base[0].isdigit():
+        base = ("_" + base)[:8]
+    short, n = base, 1
+    while short in taken:
+        suffix = str(n)
+        short = base[: 8 - len(suffix)] + suffix
+        n += 1
+    taken.add(short)
+    return short
+
+
+def levels_by_participant(scope, participant_ids=None) -> dict[int, dict[str, str]]:
+    """``{participant id: {factor: level}}`` for the scope's factors only (nothing when blinded)."""
+    if not scope.factors:
+        return {}
+    arms: dict[int, dict[str, str]] = {}
+    for arm_id, factor, level in ArmLevel.objects.filter(
+        arm__trial=scope.trial, level__factor__code__in=scope.factors
+    ).values_list("arm_id", "level__factor__code", "level__code"):
+        arms.setdefault(arm_id, {})[factor] = level
+    allocations = Allocation.objects.filter(participant__trial=scope.trial)
+    if scope.site_ids is not None:
+        allocations = allocations.filter(participant__site_id__in=scope.site_ids)
+    if participant_ids is not None:
+        allocations = allocations.filter(participant_id__in=list(participant_ids))
+    return {pid: arms.get(arm, {}) for pid, arm in allocations.values_list("participant_id", "arm_id")}
+
+
+def participants_in(scope):
+    qs = Participant.objects.filter(trial=scope.trial)
+    if scope.site_ids is not None:
+        qs = qs.filter(site_id__in=scope.site_ids)
+    return qs
+
+
+# --- the endpoint table -------------------------------------------------------------------------
+
+_ENDPOINT_COLUMNS = [
+    Column("study_id", "SUBJID", "Study id", STRING),
+    Column("window", "WINDOW", "Window (study days)", STRING),
+    Column("window_start_day", "WINSTART", "First study day of the window", INTEGER),
+    Column("window_end_day", "WINEND", "Last study day of the window", INTEGER),
+    Column("days_in_window", "WINDAYS", "Days in the window", INTEGER),
+    Column("assessed_days", "ASSESSED", "Days with a drinking record", INTEGER),
+    Column("abstinent_days", "ABSTDAYS", "Abstinent days (0 g)", INTEGER),
+    Column("drinking_days", "DRNKDAYS", "Drinking days (more than 0 g)", INTEGER),
+    Column("heavy_days", "HEAVYDAY", "Heavy drinking days", INTEGER),
+    Column("pda", "PDA", "Percent days abstinent", DECIMAL),
+    Column("phdd", "PHDD", "Percent heavy drinking days", DECIMAL),
+    Column("ddd", "DDD", "Drinks per drinking day (units)", DECIMAL),
+    Column("grams_per_day", "GPD", "Grams of ethanol per assessed day", DECIMAL),
+    Column("first_drink_day", "FDRNKDAY", "Study day of the first drinking day", INTEGER),
+    Column("first_heavy_day", "FHVYDAY", "Study day of the first heavy day", INTEGER),
+    Column("relapse", "RELAPSE", "Relapse (protocol rule)", INTEGER, values={0: "no", 1: "yes"}),
+    Column("relapse_day", "RELDAY", "Study day of relapse", INTEGER),
+    Column("completeness", "COMPLETE", "Percent of the window's days assessed", DECIMAL),
+    Column("total_grams", "TOTGRAMS", "Grams of ethanol in the window", DECIMAL),
+    Column("last_assessed_day", "LASTADAY", "Study day of the last record", INTEGER),
+    Column("first_positive_marker_day", "FMARKDAY", "Study day of the first positive marker", INTEGER),
+    Column("psnhdd_responder", "PSNHDD", "No heavy day after the grace period", BOOLEAN),
+    Column("who_level_baseline", "WHOBL", "WHO risk level at baseline", INTEGER, values=dict(endpoints.WHO_LEVELS)),
+    Column("who_level", "WHOLVL", "WHO risk level in the window", INTEGER, values=dict(endpoints.WHO_LEVELS)),
+    Column("who_level_drop", "WHODROP", "WHO risk levels dropped from baseline", INTEGER),
+]
+
+
+def endpoint_table(scope) -> Table:
+    """One row per randomised participant and window of the protocol in force, as
+    ``manage.py export_endpoints`` writes them, then the extra derived columns, then the factors."""
+    factors = factor_columns(scope, taken={c.short for c in _ENDPOINT_COLUMNS})
+
+    def rows() -> Iterator[tuple]:
+        computed = endpoints.compute(trial=scope.trial, site_ids=scope.site_ids)
+        levels = levels_by_participant(scope)
+        for row in computed:
+            own = levels.get(row.participant_id, {})
+            yield tuple(getattr(row, c.name) for c in _ENDPOINT_COLUMNS) + tuple(own.get(c.name) for c in factors)
+
+    return Table(
+        name="endpoints",
+        member="ENDPTS",
+        label="Drinking endpoints per participant and window",
+        columns=[*_ENDPOINT_COLUMNS, *factors],
+        rows=rows,
+        keys=("study_id", "window"),
+    )
+
+
+# --- the daily drinking records -------------------------------------------------------------------
+
+_DRINKING_COLUMNS = [
+    Column("study_id", "SUBJID", "Study id", STRING),
+    Column("date", "DATE", "Calendar date of the drinking day", DATE),
+    Column("study_day", "STUDYDAY", "Study day (1 = randomisation, no 0)", INTEGER),
+    Column("grams", "GRAMS", "Grams of ethanol", DECIMAL),
+    Column("source", "SOURCE", "Source of the record", STRING),
+]
+
+
+def _drinking_sql(scope) -> tuple[str, list]:
+    if connection.vendor == "postgresql":
+        day = "to_char(r.day, 'YYYY-MM-DD')"
+        diff = "(r.day - a.allocated_on)"
+        grams = "r.grams::text"
+    else:
+        day = "r.day"
+        diff = "CAST(julianday(r.day) - julianday(a.allocated_on) AS INTEGER)"
+        grams = "printf('%.2f', r.grams)"
+    where = "p.trial_id = %s"
+    params: list = [scope.trial.pk]
+    if scope.site_ids is not None:
+        ids = sorted(scope.site_ids)
+        where += " AND p.site_id IN (" + ", ".join(["%s"] * len(ids)) + ")" if ids else " AND 1 = 0"
+        params += ids
+    # Text straight from the database: the export formats nothing it does not have to. The order
+    # follows the (participant, day, source) unique index, so no sort of the whole table is needed.
+    sql = f"""
+SELECT p.study_id, {day}, CASE WHEN {diff} >= 0 THEN {diff} + 1 ELSE {diff} END, {grams}, r.source
+  FROM outcomes_drinkingrecord r
+  JOIN participants_participant p ON p.id = r.participant_id
+  JOIN participants_allocation a ON a.participant_id = p.id
+ WHERE {where}
+ ORDER BY r.participant_id, r.day, r.source
+"""
+    return sql, params
+
+
+def drinking_rows(scope, *, chunk_size: int = CHUNK) -> Iterator[list[tuple]]:
+    """The raw records of the scope's randomised participants, in chunks of ``chunk_size`` rows,
+    read through a server-side cursor on PostgreSQL (memory stays flat whatever the table's size).
+
+    Dates and grams come as text (``2024-01-31``, ``12.50``), study days as integers."""
+    sql, params = _drinking_sql(scope)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(chunk_size):
+            yield batch
+
+
+def drinking_table(scope) -> Table:
+    """One row per participant, day and source: the daily records as entered (in grams)."""
+
+    def rows() -> Iterator[tuple]:
+        for batch in drinking_rows(scope):
+            for study_id, day, study_day, grams, source in batch:
+                yield study_id, dt.date.fromisoformat(day) if isinstance(day, str) else day, study_day, grams, source
+
+    table = Table(
+        name="drinking",
+        member="DRINKING",
+        label="Daily drinking records",
+        columns=list(_DRINKING_COLUMNS),
+        rows=rows,
+        keys=("study_id", "date", "source"),
+    )
+    table.meta["batches"] = lambda: drinking_rows(scope)  # the CSV writer's fast path: text as is
+    return table
+
+
+# --- the data dictionary ----------------------------------------------------------------------------
+
+_DICTIONARY_COLUMNS = [
+    Column("dataset", "DATASET", "Dataset", STRING),
+    Column("variable", "VARIABLE", "Variable name", STRING),
+    Column("xpt_name", "XPTNAME", "Name in the SAS transport file", STRING),
+    Column("label", "LABEL", "Label", STRING),
+    Column("type", "TYPE", "Type", STRING),
+    Column("values", "VALUES", "Value labels (code=label; ...)", STRING),
+]
+
+
+def dictionary_table(tables: list[Table]) -> Table:
+    """Every variable of ``tables``: its names, label, type and value labels (factor levels with
+    their titles). Built from the tables' columns, so it lists only what the export may carry."""
+
+    def rows() -> Iterator[tuple]:
+        for table in tables:
+            for c in table.columns:
+                values = "; ".join(f"{k}={v}" for k, v in (c.values or {}).items())
+                yield table.name, c.name, c.short, c.label, c.type, values
+
+    return Table(
+        name="dictionary",
+        member="DICT",
+        label="Data dictionary",
+        columns=list(_DICTIONARY_COLUMNS),
+        rows=rows,
+        keys=("dataset", "variable"),
+    )

@@ -1,0 +1,154 @@
+"""Tables as CSV (streamed), Stata ``.dta``, SPSS ``.sav`` and SAS transport version 5 ``.xpt``.
+
+CSV is written in blocks of about 256 kB as rows arrive, so memory stays flat whatever the
+table's size. The other three are written by pyreadstat from a data frame, so the table is held
+in memory once while it is written (fine for the per-participant tables; the daily drinking
+records of a very large trial are better taken as CSV or Dataset-JSON).
+
+Conventions, one per format:
+
+* CSV: a header of variable names; empty for a missing value; ``1``/``0`` for true/false; dates
+  ``YYYY-MM-DD``; decimals as stored (``37.04``).
+* Stata and SPSS: variable names as in CSV, variable labels, and value labels: a factor column is
+  stored as its level's position in the protocol (1, 2, ...) labelled with the level's code, so
+  that reading it back with value labels applied gives the CSV's text; the data dictionary gives
+  the level titles.
+* SAS transport version 5: upper-case names of at most 8 characters (the ``short`` name of each
+  column, listed in the data dictionary), labels of at most 40, text as is (the format has no
+  value labels), dates as SAS dates.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from outcomes.exports.tables import BOOLEAN, DATE, DECIMAL, INTEGER, Table
+
+BLOCK = 256 * 1024
+STAT_FORMATS = ("dta", "sav", "xpt")
+
+
+def csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def csv_chunks(table: Table, counter: list[int]) -> Iterator[bytes]:
+    """The table as UTF-8 CSV, in blocks; ``counter[0]`` holds the rows written so far."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.name for c in table.columns])
+    batches = table.meta.get("batches")
+    if batches is not None:
+        # Rows that come from the database as text already: written as they are, a batch at a time.
+        for batch in batches():
+            writer.writerows(batch)
+            counter[0] += len(batch)
+            if buffer.tell() >= BLOCK:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+    else:
+        for row in table.rows():
+            writer.writerow([csv_cell(v) for v in row])
+            counter[0] += 1
+            if buffer.tell() >= BLOCK:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+def _numeric(value):
+    if value is None:
+        return float("nan")
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, Decimal):
+        return float(value)
+    return float(value)
+
+
+def frame(table: Table, fmt: str):
+    """The table as a pandas data frame for pyreadstat, with its labels.
+
+    Returns ``(frame, rows, labels, value_labels)``."""
+    import pandas as pd
+
+    xpt = fmt == "xpt"
+    names = [c.short if xpt else c.name for c in table.columns]
+    data: dict[str, list] = {n: [] for n in names}
+    codes: dict[str, dict] = {}
+    for c, n in zip(table.columns, names, strict=True):
+        if c.factor and not xpt:
+            codes[n] = {code: i for i, code in enumerate(c.values or {}, start=1)}
+    rows = 0
+    for row in table.rows():
+        rows += 1
+        for c, n, v in zip(table.columns, names, row, strict=True):
+            if n in codes:
+                v = codes[n].get(v) if v is not None else None
+                data[n].append(float("nan") if v is None else float(v))
+            elif c.type in (INTEGER, DECIMAL, BOOLEAN):
+                data[n].append(_numeric(v))
+            elif c.type == DATE:
+                data[n].append(v if isinstance(v, dt.date) else None)
+            else:
+                data[n].append("" if v is None else str(v))
+    # Dates stay ``datetime.date`` objects: pyreadstat writes them as dates (not date-times).
+    df = pd.DataFrame(
+        {
+            n: pd.Series(data[n], dtype=object if c.type == DATE else None)
+            for c, n in zip(table.columns, names, strict=True)
+        },
+        columns=names,
+    )
+    labels = {n: c.label for c, n in zip(table.columns, names, strict=True)}
+    value_labels: dict[str, dict] = {}
+    if not xpt:
+        for c, n in zip(table.columns, names, strict=True):
+            if n in codes:
+                value_labels[n] = {float(i): str(code) for code, i in codes[n].items()}
+            elif c.values and c.type in (INTEGER, BOOLEAN):
+                value_labels[n] = {float(k): str(v) for k, v in c.values.items()}
+    return df, rows, labels, value_labels
+
+
+def write_stat(table: Table, fmt: str, path: Path) -> int:
+    """Write ``table`` as ``fmt`` (dta, sav or xpt) to ``path``; returns the number of rows."""
+    import pyreadstat
+
+    df, rows, labels, value_labels = frame(table, fmt)
+    if fmt == "xpt":
+        pyreadstat.write_xport(
+            df,
+            str(path),
+            file_label=table.label[:40],
+            column_labels=labels,
+            table_name=table.member,
+            file_format_version=5,
+        )
+    elif fmt == "dta":
+        pyreadstat.write_dta(
+            df, str(path), file_label=table.label[:80], column_labels=labels, variable_value_labels=value_labels
+        )
+    elif fmt == "sav":
+        pyreadstat.write_sav(
+            df,
+            str(path),
+            file_label=table.label[:64],
+            column_labels=labels,
+            variable_value_labels=value_labels,
+        )
+    else:
+        raise ValueError(f"not a pyreadstat format: {fmt}")
+    return rows
