@@ -1,53 +1,45 @@
 """``manage.py simulate_trial --protocol FILE --participants N --seed S``: the main job.
 
-Runs a trial's front door through the same services the API uses: loads the protocol, adds the
-staff (a coordinator per site and an unblinded statistician), generates the concealed allocation
-lists (or uses minimisation), screens people with exclusions for the protocol's own reasons,
-enrols and consents the eligible ones (some decline), completes their baselines and randomises
-them. It ends with the screening flow and the allocation per arm.
-
-The same seed gives the same people and the same screening outcomes; allocation lists are drawn
-from a seed derived from it, so the whole run is reproducible.
+Prepares the database, loads the protocol, then runs a whole trial through the same services the
+API uses (see :mod:`trialtracker.simulation`): screening, enrolment, consent, baseline,
+randomisation, visits, infusions, sessions, adverse events, dropouts and daily drinking records.
+It ends with the screening flow, the allocation per arm and the endpoint table's summary.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import random
-from collections import Counter
-from decimal import Decimal
+from collections import Counter, defaultdict
+from statistics import mean
 
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from participants import services as participant_services
+from outcomes import endpoints
+from participants import blinding
 from participants.models import Allocation, Participant, Screening
-from trials.protocol import CriterionKind, ProtocolInvalid, RandomisationMethod, load_file
+from trials.protocol import ProtocolInvalid, load_file
 from trials.services import protocol_load
-from trialtracker.clock import today_at
 from trialtracker.errors import DomainError
-from trialtracker.services import sites_for, user_create
+from trialtracker.simulation import Simulation
 
-# How often a screened person fails one criterion, and how often an eligible one declines.
-EXCLUSION_RATE = 0.22
-DECLINE_RATE = 0.06
+STEPS = 6
 
 
 class Command(BaseCommand):
-    help = "Simulate a trial through the services: screening, enrolment, consent, baseline, randomisation."
+    help = "Simulate a whole trial through the services and summarise its endpoints."
 
     def add_arguments(self, parser):
         parser.add_argument("--protocol", required=True, help="a protocol file, e.g. protocols/kare.yaml")
         parser.add_argument("--participants", type=int, default=96, help="how many people to randomise")
         parser.add_argument("--seed", type=int, default=1, help="seed of the simulation")
 
+    def step(self, number: int, text: str) -> None:
+        self.stdout.write(f"[{number}/{STEPS}] {text}")
+
     def handle(self, *args, **options):
         n = options["participants"]
         if n < 1:
             raise CommandError("--participants must be at least 1")
-        self.rng = random.Random(options["seed"])
         self.step(1, "preparing the database")
         call_command("migrate", verbosity=0, interactive=False)
         self.step(2, f"loading {options['protocol']}")
@@ -64,114 +56,18 @@ class Command(BaseCommand):
                 "(remove var/trialtracker.sqlite3, or point DATABASE_URL at an empty database)"
             )
         self._design(version)
+        simulation = Simulation(trial=trial, seed=options["seed"], progress=self.stdout.write)
         try:
             self.step(3, "adding staff and the allocation lists")
-            staff = self._staff(trial, options["seed"])
+            simulation.add_staff()
             self.step(4, f"screening, enrolling and randomising {n} participants")
-            self._recruit(trial, staff, n)
+            participants = simulation.recruit(n)
+            self.step(5, "visits, infusions, sessions, adverse events and drinking records")
+            simulation.follow(participants)
         except DomainError as exc:
             raise CommandError(f"the simulation was refused: {exc}") from None
-        self._summary(trial)
-
-    def step(self, number: int, text: str) -> None:
-        self.stdout.write(f"[{number}/4] {text}")
-
-    # -- staff -------------------------------------------------------------------------------
-
-    def _staff(self, trial, seed: int) -> dict:
-        User = get_user_model()
-        password = None  # simulated staff cannot log in
-        staff = {"coordinators": {}}
-        prefix = trial.code.lower()
-        for site in trial.sites.order_by("code"):
-            name = f"sim-{prefix}-coordinator-{site.code}"
-            user = User.objects.filter(username=name).first() or user_create(
-                username=name, password=password, role="coordinator", sites=[site], reason="simulation"
-            )
-            staff["coordinators"][site.pk] = user
-        name = f"sim-{prefix}-statistician"
-        staff["statistician"] = User.objects.filter(username=name).first() or user_create(
-            username=name,
-            password=password,
-            role="unblinded_statistician",
-            sites=sites_for(trial=trial.code, sites=[]),
-            reason="simulation",
-        )
-        protocol = trial.version_on().protocol
-        if protocol.randomisation.method == RandomisationMethod.PERMUTED_BLOCKS:
-            seed_text = hashlib.sha256(f"simulation:{trial.code}:{seed}".encode()).hexdigest()[:32]
-            participant_services.randomisation_lists_generate(
-                actor=staff["statistician"], trial=trial, blocks=max(4, len(protocol.arms)), seed=seed_text
-            )
-        return staff
-
-    # -- recruitment ---------------------------------------------------------------------------
-
-    def _recruit(self, trial, staff: dict, target: int) -> None:
-        rng = self.rng
-        protocol = trial.version_on().protocol
-        sites = list(trial.sites.order_by("code"))
-        criteria = protocol.eligibility.criteria
-        lowest_age, highest_age = protocol.eligibility.age.min, protocol.eligibility.age.max
-        weights = protocol.dosing.weight_kg if protocol.dosing else (Decimal(40), Decimal(150))
-        start = dt.date.today() - dt.timedelta(days=7 + target)  # recruit about one a day, up to last week
-        randomised = 0
-        screened = 0
-        report_every = max(1, target // 10)
-        while randomised < target:
-            site = sites[screened % len(sites)]
-            coordinator = staff["coordinators"][site.pk]
-            day = min(start + dt.timedelta(days=screened * target // max(1, target + target // 3)), today_at(site))
-            screened += 1
-            answers = {c.code: c.kind == CriterionKind.INCLUSION for c in criteria}
-            if rng.random() < EXCLUSION_RATE:
-                failing = rng.choice(criteria)
-                answers[failing.code] = not answers[failing.code]
-            declined = rng.random() < DECLINE_RATE
-            screening = participant_services.screening_record(
-                actor=coordinator,
-                site=site,
-                screened_on=day,
-                answers=answers,
-                outcome="declined" if declined and all(self._met(c, answers) for c in criteria) else None,
-            )
-            if screening.outcome != "eligible":
-                continue
-            participant = participant_services.participant_enrol(
-                actor=coordinator,
-                screening=screening,
-                sex=rng.choices(["M", "F"], weights=[0.62, 0.38])[0],
-                age_at_consent=rng.randint(lowest_age, highest_age),
-                consent_form_version=protocol.current_consent_form().version,
-                consented_on=day,
-                first_name=f"Sim{screened}",
-                last_name="Participant",
-            )
-            weight = Decimal(str(round(rng.uniform(float(max(weights[0], 50)), float(min(weights[1], 120))), 1)))
-            participant_services.baseline_complete(
-                actor=coordinator, participant=participant, completed_on=day, weight_kg=weight
-            )
-            self._randomise(participant, coordinator, staff, day)
-            randomised += 1
-            if randomised % report_every == 0 or randomised == target:
-                self.stdout.write(f"      {randomised}/{target} randomised ({screened} screened)")
-
-    @staticmethod
-    def _met(criterion, answers) -> bool:
-        return answers[criterion.code] == (criterion.kind == CriterionKind.INCLUSION)
-
-    def _randomise(self, participant, coordinator, staff, day) -> None:
-        try:
-            participant_services.participant_randomise(actor=coordinator, participant=participant, on=day)
-        except DomainError as exc:
-            if getattr(exc, "code", "") != "list_exhausted":
-                raise
-            participant_services.randomisation_list_top_up(
-                actor=staff["statistician"], trial=participant.trial, blocks=4, stratum=None
-            )
-            participant_services.participant_randomise(actor=coordinator, participant=participant, on=day)
-
-    # -- output --------------------------------------------------------------------------------
+        self.step(6, "endpoints")
+        self._summary(trial, simulation)
 
     def _design(self, version) -> None:
         protocol = version.protocol
@@ -181,37 +77,62 @@ class Command(BaseCommand):
         out(
             "      arms: " + "; ".join(f"{a.code} = " + " + ".join(a.levels[f] for f in factors) for a in protocol.arms)
         )
-        out(
-            "      schedule: "
-            + ", ".join(f"{e.code} {e.kind.value} day {e.day} after {e.anchor}" for e in protocol.schedule)
-        )
 
-    def _summary(self, trial) -> None:
+    def _summary(self, trial, simulation) -> None:
         out = self.stdout.write
+        tally = simulation.tally
         screenings = Counter(Screening.objects.filter(trial=trial).values_list("outcome", flat=True))
-        failed = Counter(
-            code
-            for row in Screening.objects.filter(trial=trial, outcome="not_eligible")
-            for code in row.failed_criteria
-        )
         out("")
         out(f"screening flow of {trial.code}")
-        out(f"  assessed for eligibility   {sum(screenings.values()):>5}")
-        out(f"  not eligible               {screenings.get('not_eligible', 0):>5}")
-        for code, count in failed.most_common():
-            out(f"      {code:<22} {count:>5}")
-        out(f"  declined                   {screenings.get('declined', 0):>5}")
-        out(f"  randomised                 {Allocation.objects.filter(participant__trial=trial).count():>5}")
-        out("")
-        out("allocation (unblinded: this is a simulation)")
-        per_arm = Counter(Allocation.objects.filter(participant__trial=trial).values_list("arm__code", flat=True))
-        per_site_arm = Counter(
-            Allocation.objects.filter(participant__trial=trial).values_list("participant__site__code", "arm__code")
+        out(f"  assessed for eligibility {sum(screenings.values()):>6}")
+        out(f"  not eligible             {screenings.get('not_eligible', 0):>6}")
+        out(f"  declined                 {screenings.get('declined', 0):>6}")
+        out(f"  randomised               {Allocation.objects.filter(participant__trial=trial).count():>6}")
+        out(
+            f"  visits {tally.visits}, infusions {tally.infusions}, sessions {tally.sessions}, adverse events "
+            f"{tally.adverse_events} ({tally.serious} serious), dropouts {tally.dropouts}, "
+            f"drinking days recorded {tally.drinking_days}"
         )
-        sites = list(trial.sites.order_by("code").values_list("code", flat=True))
-        out(f"  {'arm':<6}{'total':>7}" + "".join(f"{s:>12}" for s in sites))
-        for arm in trial.arms.order_by("position"):
+        protocol = trial.version_on().protocol
+        arms = {a.pk: a for a in trial.arms.all()}
+        arm_of = dict(Allocation.objects.filter(participant__trial=trial).values_list("participant_id", "arm_id"))
+        rows = endpoints.compute(trial=trial)
+        by = defaultdict(list)
+        for row in rows:
+            by[(row.window, arm_of[row.participant_id])].append(row)
+        out("")
+        out("endpoints by arm (unblinded: this is a simulation); PDA and completeness are means of participants")
+        out(f"  {'window':<10}{'arm':<6}{'n':>5}{'PDA %':>9}{'PHDD %':>9}{'relapsed':>10}{'complete %':>12}")
+        for window in protocol.outcomes.windows:
+            for arm in sorted(arms.values(), key=lambda a: a.position):
+                group = by.get((window.code, arm.pk), [])
+                pdas = [float(r.pda) for r in group if r.pda is not None]
+                phdds = [float(r.phdd) for r in group if r.phdd is not None]
+                relapsed = sum(1 for r in group if r.relapse == 1)
+                complete = [float(r.completeness) for r in group]
+                out(
+                    f"  {window.code:<10}{arm.code:<6}{len(group):>5}"
+                    f"{(mean(pdas) if pdas else float('nan')):>9.1f}{(mean(phdds) if phdds else float('nan')):>9.1f}"
+                    f"{relapsed:>10}{(mean(complete) if complete else float('nan')):>12.1f}"
+                )
+        self._margins(trial, rows, arm_of, protocol)
+
+    def _margins(self, trial, rows, arm_of, protocol) -> None:
+        """The primary window's PDA at each factor's margins: what the factorial analysis estimates."""
+        out = self.stdout.write
+        levels_of = {}
+        for allocation in Allocation.objects.filter(participant__trial=trial).select_related("arm"):
+            levels_of[allocation.participant_id] = blinding.arm_levels(allocation)
+        primary = [r for r in rows if r.window == protocol.outcomes.primary_window and r.pda is not None]
+        out("")
+        out(f"primary window {protocol.outcomes.primary_window}: PDA at the factor margins")
+        for factor in protocol.factors:
+            means = {}
+            for level in factor.levels:
+                values = [float(r.pda) for r in primary if levels_of[r.participant_id][factor.code] == level.code]
+                means[level.code] = mean(values) if values else float("nan")
+            first, second = factor.levels[0].code, factor.levels[1].code
             out(
-                f"  {arm.code:<6}{per_arm.get(arm.code, 0):>7}"
-                + "".join(f"{per_site_arm.get((s, arm.code), 0):>12}" for s in sites)
+                f"  {factor.code}: {first} {means[first]:.1f} vs {second} {means[second]:.1f} "
+                f"(difference {means[first] - means[second]:+.1f} points)"
             )

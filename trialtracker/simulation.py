@@ -1,0 +1,340 @@
+"""A whole trial, simulated through the same services the API uses.
+
+People are screened (some excluded for the protocol's own reasons, some decline), enrolled,
+consented, baselined and randomised; they come to their visits (some late, a few outside the
+window, some sessions missed), receive their infusions with vitals (a few pass a safety threshold
+and get an adverse event; one serious adverse event in the trial), some drop out, and their
+drinking is recalled day by day at follow-up visits (Timeline Follow-Back), with a few days
+forgotten. How much a participant drinks depends on their arm, with the effect sizes reported
+for KARE: percentage of days abstinent about 70% (placebo + education), +10.75 points for
+ketamine, +6.25 for therapy, -1.9 for their interaction. These effect sizes are parameters of
+the simulation (:data:`EFFECTS`), not protocol facts.
+
+Everything is drawn from one seeded random generator, so a seed gives the same trial.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from outcomes import services as outcome_services
+from participants import blinding, safety, visits
+from participants import services as participant_services
+from participants.models import Appointment, AppointmentStatus, Participant
+from trials.protocol import CriterionKind, Procedure, RandomisationMethod
+from trialtracker.clock import today_at
+from trialtracker.services import sites_for, user_create
+
+# Percentage of days abstinent by factor level, added to BASE_PDA; the interaction applies when
+# both levels of INTERACTION are present. Levels not named here add nothing.
+BASE_PDA = 70.0
+EFFECTS = {"ketamine": 10.75, "therapy": 6.25, "ketamine_therapy": 17.0}
+INTERACTION = ({"ketamine", "therapy"}, -1.9)
+BASELINE_PDA = 25.0
+HEAVY_SHARE = 0.55  # share of drinking days that are heavy
+EXCLUSION_RATE = 0.22
+DECLINE_RATE = 0.06
+DROPOUT_RATE = 0.12
+MISSED_SESSION_RATE = 0.08
+MISSED_FOLLOW_UP_RATE = 0.05
+FORGOTTEN_DAY_RATE = 0.04
+LATE_VISIT_RATE = 0.03
+VITALS_BREACH_RATE = 0.04
+FOLLOW_UP_DAYS = 190  # how long before today the last participant was randomised
+
+
+@dataclass
+class Staff:
+    coordinators: dict[int, object]
+    pharmacists: dict[int, object]
+    statistician: object
+
+
+@dataclass
+class Tally:
+    screened: int = 0
+    randomised: int = 0
+    visits: int = 0
+    infusions: int = 0
+    sessions: int = 0
+    adverse_events: int = 0
+    serious: int = 0
+    dropouts: int = 0
+    drinking_days: int = 0
+    deviations: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class Simulation:
+    def __init__(self, *, trial, seed: int, progress: Callable[[str], None] = lambda _: None):
+        self.trial = trial
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.progress = progress
+        self.protocol = trial.version_on().protocol
+        self.tally = Tally()
+        self.sae_done = False
+
+    # -- staff and lists ------------------------------------------------------------------------
+
+    def add_staff(self) -> Staff:
+        User = get_user_model()
+        prefix = self.trial.code.lower()
+
+        def person(name, role, sites):
+            return User.objects.filter(username=name).first() or user_create(
+                username=name, password=None, role=role, sites=sites, reason="simulation"
+            )
+
+        coordinators, pharmacists = {}, {}
+        for site in self.trial.sites.order_by("code"):
+            coordinators[site.pk] = person(f"sim-{prefix}-coordinator-{site.code}", "coordinator", [site])
+            pharmacists[site.pk] = person(f"sim-{prefix}-pharmacist-{site.code}", "pharmacist", [site])
+        statistician = person(
+            f"sim-{prefix}-statistician", "unblinded_statistician", sites_for(trial=self.trial.code, sites=[])
+        )
+        if self.protocol.randomisation.method == RandomisationMethod.PERMUTED_BLOCKS:
+            seed_text = hashlib.sha256(f"simulation:{self.trial.code}:{self.seed}".encode()).hexdigest()[:32]
+            participant_services.randomisation_lists_generate(
+                actor=statistician, trial=self.trial, blocks=max(4, len(self.protocol.arms)), seed=seed_text
+            )
+        self.staff = Staff(coordinators, pharmacists, statistician)
+        return self.staff
+
+    # -- recruitment ------------------------------------------------------------------------------
+
+    def recruit(self, target: int) -> list[Participant]:
+        """Screen until ``target`` people are randomised; returns them."""
+        rng = self.rng
+        sites = list(self.trial.sites.order_by("code"))
+        criteria = self.protocol.eligibility.criteria
+        age = self.protocol.eligibility.age
+        today = min(today_at(s) for s in sites)
+        span = min(target, 365)
+        first_day = today - dt.timedelta(days=FOLLOW_UP_DAYS + span)
+        randomised: list[Participant] = []
+        every = max(1, target // 10)
+        while len(randomised) < target:
+            site = sites[self.tally.screened % len(sites)]
+            coordinator = self.staff.coordinators[site.pk]
+            day = first_day + dt.timedelta(days=len(randomised) * span // target)
+            self.tally.screened += 1
+            answers = {c.code: c.kind == CriterionKind.INCLUSION for c in criteria}
+            if rng.random() < EXCLUSION_RATE:
+                failing = rng.choice(criteria)
+                answers[failing.code] = not answers[failing.code]
+            eligible = all(answers[c.code] == (c.kind == CriterionKind.INCLUSION) for c in criteria)
+            declined = eligible and rng.random() < DECLINE_RATE
+            screening = participant_services.screening_record(
+                actor=coordinator, site=site, screened_on=day, answers=answers, outcome="declined" if declined else None
+            )
+            if screening.outcome != "eligible":
+                continue
+            participant = participant_services.participant_enrol(
+                actor=coordinator,
+                screening=screening,
+                sex=rng.choices(["M", "F"], weights=[0.62, 0.38])[0],
+                age_at_consent=rng.randint(age.min, age.max),
+                consent_form_version=self.protocol.current_consent_form().version,
+                consented_on=day,
+                first_name=f"Sim{self.tally.screened}",
+                last_name="Participant",
+            )
+            weight = Decimal(str(round(rng.gauss(78, 12), 1))).max(Decimal(50)).min(Decimal(130))
+            participant_services.baseline_complete(
+                actor=coordinator, participant=participant, completed_on=day, weight_kg=weight
+            )
+            self._randomise(participant, coordinator, day)
+            randomised.append(participant)
+            self.tally.randomised += 1
+            if len(randomised) % every == 0 or len(randomised) == target:
+                self.progress(f"      {len(randomised)}/{target} randomised ({self.tally.screened} screened)")
+        return randomised
+
+    def _randomise(self, participant, coordinator, day) -> None:
+        try:
+            participant_services.participant_randomise(actor=coordinator, participant=participant, on=day)
+        except Exception as exc:
+            if getattr(exc, "code", "") != "list_exhausted":
+                raise
+            participant_services.randomisation_list_top_up(actor=self.staff.statistician, trial=self.trial, blocks=4)
+            participant_services.participant_randomise(actor=coordinator, participant=participant, on=day)
+
+    # -- follow-through ---------------------------------------------------------------------------
+
+    def pda_for(self, levels: dict[str, str]) -> float:
+        values = set(levels.values())
+        pda = BASE_PDA + sum(EFFECTS.get(v, 0.0) for v in values)
+        both, shift = INTERACTION
+        if both <= values:
+            pda += shift
+        return pda
+
+    def follow(self, participants: list[Participant]) -> None:
+        every = max(1, len(participants) // 10)
+        for n, participant in enumerate(participants, start=1):
+            with transaction.atomic():
+                self._follow_one(
+                    Participant.objects.select_related("site", "trial", "allocation__arm").get(pk=participant.pk)
+                )
+            if n % every == 0 or n == len(participants):
+                self.progress(f"      {n}/{len(participants)} followed up")
+
+    def _follow_one(self, participant: Participant) -> None:
+        rng = self.rng
+        site = participant.site
+        coordinator = self.staff.coordinators[site.pk]
+        pharmacist = self.staff.pharmacists[site.pk]
+        allocation = participant.allocation
+        anchor = allocation.allocated_on
+        levels = blinding.arm_levels(allocation)
+        # The individual's chance of an abstinent day: around the arm's PDA, spread between people.
+        mean = self.pda_for(levels) / 100
+        concentration = 6.0
+        p_abstinent = rng.betavariate(mean * concentration, (1 - mean) * concentration)
+        dropout_day = rng.randint(30, 170) if rng.random() < DROPOUT_RATE else None
+        heavy = self.protocol.outcomes.heavy_day_grams[participant.sex]
+        today = today_at(site)
+
+        def drinks(p_abs: float) -> Decimal:
+            if rng.random() < p_abs:
+                return Decimal(0)
+            if rng.random() < HEAVY_SHARE:
+                return (heavy + Decimal(rng.randint(0, 80))).quantize(Decimal("1"))
+            return Decimal(rng.randint(8, int(heavy) - 1))
+
+        def recall(first: dt.date, last: dt.date, p_abs: float, visit_code: str) -> None:
+            days = []
+            day = first
+            while day <= last:
+                if rng.random() >= FORGOTTEN_DAY_RATE:
+                    days.append(outcome_services.DayEntry(day=day, amount=drinks(p_abs), unit="g"))
+                day += dt.timedelta(days=1)
+            if days:
+                outcome_services.drinking_days_record(
+                    actor=coordinator, participant=participant, days=days, source="tlfb", visit_code=visit_code
+                )
+                self.tally.drinking_days += len(days)
+
+        lookback = self.protocol.outcomes.baseline_lookback_days
+        recall(anchor - dt.timedelta(days=lookback), anchor - dt.timedelta(days=1), BASELINE_PDA / 100, "V1")
+        recalled_until = anchor - dt.timedelta(days=1)
+        session_number = 0
+        last_visit = anchor
+        for appointment in Appointment.objects.filter(participant=participant).order_by("sequence"):
+            appointment.refresh_from_db()
+            if appointment.status != AppointmentStatus.SCHEDULED:
+                continue
+            event = self.protocol.event(appointment.event_code)
+            shift = rng.choice([0, 0, 0, 1, 1, 2, -1])
+            if rng.random() < LATE_VISIT_RATE:
+                shift = appointment.window_end.toordinal() - appointment.booked_date.toordinal() + rng.randint(1, 4)
+            day = max(appointment.booked_date + dt.timedelta(days=shift), last_visit)
+            if day > today:
+                break
+            if dropout_day is not None and day >= anchor + dt.timedelta(days=dropout_day):
+                participant_services.withdrawal_record(
+                    actor=coordinator,
+                    participant=participant,
+                    scope="follow_up",
+                    withdrawn_on=min(anchor + dt.timedelta(days=dropout_day), today),
+                    reason="no longer wishes to take part (simulated)",
+                )
+                self.tally.dropouts += 1
+                break
+            follow_up = event.kind.value == "follow_up"
+            misses = (
+                MISSED_FOLLOW_UP_RATE if follow_up else (MISSED_SESSION_RATE if event.kind.value == "therapy" else 0)
+            )
+            if rng.random() < misses:
+                visits.visit_record(
+                    actor=coordinator,
+                    appointment=appointment,
+                    actual_date=day,
+                    attended=False,
+                    missed_reason="did not attend (simulated)",
+                )
+                self.tally.visits += 1
+                last_visit = day
+                continue
+            visits.visit_record(
+                actor=coordinator, appointment=appointment, actual_date=day, attended=True, seen_by=coordinator
+            )
+            self.tally.visits += 1
+            last_visit = day
+            appointment.refresh_from_db()
+            if Procedure.INFUSION in event.procedures and self.protocol.dosing is not None:
+                self._infuse(participant, appointment, day, pharmacist)
+            if Procedure.PSYCHOLOGICAL_SESSION in event.procedures and self.protocol.therapy is not None:
+                session_number += 1
+                visits.session_record(
+                    actor=coordinator,
+                    appointment=appointment,
+                    session_number=session_number,
+                    attended=True,
+                    minutes=next(p.minutes for p in self.protocol.therapy.programmes),
+                )
+                self.tally.sessions += 1
+            if follow_up:
+                last = min(day - dt.timedelta(days=1), today)
+                recall(recalled_until + dt.timedelta(days=1), last, p_abstinent, appointment.event_code)
+                recalled_until = last
+
+    def _infuse(self, participant, appointment, day, pharmacist) -> None:
+        rng = self.rng
+        dosing = self.protocol.dosing
+        tz = participant.site.zone
+        start = dt.datetime.combine(day, dt.time(10, 0), tzinfo=tz)
+        minutes = next(d.infusion_minutes for d in dosing.regimen) + rng.randint(-2, 2)
+        breach = rng.random() < VITALS_BREACH_RATE
+        vitals = [
+            visits.VitalsReading("before", 0, rng.randint(110, 135), rng.randint(70, 85), rng.randint(60, 85), 98)
+        ]
+        for minute in range(dosing.vitals_every_minutes, minutes + 1, dosing.vitals_every_minutes):
+            systolic = (
+                dosing.safety.systolic_max + rng.randint(2, 12) if breach and minute == 15 else rng.randint(115, 150)
+            )
+            vitals.append(
+                visits.VitalsReading("during", minute, systolic, rng.randint(70, 95), rng.randint(60, 95), 97)
+            )
+        vitals.append(visits.VitalsReading("after", minutes + 15, rng.randint(110, 140), rng.randint(70, 88), 75, 98))
+        infusion = visits.infusion_record(
+            actor=pharmacist,
+            appointment=appointment,
+            weight_kg=participant.baseline_weight_kg,
+            volume_ml=next(d.volume_ml for d in dosing.regimen),
+            breath_alcohol=Decimal("0.00"),
+            started_at=start,
+            stopped_at=start + dt.timedelta(minutes=minutes),
+            completed=True,
+            vitals=vitals,
+            dissociation_score=rng.randint(0, 30),
+        )
+        self.tally.infusions += 1
+        if infusion.safety_flags:
+            serious = not self.sae_done
+            self.sae_done = True
+            safety.adverse_event_record(
+                actor=pharmacist,
+                participant=participant,
+                term="Hypertension during infusion" + ("; admitted for observation" if serious else ""),
+                onset_date=day,
+                end_date=day + dt.timedelta(days=1) if serious else day,
+                grade=3 if serious else 2,
+                seriousness=["hospitalisation"] if serious else [],
+                causality="possibly",
+                expected=True,
+                action_taken="infusion slowed",
+                outcome="recovered",
+                infusion=infusion,
+            )
+            self.tally.adverse_events += 1
+            self.tally.serious += int(serious)
