@@ -56,20 +56,22 @@ def read_stat(path):
     return pyreadstat.read_sav(path, apply_value_formats=True)
 
 
-def text_of(path) -> str:
-    """Everything a file says, for searching: the file decoded, and for the statistical formats
-    also what pyreadstat reads back (values, variable names and labels, value labels)."""
+def secrets_in(path, words) -> set[str]:
+    """The ``words`` a file gives away. Text files are searched whole; a Stata, SPSS or SAS file is
+    read back (values, variable names and labels, value labels) and searched, and its raw bytes
+    are searched too for words of four letters or more (shorter ones turn up in binary numbers)."""
     path = Path(path)
     raw = path.read_bytes().decode("latin-1")
     if path.suffix not in (".dta", ".sav", ".xpt"):
-        return raw
+        return found(raw, words)
     frame, meta = read_stat(path)
-    parts = [raw, frame.to_csv(), json.dumps(meta.column_names_to_labels), str(meta.file_label)]
-    parts.append(
-        json.dumps({k: {str(a): b for a, b in v.items()} for k, v in (meta.variable_value_labels or {}).items()})
-    )
-    parts.append(json.dumps({k: {str(a): b for a, b in v.items()} for k, v in (meta.value_labels or {}).items()}))
-    return "\n".join(parts)
+    labels = [meta.variable_value_labels or {}, meta.value_labels or {}]
+    parts = [frame.to_csv(), " ".join(meta.column_names), json.dumps(meta.column_names_to_labels)]
+    parts += [
+        str(meta.file_label),
+        json.dumps([{k: {str(a): b for a, b in v.items()} for k, v in x.items()} for x in labels]),
+    ]
+    return found("\n".join(parts), words) | found(raw, {w for w in words if len(w) >= 4})
 
 
 def export(tmp_path, fmt: str, *, user=None, datasets=(), blinded: bool = False) -> Path:
