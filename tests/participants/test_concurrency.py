@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from participants import services
 from participants.models import Allocation, ListSlot
@@ -41,16 +41,10 @@ def _in_threads(count: int, work: Callable[[int], object]) -> list:
         return list(pool.map(run, range(count)))
 
 
-def _prepare(people, strata: Sequence[tuple[str, str]], count: int, threads: int = 8) -> list:
-    """``count`` randomisable participants, alternating over ``strata``, prepared on a few threads."""
-
-    def prepare(t: int):
-        return [
-            people.ready(site=strata[i % len(strata)][0], sex=strata[i % len(strata)][1])
-            for i in range(t, count, threads)
-        ]
-
-    return [p for batch in _in_threads(threads, prepare) for p in batch]
+def _prepare(people, strata: Sequence[tuple[str, str]], count: int) -> list:
+    """``count`` randomisable participants, alternating over ``strata``, committed in one transaction."""
+    with transaction.atomic():
+        return [people.ready(site=strata[i % len(strata)][0], sex=strata[i % len(strata)][1]) for i in range(count)]
 
 
 def _capture(call: Callable[[], object]) -> tuple[object | None, Exception | None]:

@@ -172,13 +172,15 @@ LIST_CALLS = [
 ]
 
 
-@pytest.mark.parametrize("role", [r for r in ALL_ROLES if r != "unblinded_statistician"])
-def test_only_the_unblinded_statistician_may_handle_allocation_lists(kare, lists, make_user, as_user, role):
-    client = as_user(make_user(role, kare))
-    for method, url, body in LIST_CALLS:
-        response = getattr(client, method)(url, body)
-        assert response.status_code == 403, (method, url, response.status_code)
-        assert response.json()["error"]["code"] == "forbidden"
+def test_only_the_unblinded_statistician_may_handle_allocation_lists(kare, lists, make_user, as_user):
+    for role in ALL_ROLES:
+        if role == "unblinded_statistician":
+            continue
+        client = as_user(make_user(role, kare))
+        for method, url, body in LIST_CALLS:
+            response = getattr(client, method)(url, body)
+            assert response.status_code == 403, (role, method, url, response.status_code)
+            assert response.json()["error"]["code"] == "forbidden"
     assert ListSlot.objects.count() == sum(rlist.slots.count() for rlist in lists)
 
 
