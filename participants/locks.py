@@ -10,6 +10,7 @@ cannot be unlocked, and every member of the trial may see every factor.
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from participants.models import AnalysisUnblinding, DataLock, Participant
@@ -25,7 +26,12 @@ def active_lock(*, trial, participant: Participant | None = None) -> DataLock | 
     locks = DataLock.objects.filter(trial=trial, unlocked_at__isnull=True)
     if participant is None:
         return locks.filter(participant__isnull=True).first()
-    return locks.filter(participant__isnull=True).first() or locks.filter(participant=participant).first()
+    # One query; a trial-wide lock (no participant) sorts first.
+    return (
+        locks.filter(Q(participant__isnull=True) | Q(participant=participant))
+        .order_by(F("participant").asc(nulls_first=True))
+        .first()
+    )
 
 
 def ensure_unlocked(*, trial, participant: Participant | None = None) -> None:
