@@ -49,6 +49,31 @@ def pytest_runtest_setup(item):
         pytest.skip(f"needs {marker}: {problem}")
 
 
+@pytest.fixture(autouse=True)
+def _declared_roles(request):
+    """Keep the roles the migration writes: a transactional test's flush empties every table.
+
+    Only for tests that use the database; one query when the roles are there.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db:
+        return
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from trialtracker.models import RoleDefinition
+    from trialtracker.roles import ROLE_SPECS
+
+    if RoleDefinition.objects.count() != len(ROLE_SPECS):
+        for spec in ROLE_SPECS:
+            RoleDefinition.objects.update_or_create(
+                code=str(spec.code),
+                defaults={"title": spec.title, "description": spec.description, "read_only": spec.read_only},
+            )
+
+
 @pytest.fixture
 def kare(db):
     """The KARE trial loaded from the shipped protocol file through the service."""
