@@ -44,6 +44,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
+from trials.protocol import DrinkSource
+
 BASELINE = "baseline"
 WHO_LEVELS = {0: "abstinent", 1: "low", 2: "medium", 3: "high", 4: "very high"}
 # Upper bounds (g/day, inclusive) of the WHO low, medium and high levels; above the last is very high.
@@ -168,67 +170,94 @@ def _diff_sql(later: str, earlier: str) -> str:
     return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
-def _sql(*, n_windows: int, n_sources: int, n_sites: int | None, n_participants: int | None) -> str:
+_MEASURES = (
+    # name, aggregate over the chosen record of each day; window [{s}, {e}] in days from the anchor
+    ("assessed", "COUNT(*) FILTER (WHERE d.diff BETWEEN {s} AND {e})"),
+    ("abstinent", "COUNT(*) FILTER (WHERE d.diff BETWEEN {s} AND {e} AND d.grams = 0)"),
+    ("heavy", "COUNT(*) FILTER (WHERE d.diff BETWEEN {s} AND {e} AND d.heavy = 1)"),
+    ("grams", "SUM(d.grams) FILTER (WHERE d.diff BETWEEN {s} AND {e})"),
+    ("first_drink", "MIN(d.diff) FILTER (WHERE d.diff BETWEEN {s} AND {e} AND d.grams > 0)"),
+    ("first_heavy", "MIN(d.diff) FILTER (WHERE d.diff BETWEEN {s} AND {e} AND d.heavy = 1)"),
+    ("last_assessed", "MAX(d.diff) FILTER (WHERE d.diff BETWEEN {s} AND {e})"),
+    ("assessed_late", "COUNT(*) FILTER (WHERE d.diff BETWEEN {g} AND {e})"),
+    ("heavy_late", "COUNT(*) FILTER (WHERE d.diff BETWEEN {g} AND {e} AND d.heavy = 1)"),
+)
+
+
+def _sql(*, windows: list[_Window], sources: list[str], n_sites: int | None, n_participants: int | None) -> str:
     postgres = connection.vendor == "postgresql"
     num = "numeric" if postgres else "REAL"
-    values = ", ".join(["(" + ", ".join(["CAST(%s AS integer)"] * 4) + ")"] * n_windows)
-    sources = ", ".join(["(CAST(%s AS varchar(20)), CAST(%s AS integer))"] * n_sources)
-    where = "p.trial_id = %s"
+    if not set(sources) <= set(DrinkSource):  # written into the statement: only the known codes
+        raise ValueError(f"unknown sources in {sources}")
+    rank = " ".join(f"WHEN '{source}' THEN {i}" for i, source in enumerate(sources))
+    counted = ", ".join(f"'{source}'" for source in sources)
+    scope = "p.trial_id = %s"
     if n_sites is not None:
-        where += " AND p.site_id IN (" + ", ".join(["%s"] * n_sites) + ")" if n_sites else " AND 1 = 0"
+        scope += " AND p.site_id IN (" + ", ".join(["%s"] * n_sites) + ")" if n_sites else " AND 1 = 0"
     if n_participants is not None:
-        where += " AND p.id IN (" + ", ".join(["%s"] * n_participants) + ")" if n_participants else " AND 1 = 0"
-    diff = _diff_sql("x.day", "s.anchor")
-    dropout = _diff_sql("s.dropout_on", "s.anchor")
+        scope += " AND p.id IN (" + ", ".join(["%s"] * n_participants) + ")" if n_participants else " AND 1 = 0"
+    heavy = f"CASE WHEN p.sex = 'F' THEN CAST(%s AS {num}) ELSE CAST(%s AS {num}) END"
+    record_diff = _diff_sql("r.day", "s.anchor")
+    sample_diff = _diff_sql("b.taken_on", "a.allocated_on")
+    dropout_diff = _diff_sql("d.withdrawn_on", "a.allocated_on")
+    # Window bounds are integers of the validated protocol, written into the statement as such.
+    measures = ",\n           ".join(
+        template.format(s=int(w.start_diff), e=int(w.end_diff), g=int(w.grace_diff)) + f" AS {name}_{pos}"
+        for pos, w in enumerate(windows)
+        for name, template in _MEASURES
+    )
+    markers = ",\n           ".join(
+        f"MIN(CASE WHEN m.diff BETWEEN {int(w.start_diff)} AND {int(w.end_diff)} THEN m.diff END) AS marker_{pos}"
+        for pos, w in enumerate(windows)
+    )
+    chosen = ", ".join(
+        [f"agg.{name}_{pos}" for pos in range(len(windows)) for name, _ in _MEASURES]
+        + [f"mk.marker_{pos}" for pos in range(len(windows))]
+    )
+    span = (min(w.start_diff for w in windows), max(w.end_diff for w in windows))
     return f"""
-WITH win (pos, start_diff, end_diff, grace_diff) AS (VALUES {values}),
-pri (source, rank) AS (VALUES {sources}),
-scope AS (
-    SELECT p.id AS pid, p.study_id AS study_id, p.sex AS sex, a.allocated_on AS anchor,
-           CASE WHEN p.sex = 'F' THEN CAST(%s AS {num}) ELSE CAST(%s AS {num}) END AS heavy,
-           (SELECT MIN(w.withdrawn_on) FROM participants_withdrawal w
-             WHERE w.participant_id = p.id AND w.scope IN ('follow_up', 'data_use')) AS dropout_on
-      FROM participants_participant p
-      JOIN participants_allocation a ON a.participant_id = p.id
-     WHERE {where}
-),
-ranked AS (
-    SELECT r.participant_id AS pid, r.day AS day, r.grams AS grams,
-           ROW_NUMBER() OVER (PARTITION BY r.participant_id, r.day ORDER BY pri.rank) AS rn
+WITH ranked AS (
+    SELECT r.participant_id AS pid, {record_diff} AS diff, r.grams AS grams,
+           CASE WHEN r.grams >= s.heavy THEN 1 ELSE 0 END AS heavy,
+           ROW_NUMBER() OVER (PARTITION BY r.participant_id, r.day ORDER BY CASE r.source {rank} END) AS rn
       FROM outcomes_drinkingrecord r
-      JOIN pri ON pri.source = r.source
-     WHERE r.participant_id IN (SELECT pid FROM scope)
-),
-ev AS (
-    SELECT x.pid AS pid, {diff} AS diff, x.kind AS kind, x.grams AS grams,
-           CASE WHEN x.kind = 0 AND x.grams >= s.heavy THEN 1 ELSE 0 END AS heavy
-      FROM (SELECT pid, day, grams, 0 AS kind FROM ranked WHERE rn = 1
-            UNION ALL
-            SELECT b.participant_id, b.taken_on, NULL, 1 FROM outcomes_biomarkersample b
-             WHERE b.positive AND b.participant_id IN (SELECT pid FROM scope)) x
-      JOIN scope s ON s.pid = x.pid
+      JOIN (SELECT p.id AS pid, a.allocated_on AS anchor, {heavy} AS heavy
+              FROM participants_participant p
+              JOIN participants_allocation a ON a.participant_id = p.id
+             WHERE {scope}) s ON s.pid = r.participant_id
+     WHERE r.source IN ({counted}) AND {record_diff} BETWEEN {int(span[0])} AND {int(span[1])}
 ),
 agg AS (
-    SELECT ev.pid AS pid, win.pos AS pos,
-           SUM(CASE WHEN ev.kind = 0 THEN 1 ELSE 0 END) AS assessed,
-           SUM(CASE WHEN ev.kind = 0 AND ev.grams = 0 THEN 1 ELSE 0 END) AS abstinent,
-           SUM(ev.heavy) AS heavy,
-           SUM(CASE WHEN ev.kind = 0 THEN ev.grams END) AS grams,
-           MIN(CASE WHEN ev.kind = 0 AND ev.grams > 0 THEN ev.diff END) AS first_drink,
-           MIN(CASE WHEN ev.heavy = 1 THEN ev.diff END) AS first_heavy,
-           MAX(CASE WHEN ev.kind = 0 THEN ev.diff END) AS last_assessed,
-           MIN(CASE WHEN ev.kind = 1 THEN ev.diff END) AS first_marker,
-           SUM(CASE WHEN ev.kind = 0 AND ev.diff >= win.grace_diff THEN 1 ELSE 0 END) AS assessed_late,
-           SUM(CASE WHEN ev.heavy = 1 AND ev.diff >= win.grace_diff THEN 1 ELSE 0 END) AS heavy_late
-      FROM ev JOIN win ON ev.diff BETWEEN win.start_diff AND win.end_diff
-     GROUP BY ev.pid, win.pos
+    SELECT d.pid AS pid,
+           {measures}
+      FROM ranked d
+     WHERE d.rn = 1
+     GROUP BY d.pid
+),
+mk AS (
+    SELECT m.pid AS pid,
+           {markers}
+      FROM (SELECT b.participant_id AS pid, {sample_diff} AS diff
+              FROM outcomes_biomarkersample b
+              JOIN participants_participant p ON p.id = b.participant_id
+              JOIN participants_allocation a ON a.participant_id = p.id
+             WHERE {scope} AND b.positive) m
+     GROUP BY m.pid
+),
+dropout AS (
+    SELECT w.participant_id AS pid, MIN(w.withdrawn_on) AS withdrawn_on
+      FROM participants_withdrawal w
+     WHERE w.scope IN ('follow_up', 'data_use')
+     GROUP BY w.participant_id
 )
-SELECT s.pid, s.study_id, s.sex, win.pos, {dropout},
-       agg.assessed, agg.abstinent, agg.heavy, agg.grams, agg.first_drink, agg.first_heavy,
-       agg.last_assessed, agg.first_marker, agg.assessed_late, agg.heavy_late
-  FROM scope s CROSS JOIN win
-  LEFT JOIN agg ON agg.pid = s.pid AND agg.pos = win.pos
- ORDER BY s.study_id, win.pos
+SELECT p.id, p.study_id, p.sex, {dropout_diff}, {chosen}
+  FROM participants_participant p
+  JOIN participants_allocation a ON a.participant_id = p.id
+  LEFT JOIN dropout d ON d.pid = p.id
+  LEFT JOIN agg ON agg.pid = p.id
+  LEFT JOIN mk ON mk.pid = p.id
+ WHERE {scope}
+ ORDER BY p.study_id
 """
 
 
@@ -239,21 +268,18 @@ def compute(*, trial, site_ids=None, participant_ids=None, protocol=None) -> lis
     outcomes = (protocol or trial.version_on().protocol).outcomes
     windows = windows_of(outcomes)
     params: list = []
-    for pos, w in enumerate(windows):
-        params += [pos, w.start_diff, w.end_diff, w.grace_diff]
-    for rank, source in enumerate(outcomes.source_priority):
-        params += [str(source), rank]
     heavy = outcomes.heavy_day_grams
     postgres = connection.vendor == "postgresql"
-    params += [str(heavy["F"]) if postgres else float(heavy["F"]), str(heavy["M"]) if postgres else float(heavy["M"])]
-    params.append(trial.pk)
     site_ids = None if site_ids is None else sorted(site_ids)
     participant_ids = None if participant_ids is None else sorted(participant_ids)
-    params += site_ids or []
-    params += participant_ids or []
+    scope = [trial.pk, *(site_ids or []), *(participant_ids or [])]
+    thresholds = [heavy["F"], heavy["M"]] if postgres else [float(heavy["F"]), float(heavy["M"])]
+    params += [*thresholds, *scope]  # ranked
+    params += scope  # ev: biomarker samples
+    params += scope  # the participants crossed with the windows
     sql = _sql(
-        n_windows=len(windows),
-        n_sources=len(outcomes.source_priority),
+        windows=windows,
+        sources=[str(source) for source in outcomes.source_priority],
         n_sites=None if site_ids is None else len(site_ids),
         n_participants=None if participant_ids is None else len(participant_ids),
     )
@@ -269,6 +295,15 @@ def _grams(value) -> Decimal:
     if isinstance(value, float):  # SQLite sums in doubles; the true sum has 2 decimals
         return Decimal(repr(round(value, 2))).quantize(CENT)
     return Decimal(value).quantize(CENT)
+
+
+def _unpivot(raw, n_windows: int):
+    """One wide row per participant → ``(pid, study_id, sex, dropout, pos, measures..., marker)``."""
+    n = len(_MEASURES)
+    for pid, study_id, sex, dropout_diff, *values in raw:
+        measures, markers = values[: n * n_windows], values[n * n_windows :]
+        for pos in range(n_windows):
+            yield (pid, study_id, sex, pos, dropout_diff, *measures[pos * n : (pos + 1) * n], markers[pos])
 
 
 def _derive(raw, *, windows: list[_Window], outcomes) -> list[EndpointRow]:
@@ -289,10 +324,10 @@ def _derive(raw, *, windows: list[_Window], outcomes) -> list[EndpointRow]:
         first_drink,
         first_heavy,
         last_assessed,
-        first_marker,
         assessed_late,
         heavy_late,
-    ) in raw:
+        first_marker,
+    ) in _unpivot(raw, len(windows)):
         window = windows[pos]
         assessed = int(assessed or 0)
         abstinent = int(abstinent or 0)

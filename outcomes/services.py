@@ -67,19 +67,19 @@ def check_day(
     *, participant: Participant, protocol, anchor: dt.date, today: dt.date, day, amount, unit, source: str
 ) -> tuple[Decimal | None, dict[str, list[str]]]:
     """Grams for one day as entered, and its problems by field (``day``, ``amount``, ``unit``,
-    ``source``). Refused: a future day, a day before the protocol's look-back, an amount that is
+    ``source``; ``date`` for the day). Refused: a future day, a day before the protocol's look-back, an amount that is
     negative or not a number, a unit the protocol does not know, more than the plausible maximum."""
     outcomes = protocol.outcomes
     problems: dict[str, list[str]] = {}
     if source not in Source.values:
         problems["source"] = [f"Choose one of: {', '.join(Source.values)}."]
     if not isinstance(day, dt.date):
-        problems["day"] = ["Give a date as YYYY-MM-DD."]
+        problems["date"] = ["Give a date as YYYY-MM-DD."]
     elif day > today:
-        problems["day"] = ["The date cannot be in the future."]
+        problems["date"] = ["The date cannot be in the future."]
     elif study_day(anchor, day) < -outcomes.baseline_lookback_days:
         first = anchor - dt.timedelta(days=outcomes.baseline_lookback_days)
-        problems["day"] = [
+        problems["date"] = [
             f"The protocol looks back {outcomes.baseline_lookback_days} days before randomisation: "
             f"the first day is {first}."
         ]
@@ -148,7 +148,7 @@ def drinking_days_record(
         if "source" in day_problems:
             problems["source"] = day_problems.pop("source")
         if entry.day in seen:
-            day_problems.setdefault("day", []).append(f"{entry.day} is also given as day {seen[entry.day]}.")
+            day_problems.setdefault("date", []).append(f"{entry.day} is also given as day {seen[entry.day]}.")
         seen.setdefault(entry.day, i)
         for name, messages in day_problems.items():
             problems[f"days.{i}.{name}"] = messages
@@ -257,7 +257,7 @@ def drinking_days_import(*, actor, trial, rows: list[dict]) -> list[DrinkingReco
             day_problems.setdefault("date", []).append(f"the same day and source is on line {seen[key]}.")
         seen.setdefault(key, line)
         for name, messages in day_problems.items():
-            problems[f"{where}.{'date' if name == 'day' else name}"] = messages
+            problems[f"{where}.{name}"] = messages
         if grams is not None and not day_problems:
             lines.append(line)
             records.append(

@@ -41,3 +41,19 @@ def import_one(kare, admin_user):
         )
 
     return make
+
+
+@pytest.fixture
+def coordinator(kare, make_user):
+    return make_user("coordinator", kare)
+
+
+@pytest.fixture
+def randomised(kare, coordinator, make_user):
+    """A KARE participant taken through screening to randomisation by a coordinator (anchor today)."""
+    from participants import services
+    from tests.participants.conftest import LIST_SEED, People
+
+    statistician = make_user("unblinded_statistician", kare)
+    services.randomisation_lists_generate(actor=statistician, trial=kare, blocks=2, seed=LIST_SEED)
+    return People(kare, coordinator).randomised()
