@@ -32,7 +32,7 @@ from participants.models import (
 from reminders.planning import reminders_plan
 from trialtracker import audit
 from trialtracker.clock import today_at
-from trialtracker.errors import Conflict, Invalid
+from trialtracker.errors import Conflict, Forbidden, Invalid
 from trialtracker.roles import ENTER_DATA
 
 VITAL_RANGES = {"systolic": (50, 300), "diastolic": (20, 200), "heart_rate": (20, 250), "spo2": (50, 100)}
@@ -210,7 +210,8 @@ def infusion_record(
     (409): randomised; intervention not stopped by a withdrawal; breath alcohol 0.00 on the day;
     at least the protocol's minimum interval since the previous infusion (unless a clinician
     overrides it with a reason, which records a deviation). Vitals past the protocol's safety
-    thresholds flag the session (``safety_flags``) and prompt an adverse event.
+    thresholds flag the session (``safety_flags``) and prompt an adverse event. ``dose_mg_given``
+    is refused (403) from anyone who may not see the dosing factor.
     """
     _require(actor, appointment)
     participant = appointment.participant
@@ -224,6 +225,12 @@ def infusion_record(
     allocation = Allocation.objects.filter(participant=participant).first()
     if allocation is None:
         raise Conflict("the participant is not randomised", code="not_randomised")
+    # A dose deviation follows a dose given that differs from the computed one: entering it blind
+    # would reveal the drug level, so only those who may see the dosing factor enter it.
+    if dose_mg_given is not None and dosing.factor not in blinding.visible_for_participant(
+        user=actor, participant=participant
+    ):
+        raise Forbidden("only those who may see the study drug enter the dose given")
     problems: dict[str, list[str]] = {}
     try:
         weight = Decimal(str(weight_kg))
@@ -370,7 +377,8 @@ def infusion_record(
 def session_record(
     *, actor, appointment: Appointment, session_number: int, attended: bool, minutes: int, therapist=None
 ) -> TherapySession:
-    """Record a therapy or education session at an attended visit whose event includes one."""
+    """Record a therapy or education session at a visit whose event includes one; a session
+    attended needs the visit attended (409 otherwise)."""
     _require(actor, appointment)
     participant = appointment.participant
     protocol = appointment.protocol_version.protocol
@@ -382,6 +390,8 @@ def session_record(
     visit = Visit.objects.filter(appointment=appointment).first()
     if visit is None:
         raise Conflict("record the visit before its session", code="no_visit")
+    if attended and not visit.attended:
+        raise Conflict("the visit was missed: its session cannot have been attended", code="visit_missed")
     allocation = Allocation.objects.filter(participant=participant).first()
     if allocation is None:
         raise Conflict("the participant is not randomised", code="not_randomised")

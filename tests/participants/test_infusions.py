@@ -112,6 +112,17 @@ def test_a_coordinator_sees_neither_the_dose_nor_the_drug(clinic, coordinator_cl
     )
 
 
+@pytest.mark.parametrize("arm", ["KT", "PT"])
+def test_someone_blinded_to_the_drug_may_not_enter_the_dose_given(clinic, coordinator_client, arm):
+    # Whether a dose deviation followed would tell them the drug: the same refusal for either arm.
+    participant = clinic.in_arm(arm)
+    _attended(clinic, coordinator_client, participant)
+    before = row_counts()
+    error = refused(clinic.infuse(coordinator_client, participant, "V2", 7, dose_mg_given="0.00"), 403)
+    assert error["message"] == "only those who may see the study drug enter the dose given"
+    assert row_counts() == before
+
+
 # --- bad input and preconditions -------------------------------------------------------------------
 
 

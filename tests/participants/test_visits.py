@@ -266,3 +266,15 @@ def test_a_session_number_is_used_once_per_participant(clinic, coordinator_clien
     refused(_session(coordinator_client, clinic.appointment(participant, "V3"), number=1), 409, code="duplicate")
     refused(_session(coordinator_client, clinic.appointment(participant, "V3"), number=8), 400, field="session_number")
     assert TherapySession.objects.count() == 1
+
+
+def test_an_attended_session_needs_an_attended_visit(clinic, coordinator_client):
+    participant = clinic.randomised()
+    v3 = clinic.appointment(participant, "V3")
+    missed = _visit(coordinator_client, v3, clinic.day(participant, 14), attended=False, missed_reason="unwell")
+    assert missed.status_code == 201, missed.json()
+    refused(_session(coordinator_client, v3, number=2), 409, code="visit_missed")
+    assert not TherapySession.objects.exists()
+    # That the session did not take place may still be recorded.
+    not_held = _session(coordinator_client, v3, number=2, attended=False, minutes=0)
+    assert not_held.status_code == 201, not_held.json()
