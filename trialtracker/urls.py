@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from outcomes import api as outcomes_api
 from outcomes import exports_api
 from participants import api as participants_api
 from participants import visits_api
@@ -95,6 +96,13 @@ api_patterns = [
     path("deviations/", visits_api.DeviationListApi.as_view(), name="deviations"),
     path("deviations/<int:pk>/review/", visits_api.DeviationReviewApi.as_view(), name="deviation-review"),
     *reminders_urls.api_patterns,
+    path("trials/<str:code>/endpoints/", outcomes_api.TrialEndpointsApi.as_view(), name="trial-endpoints"),
+    path("participants/<str:study_id>/drinking-days/", outcomes_api.DrinkingDaysApi.as_view(), name="drinking-days"),
+    path("participants/<str:study_id>/biomarkers/", outcomes_api.BiomarkersApi.as_view(), name="biomarkers"),
+    path(
+        "participants/<str:study_id>/questionnaires/", outcomes_api.QuestionnairesApi.as_view(), name="questionnaires"
+    ),
+    path("participants/<str:study_id>/endpoints/", outcomes_api.ParticipantEndpointsApi.as_view(), name="endpoints"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
