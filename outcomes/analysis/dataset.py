@@ -1,0 +1,246 @@
+"""The analysis data set of a trial as pandas frames, read from the database in a few queries.
+
+:func:`load` returns an :class:`AnalysisData` holding:
+
+* ``participants``: one row per randomised participant with site, sex, age, arm, one column per
+  factor (its level), and the CONSORT flags (received, lost, discontinued, analysed) defined below;
+* ``endpoints``: one row per participant and window of the endpoint engine (primary window and
+  every other window of the protocol), with the participant's arm;
+* ``screenings``: one row per screening (outcome, failed criteria, randomised or not);
+* ``adverse_events``: one row per adverse event (grade, serious) with the participant's arm.
+
+Definitions used by the CONSORT counts (see docs/analysis.md):
+
+* *received*: at least one infusion recorded (protocols that dose a drug) or at least one attended
+  psychological session (protocols with sessions) — either counts for the arm;
+  per factor margin, the component of that factor (infusion for the dosing factor, session for the
+  therapy factor);
+* *lost to follow-up*: withdrew from follow-up (or from data use), or missed the follow-up visit
+  that closes the primary window (the last randomisation-anchored follow-up at or before its end);
+* *discontinued*: withdrew from the intervention only;
+* *analysed*: at least one assessed day in the primary window.
+
+Everything here is unblinded: the report decides what to show (see :mod:`outcomes.analysis.blind`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from outcomes import endpoints
+from participants.models import (
+    AdverseEvent,
+    Appointment,
+    AppointmentStatus,
+    InfusionSession,
+    Participant,
+    Screening,
+    TherapySession,
+    Withdrawal,
+    WithdrawalScope,
+)
+from trials.protocol import EventKind, Protocol, WindowSpec
+
+# The look-back window added to the endpoint engine's windows for baseline drinking. Its code must
+# differ from the engine's own baseline code, which it computes but does not return.
+PRE_ANCHOR = "pre-anchor"
+
+
+@dataclass
+class AnalysisData:
+    trial_code: str
+    protocol: Protocol
+    participants: pd.DataFrame
+    endpoints: pd.DataFrame
+    screenings: pd.DataFrame
+    adverse_events: pd.DataFrame
+
+    @property
+    def factors(self) -> list[str]:
+        return [f.code for f in self.protocol.factors]
+
+    @property
+    def arms(self) -> list[str]:
+        return [a.code for a in self.protocol.arms]
+
+    @property
+    def primary_window(self) -> str:
+        return self.protocol.outcomes.primary_window
+
+    def primary(self) -> pd.DataFrame:
+        """Participants joined with their endpoints in the primary window."""
+        rows = self.endpoints[self.endpoints["window"] == self.primary_window]
+        columns = ["participant_id", *[c for c in rows.columns if c not in self.participants.columns]]
+        return self.participants.merge(rows[columns], on="participant_id", how="left")
+
+
+def final_follow_up(protocol: Protocol) -> str | None:
+    """Code of the follow-up visit that closes the primary window: the randomisation-anchored
+    follow-up whose target is nearest the window's last day (None if the schedule has none)."""
+    window = next(w for w in protocol.outcomes.windows if w.code == protocol.outcomes.primary_window)
+    follow_ups = [e for e in protocol.schedule if e.kind == EventKind.FOLLOW_UP and not e.optional]
+    anchored = [e for e in follow_ups if e.anchor == "randomisation"]
+    chosen = min(anchored, key=lambda e: abs(e.day - window.end), default=None)
+    chosen = chosen or (follow_ups[-1] if follow_ups else None)
+    return chosen.code if chosen else None
+
+
+def _with_pre_anchor(protocol: Protocol) -> Protocol:
+    outcomes = protocol.outcomes
+    lookback = outcomes.baseline_lookback_days
+    if lookback <= 0:
+        return protocol
+    windows = [WindowSpec(code=PRE_ANCHOR, start=-lookback, end=-1), *outcomes.windows]
+    return protocol.model_copy(update={"outcomes": outcomes.model_copy(update={"windows": windows})})
+
+
+def _float(value):
+    return None if value is None else float(value)
+
+
+def load(trial) -> AnalysisData:
+    """Read the trial's analysis data set (protocol version in force today)."""
+    protocol = trial.version_on().protocol
+    factors = [f.code for f in protocol.factors]
+    arm_levels = {a.code: a.levels for a in protocol.arms}
+
+    people = pd.DataFrame.from_records(
+        Participant.objects.filter(trial=trial, allocation__isnull=False)
+        .order_by("study_id")
+        .values(
+            "pk",
+            "study_id",
+            "sex",
+            "age_at_consent",
+            "site__code",
+            "allocation__arm__code",
+            "allocation__allocated_on",
+            "screening_id",
+        ),
+        columns=[
+            "pk",
+            "study_id",
+            "sex",
+            "age_at_consent",
+            "site__code",
+            "allocation__arm__code",
+            "allocation__allocated_on",
+            "screening_id",
+        ],
+    ).rename(
+        columns={
+            "pk": "participant_id",
+            "age_at_consent": "age",
+            "site__code": "site",
+            "allocation__arm__code": "arm",
+            "allocation__allocated_on": "allocated_on",
+        }
+    )
+    people["age"] = pd.to_numeric(people["age"], errors="coerce").astype(float)
+    for factor in factors:
+        people[factor] = people["arm"].map(lambda arm, f=factor: arm_levels.get(arm, {}).get(f))
+
+    ids = set(people["participant_id"])
+    scopes: dict[int, set[str]] = {}
+    for pid, scope in Withdrawal.objects.filter(participant__trial=trial).values_list("participant_id", "scope"):
+        scopes.setdefault(pid, set()).add(scope)
+    infused = set(
+        InfusionSession.objects.filter(visit__appointment__participant__trial=trial).values_list(
+            "visit__appointment__participant_id", flat=True
+        )
+    )
+    sessions = set(
+        TherapySession.objects.filter(visit__appointment__participant__trial=trial, attended=True).values_list(
+            "visit__appointment__participant_id", flat=True
+        )
+    )
+    final = final_follow_up(protocol)
+    missed_final = set(
+        Appointment.objects.filter(
+            participant__trial=trial, event_code=final, unscheduled=False, status=AppointmentStatus.MISSED
+        ).values_list("participant_id", flat=True)
+        if final
+        else []
+    )
+    follow_up_scopes = {WithdrawalScope.FOLLOW_UP.value, WithdrawalScope.DATA_USE.value}
+    pids = people["participant_id"]
+    people["received_infusion"] = pids.isin(infused)
+    people["received_session"] = pids.isin(sessions)
+    people["received"] = people["received_infusion"] | people["received_session"]
+    people["withdrew_follow_up"] = pids.map(lambda p: bool(scopes.get(p, set()) & follow_up_scopes))
+    people["missed_final_follow_up"] = pids.isin(missed_final)
+    people["lost"] = people["withdrew_follow_up"] | people["missed_final_follow_up"]
+    people["discontinued"] = pids.map(lambda p: WithdrawalScope.INTERVENTION.value in scopes.get(p, set()))
+
+    rows = endpoints.compute(trial=trial, protocol=_with_pre_anchor(protocol)) if ids else []
+    records = [
+        {
+            "participant_id": r.participant_id,
+            "window": r.window,
+            "window_start_day": r.window_start_day,
+            "window_end_day": r.window_end_day,
+            "assessed_days": r.assessed_days,
+            "pda": _float(r.pda),
+            "phdd": _float(r.phdd),
+            "grams_per_day": _float(r.grams_per_day),
+            "relapse": r.relapse,
+            "relapse_day": r.relapse_day,
+            "last_assessed_day": r.last_assessed_day,
+            "completeness": _float(r.completeness),
+        }
+        for r in rows
+    ]
+    ends = pd.DataFrame.from_records(
+        records,
+        columns=[
+            "participant_id",
+            "window",
+            "window_start_day",
+            "window_end_day",
+            "assessed_days",
+            "pda",
+            "phdd",
+            "grams_per_day",
+            "relapse",
+            "relapse_day",
+            "last_assessed_day",
+            "completeness",
+        ],
+    )
+    for column in ("pda", "phdd", "grams_per_day", "completeness"):
+        ends[column] = ends[column].astype(float)
+    baseline = ends[ends["window"] == PRE_ANCHOR].set_index("participant_id")
+    people["baseline_grams_per_day"] = pids.map(baseline["grams_per_day"]).astype(float)
+    people["baseline_pda"] = pids.map(baseline["pda"]).astype(float)
+    ends = ends[ends["window"] != PRE_ANCHOR].merge(
+        people[["participant_id", "arm", "site", *factors]], on="participant_id", how="left"
+    )
+    primary = ends[ends["window"] == protocol.outcomes.primary_window].set_index("participant_id")
+    people["analysed"] = pids.map(primary["assessed_days"]).fillna(0).astype(int) > 0
+
+    randomised_screenings = set(people["screening_id"].dropna().astype(int))
+    screenings = pd.DataFrame.from_records(
+        Screening.objects.filter(trial=trial).order_by("pk").values("pk", "outcome", "failed_criteria"),
+        columns=["pk", "outcome", "failed_criteria"],
+    )
+    screenings["randomised"] = screenings["pk"].isin(randomised_screenings)
+
+    events = pd.DataFrame.from_records(
+        AdverseEvent.objects.filter(participant__trial=trial, participant__allocation__isnull=False)
+        .order_by("pk")
+        .values("participant_id", "grade", "seriousness"),
+        columns=["participant_id", "grade", "seriousness"],
+    )
+    events["serious"] = events["seriousness"].map(bool).astype(bool)
+    events = events.merge(people[["participant_id", "arm", *factors]], on="participant_id", how="left")
+
+    return AnalysisData(
+        trial_code=trial.code,
+        protocol=protocol,
+        participants=people,
+        endpoints=ends,
+        screenings=screenings,
+        adverse_events=events,
+    )

@@ -1,0 +1,393 @@
+"""The analysis report: one self-contained HTML page with its pictures beside it (PNG and SVG).
+
+:func:`write_report` reads the trial's data set (:mod:`outcomes.analysis.dataset`), computes the
+CONSORT flow, the baseline table, PDA per arm, the factorial model, time to relapse, adverse
+events and completeness, and writes ``report.html`` with ``consort``, ``pda`` and
+``time_to_relapse`` pictures. Images are referenced by relative names; the page loads nothing
+from elsewhere.
+
+A blinded report names arms only by group letters (:mod:`outcomes.analysis.labels`) and leaves
+out everything that would tell which groups share a level: the factor margins, the factorial
+model and the hazard ratios per factor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from outcomes.analysis import consort, dataset, figures, stats
+from outcomes.analysis.labels import Labels
+from participants.locks import active_lock, is_unblinded_for_analysis
+
+GRADES = {1: "1 mild", 2: "2 moderate", 3: "3 severe", 4: "4 life-threatening", 5: "5 death"}
+
+
+class NothingToAnalyse(Exception):
+    """The trial has no randomised participant."""
+
+
+def _load(trial) -> dataset.AnalysisData:
+    data = dataset.load(trial)
+    if data.participants.empty:
+        raise NothingToAnalyse(f"{trial.code} has no randomised participants: there is nothing to analyse")
+    return data
+
+
+def factorial_estimates(trial) -> dict:
+    """The key estimates of PDA in the primary window, unblinded, for printing or checking.
+
+    ``{"outcome", "window", "n", "formula", "note", "arms": {arm: {n, mean, sd, ci_low, ci_high}},
+    "estimates": {name: {label, estimate, se, ci_low, ci_high, p}}}`` where names are
+    ``main:<factor>``, ``interaction`` and ``cell:<arm>-<arm>`` for two factors (the corner
+    contrast is ``cell:<first arm>-<last arm>``), or ``difference`` for one factor. Raises
+    :class:`NothingToAnalyse` when nobody is randomised.
+    """
+    data = _load(trial)
+    primary = data.primary()
+    model = stats.factorial_model(primary, data.protocol)
+    return {
+        "outcome": "pda",
+        "window": data.primary_window,
+        "n": model.n,
+        "formula": model.formula,
+        "note": model.note,
+        "arms": {arm: stats.describe(primary.loc[primary["arm"] == arm, "pda"]) for arm in data.arms},
+        "estimates": {e.name: e.as_dict() for e in model.estimates},
+    }
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+
+def _num(value, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def _p(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _table(header: list[str], rows: list[list[str]], *, caption: str = "", first_is_label: bool = True) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = []
+    for row in rows:
+        cells = [
+            f"<th scope='row'>{escape(c)}</th>" if i == 0 and first_is_label else f"<td>{escape(c)}</td>"
+            for i, c in enumerate(row)
+        ]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _figure(name: str, alt: str) -> str:
+    return (
+        f"<figure><a href='{name}.svg'><img src='{name}.png' alt='{escape(alt)}'></a>"
+        f"<figcaption>{escape(alt)} (<a href='{name}.svg'>SVG</a>, <a href='{name}.png'>PNG</a>)</figcaption></figure>"
+    )
+
+
+def _mean_sd(values: pd.Series) -> str:
+    s = stats.describe(values)
+    if not s["n"]:
+        return "–"
+    return f"{_num(s['mean'])} ({_num(s['sd'])}) [n = {s['n']}]"
+
+
+def _n_pct(k: int, n: int) -> str:
+    return f"{k} ({100 * k / n:.0f}%)" if n else "0"
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+
+def _consort_section(flow: consort.Flow, labels: Labels, margins: bool) -> str:
+    header = [
+        "",
+        "allocated",
+        "received",
+        "did not receive",
+        "lost to follow-up",
+        "discontinued",
+        "analysed",
+        "excluded from analysis",
+    ]
+
+    def row(name: str, g: consort.Group) -> list[str]:
+        return [
+            name,
+            *map(str, (g.allocated, g.received, g.not_received, g.lost, g.discontinued, g.analysed, g.not_analysed)),
+        ]
+
+    by_key = {g.key: g for g in flow.arms}
+    rows = [row(labels.arm(code), by_key[code]) for code in labels.order]
+    if margins:
+        for factor in labels.protocol.factors:
+            for group, level in zip(flow.margins[factor.code], factor.levels, strict=True):
+                rows.append(row(f"{factor.title}: {level.title} ({', '.join(group.arms)})", group))
+    enrolment = [
+        ["Assessed for eligibility", str(flow.assessed)],
+        ["Excluded", str(flow.excluded)],
+        ["  not meeting criteria", str(flow.not_eligible)],
+        *[[f"    {labels.criterion(code)}", str(n)] for code, n in flow.failed_criteria.items()],
+        ["  declined to participate", str(flow.declined)],
+        ["  other reasons", str(flow.other)],
+        ["  eligible, not randomised", str(flow.eligible_not_randomised)],
+        ["Randomised", str(flow.randomised)],
+    ]
+    if flow.imported:
+        enrolment.append(["  of whom randomised before the tracker (no screening record)", str(flow.imported)])
+    ratio = ":".join(str(a.ratio) for a in labels.protocol.arms)
+    return (
+        "<section id='consort'><h2>Participant flow (CONSORT 2010)</h2>"
+        + _figure("consort", "CONSORT flow diagram")
+        + _table(["Enrolment", "n"], enrolment)
+        + _table(
+            header,
+            rows,
+            caption="Allocation, follow-up and analysis" + (" by arm and factor margin" if margins else ""),
+        )
+        + f"<p>Allocation ratio {escape(ratio)}. Received: at least one infusion or attended session of the "
+        "allocated intervention (per factor margin, of that factor's component). Lost to follow-up: withdrew "
+        "from follow-up or data use, or missed the follow-up visit closing the primary window. Discontinued: "
+        "withdrew from the intervention only. Analysed: at least one assessed day in the primary window.</p>"
+        "</section>"
+    )
+
+
+def _baseline_section(people: pd.DataFrame, labels: Labels, sites: list[str]) -> str:
+    groups = [(labels.arm(a), people[people["arm"] == a]) for a in labels.order] + [("Total", people)]
+    rows = [["Participants", *[str(len(g)) for _, g in groups]]]
+    for sex, name in (("M", "Male"), ("F", "Female")):
+        rows.append([f"{name}, n (%)", *[_n_pct(int((g["sex"] == sex).sum()), len(g)) for _, g in groups]])
+    rows.append(["Age, mean (SD)", *[_mean_sd(g["age"]) for _, g in groups]])
+    rows.append(
+        [
+            "Grams of ethanol per day before randomisation, mean (SD)",
+            *[_mean_sd(g["baseline_grams_per_day"]) for _, g in groups],
+        ]
+    )
+    rows.append(["PDA before randomisation, mean (SD)", *[_mean_sd(g["baseline_pda"]) for _, g in groups]])
+    for site in sites:
+        rows.append([f"Site {site}, n (%)", *[_n_pct(int((g["site"] == site).sum()), len(g)) for _, g in groups]])
+    return (
+        "<section id='baseline'><h2>Baseline characteristics</h2>"
+        + _table(["", *[name for name, _ in groups]], rows)
+        + "<p>Drinking before randomisation: the protocol's look-back days before the anchor, "
+        "over the days with a record.</p></section>"
+    )
+
+
+def _pda_section(data, primary: pd.DataFrame, labels: Labels, model: stats.ModelResult | None) -> str:
+    rows = []
+    for arm in labels.order:
+        s = stats.describe(primary.loc[primary["arm"] == arm, "pda"])
+        rows.append(
+            [
+                labels.arm(arm),
+                str(s["n"]),
+                _num(s["mean"]),
+                _num(s["sd"]),
+                f"{_num(s['ci_low'])} to {_num(s['ci_high'])}",
+            ]
+        )
+    html = (
+        f"<section id='pda'><h2>Percentage of days abstinent, window {escape(data.primary_window)}</h2>"
+        + _table(["", "n analysed", "mean", "SD", "95% CI of the mean"], rows)
+        + _figure("pda", "PDA per arm")
+    )
+    primary_endpoint = data.protocol.outcomes.primary_endpoint.value
+    if primary_endpoint != "pda":
+        html += f"<p>The protocol's primary endpoint is {escape(primary_endpoint)}; this report analyses PDA.</p>"
+    if model is None:
+        html += (
+            "<p>The factorial model and the factor margins are left out of the blinded report: they would "
+            "show which groups share a level.</p>"
+        )
+        return html + "</section>"
+    two = len(data.protocol.factors) == 2
+    html += "<h3>" + ("Factorial model" if two else "Comparison of the two arms") + "</h3>"
+    if model.note:
+        return html + f"<p>{escape(model.note)}.</p></section>"
+    rows = [
+        [e.label, _num(e.estimate, 2), _num(e.se, 2), f"{_num(e.ci_low, 2)} to {_num(e.ci_high, 2)}", _p(e.p)]
+        for e in model.estimates
+    ]
+    html += _table(["contrast (PDA points)", "estimate", "SE", "95% CI", "p"], rows)
+    html += (
+        f"<p>Ordinary least squares, <code>{escape(model.formula)}</code>, n = {model.n} (participants with at "
+        "least one assessed day). Each factor is coded +0.5 for its first level and −0.5 for its second, so a "
+        "factor's coefficient is its effect at the margins (averaged over the other factor's levels)"
+        + (", the interaction is the difference of the simple effects" if two else "")
+        + (", and site enters with sum-to-zero coding" if model.adjusted_for_site else "")
+        + ". Cell contrasts are linear combinations of the coefficients.</p>"
+    )
+    return html + "</section>"
+
+
+def _survival_section(result: stats.SurvivalResult, labels: Labels, data, blinded: bool) -> str:
+    html = "<section id='relapse'><h2>Time to relapse</h2>"
+    if result.n == 0:
+        return html + f"<p>{escape(result.note)}.</p></section>"
+    html += _figure("time_to_relapse", "Kaplan–Meier curves of time to relapse")
+    rows = [
+        [labels.arm(arm), _num(result.medians.get(arm), 0) if arm in result.medians else "–"] for arm in labels.order
+    ]
+    html += _table(["", "median days to relapse"], rows)
+    if result.logrank_p is not None:
+        html += (
+            f"<p>Log-rank test across {'groups' if blinded else 'arms'}: χ² = {_num(result.logrank_statistic, 2)} "
+            f"on {result.logrank_df} df, p = {_p(result.logrank_p)}. {result.events} relapses among "
+            f"{result.n} participants.</p>"
+        )
+    if not blinded:
+        if result.hazard_ratios:
+            rows = [
+                [
+                    f"{labels.factor(e.name.split(':', 1)[1])}: {e.label}",
+                    _num(e.estimate, 2),
+                    f"{_num(e.ci_low, 2)} to {_num(e.ci_high, 2)}",
+                    _p(e.p),
+                ]
+                for e in result.hazard_ratios
+            ]
+            html += _table(["Cox model, hazard ratio per factor", "HR", "95% CI", "p"], rows)
+        if result.note:
+            html += f"<p>{escape(result.note)}.</p>"
+    html += (
+        "<p>Days from the first day of the primary window to the relapse day; participants without a relapse "
+        "are censored at their last assessed day. Participants without any assessed day are left out.</p>"
+    )
+    return html + "</section>"
+
+
+def _adverse_events_section(data, labels: Labels) -> str:
+    events = data.adverse_events
+    people = data.participants
+    header = ["", *[labels.arm(a) for a in labels.order]]
+
+    def cell(frame: pd.DataFrame) -> str:
+        return f"{len(frame)} ({frame['participant_id'].nunique()})"
+
+    rows = [["Participants", *[str(int((people["arm"] == a).sum())) for a in labels.order]]]
+    rows.append(["Any adverse event", *[cell(events[events["arm"] == a]) for a in labels.order]])
+    for grade, name in GRADES.items():
+        rows.append(
+            [f"Grade {name}", *[cell(events[(events["arm"] == a) & (events["grade"] == grade)]) for a in labels.order]]
+        )
+    rows.append(["Serious", *[cell(events[(events["arm"] == a) & events["serious"]]) for a in labels.order]])
+    return (
+        "<section id='adverse-events'><h2>Adverse events</h2>"
+        + _table(header, rows, caption="events (participants with at least one), by CTCAE grade")
+        + "</section>"
+    )
+
+
+def _completeness_section(data, labels: Labels) -> str:
+    ends = data.endpoints
+    rows = []
+    for window in data.protocol.outcomes.windows:
+        part = ends[ends["window"] == window.code]
+        cells = []
+        for arm in labels.order:
+            arm_rows = part[part["arm"] == arm]
+            any_day = int((arm_rows["assessed_days"] > 0).sum())
+            cells.append(f"{_num(arm_rows['completeness'].mean())}% ({any_day}/{len(arm_rows)})")
+        rows.append([f"{window.code} (days {window.start} to {window.end})", *cells])
+    return (
+        "<section id='completeness'><h2>Data completeness</h2>"
+        + _table(
+            ["window", *[labels.arm(a) for a in labels.order]],
+            rows,
+            caption="mean % of the window's days with a record (participants with at least one)",
+        )
+        + "</section>"
+    )
+
+
+STYLESHEET = """
+body { font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; }
+th[scope=row], thead th:first-child { text-align: left; font-weight: normal; white-space: pre; }
+caption { text-align: left; font-style: italic; padding-bottom: 0.25rem; }
+figure { margin: 1rem 0; } img { max-width: 100%; border: 1px solid #eee; }
+.meta { color: #555; }
+"""
+
+
+def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
+    """Write the report into ``out_dir`` (created if needed) and return the HTML file's path.
+
+    Unblinded by default (for the unblinded statistician). ``blinded``: arms as coded groups and no
+    factor level names anywhere, for a data monitoring committee. Raises
+    :class:`NothingToAnalyse` when nobody is randomised.
+    """
+    out_dir = Path(out_dir)
+    data = _load(trial)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    protocol = data.protocol
+    labels = Labels(protocol=protocol, trial_code=trial.code, blinded=blinded)
+    primary = data.primary()
+    flow = consort.flow(data)
+    factors_ok = all(len(f.levels) == 2 for f in protocol.factors) and len(protocol.factors) <= 2
+    margins = not blinded and len(protocol.factors) > 1
+    model = None if blinded else stats.factorial_model(primary, protocol)
+    surv_frame = stats.survival_frame(primary)
+    survival = stats.survival(surv_frame, protocol, cox=not blinded)
+    window = next(w for w in protocol.outcomes.windows if w.code == protocol.outcomes.primary_window)
+
+    figures.save(figures.consort(flow, labels, show_margins=margins), out_dir, "consort")
+    interaction = not blinded and len(protocol.factors) == 2 and factors_ok
+    figures.save(figures.pda(primary, labels, interaction=interaction), out_dir, "pda")
+    if survival.n:
+        figures.save(
+            figures.kaplan_meier(surv_frame, labels, window_days=window.end - window.start + 1),
+            out_dir,
+            "time_to_relapse",
+        )
+
+    version = trial.version_on()
+    lock = active_lock(trial=trial)
+    state = "locked" if lock else "not locked"
+    if is_unblinded_for_analysis(trial):
+        state += ", unblinded for analysis"
+    sites = sorted(data.participants["site"].dropna().unique())
+    body = [
+        f"<h1>{escape(labels.title)}</h1>",
+        f"<p class='meta'>{'Blinded' if blinded else 'Unblinded'} analysis report, written on "
+        f"{dt.date.today().isoformat()} from protocol version {version.number} ({escape(version.label)}); "
+        f"primary window {escape(data.primary_window)}; database {state}.</p>",
+    ]
+    if blinded:
+        body.append(
+            "<p>Arms are shown as coded groups. The letters come from a fixed shuffle of the arms that this "
+            "report does not reveal.</p>"
+        )
+    body += [
+        _consort_section(flow, labels, margins),
+        _baseline_section(data.participants, labels, sites),
+        _pda_section(data, primary, labels, model),
+        _survival_section(survival, labels, data, blinded),
+        _adverse_events_section(data, labels),
+        _completeness_section(data, labels),
+    ]
+    page = (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(labels.title)}</title><style>{STYLESHEET}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+    path = out_dir / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
