@@ -1,0 +1,128 @@
+"""CONSORT counts of a trial run through the services equal what the database holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from outcomes.analysis import consort, dataset
+from participants.models import (
+    Allocation,
+    Appointment,
+    InfusionSession,
+    Participant,
+    Screening,
+    TherapySession,
+    Withdrawal,
+)
+
+
+@pytest.fixture
+def run(clinic):
+    """Twelve randomised, two not eligible, one declined, one enrolled but not randomised; some
+    infused, some in sessions, withdrawals of each scope, a missed final visit, drinking days."""
+    clinic.screen(failing=("EX_BP",))
+    clinic.screen(failing=("EX_SEIZURE", "IN_BDI"))
+    clinic.screen(outcome="declined")
+    clinic.enrol()  # eligible, never randomised
+    people = [clinic.randomised(site=site, sex=sex) for site in ("exeter", "london") for sex in ("M", "F", "M")]
+    people += [clinic.randomised(site="exeter", sex="M") for _ in range(6)]
+    clinic.infuse(people[0])
+    clinic.infuse(people[1])
+    clinic.session(people[2])
+    clinic.session(people[3], attended=False)  # did not take part: not received
+    clinic.withdraw(people[4], "intervention")
+    clinic.withdraw(people[5], "follow_up")
+    clinic.withdraw(people[6], "intervention")
+    clinic.withdraw(people[6], "follow_up")
+    clinic.miss_final_follow_up(people[7])
+    clinic.adverse_event(people[0], grade=2)
+    clinic.adverse_event(people[0], grade=3, serious=True)
+    for i, person in enumerate(people[:9]):
+        clinic.drink(person, pda=40 + 5 * i, seed=i)
+    return clinic.trial
+
+
+def _per_arm(queryset) -> dict[str, int]:
+    """Participants per arm code."""
+    counts: dict[str, int] = {}
+    for arm, _pk in queryset.values_list("allocation__arm__code", "pk").distinct():
+        counts[arm] = counts.get(arm, 0) + 1
+    return counts
+
+
+def test_enrolment_counts_equal_the_database(run):
+    flow = consort.flow(dataset.load(run))
+    screenings = Screening.objects.filter(trial=run)
+    assert flow.assessed == screenings.count() == 16
+    assert flow.not_eligible == screenings.filter(outcome="not_eligible").count() == 2
+    assert flow.failed_criteria == {"EX_BP": 1, "EX_SEIZURE": 1, "IN_BDI": 1}
+    assert flow.declined == screenings.filter(outcome="declined").count() == 1
+    assert flow.eligible_not_randomised == 1
+    assert flow.randomised == Allocation.objects.filter(participant__trial=run).count() == 12
+    assert flow.excluded == flow.assessed - flow.randomised
+    assert flow.imported == 0
+
+
+def test_arm_counts_equal_the_database(run):
+    flow = consort.flow(dataset.load(run))
+    by_arm = {g.key: g for g in flow.arms}
+    randomised = Participant.objects.filter(trial=run, allocation__isnull=False)
+    allocated = _per_arm(randomised)
+    infused = InfusionSession.objects.filter(visit__appointment__participant__trial=run).values_list(
+        "visit__appointment__participant_id", flat=True
+    )
+    in_sessions = TherapySession.objects.filter(visit__appointment__participant__trial=run, attended=True).values_list(
+        "visit__appointment__participant_id", flat=True
+    )
+    received = _per_arm(randomised.filter(pk__in=[*infused, *in_sessions]))
+    withdrew = Withdrawal.objects.filter(scope__in=["follow_up", "data_use"]).values_list("participant_id", flat=True)
+    missed = Appointment.objects.filter(event_code="V10", status="missed").values_list("participant_id", flat=True)
+    lost = _per_arm(randomised.filter(pk__in=[*withdrew, *missed]))
+    stopped = Withdrawal.objects.filter(scope="intervention").values_list("participant_id", flat=True)
+    discontinued = _per_arm(randomised.filter(pk__in=stopped))
+    with_days = {  # a record in the primary window, study days 1 to 182
+        p.pk
+        for p in randomised.select_related("allocation")
+        if p.drinking.filter(
+            day__gte=p.allocation.allocated_on, day__lte=p.allocation.allocated_on + dt.timedelta(days=181)
+        ).exists()
+    }
+    analysed = _per_arm(randomised.filter(pk__in=with_days))
+    for arm in ("KT", "KE", "PT", "PE"):
+        group = by_arm[arm]
+        assert group.allocated == allocated.get(arm, 0)
+        assert group.received == received.get(arm, 0)
+        assert group.lost == lost.get(arm, 0)
+        assert group.discontinued == discontinued.get(arm, 0)
+        assert group.analysed == analysed.get(arm, 0)
+    assert sum(g.allocated for g in flow.arms) == 12
+    assert sum(g.received for g in flow.arms) == 3
+    assert sum(g.lost for g in flow.arms) == 3
+    assert sum(g.lost_missed_visit for g in flow.arms) == 1
+    assert sum(g.discontinued for g in flow.arms) == 2
+    assert sum(g.analysed for g in flow.arms) == 9
+
+
+def test_factor_margins_pool_the_arms_of_each_level(run):
+    flow = consort.flow(dataset.load(run))
+    by_arm = {g.key: g for g in flow.arms}
+    ketamine, placebo = flow.margins["drug"]
+    assert ketamine.key == "drug=ketamine"
+    assert ketamine.arms == ["KT", "KE"]
+    assert ketamine.allocated == by_arm["KT"].allocated + by_arm["KE"].allocated
+    assert ketamine.allocated + placebo.allocated == 12
+    therapy, education = flow.margins["therapy"]
+    assert therapy.analysed == by_arm["KT"].analysed + by_arm["PT"].analysed
+    # per factor, "received" is that factor's component: infusions for the drug, sessions for therapy
+    infused = InfusionSession.objects.filter(visit__appointment__participant__trial=run).count()
+    assert ketamine.received + placebo.received == infused == 2
+    assert therapy.received + education.received == 1
+
+
+def test_adverse_events_are_counted_by_arm_and_grade(run):
+    events = dataset.load(run).adverse_events
+    assert sorted(events["grade"]) == [2, 3]
+    assert events["serious"].tolist() == [False, True]
+    assert events["arm"].nunique() == 1
