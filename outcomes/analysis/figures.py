@@ -133,7 +133,7 @@ def consort(flow: Flow, labels: Labels, *, show_margins: bool) -> Figure:
             for group, level in zip(flow.margins[factor.code], factor.levels, strict=True):
                 arm_list = ", ".join(group.arms)
                 margins.append((group, f"{factor.title[:40]}\n{level.code} ({arm_list})"))
-    n_cols = max(len(arms), len(margins), 2)
+    n_cols = max(len(arms), len(margins), 3)  # room for the excluded box beside the flow
     col_width = 2.9
     width = n_cols * col_width
     excluded = [
