@@ -53,15 +53,13 @@ class TrialDetailApi(APIView):
     """One trial, with the sites the caller may see."""
 
     class OutputSerializer(TrialSerializer):
-        sites = SiteSerializer(many=True)
+        sites = SiteSerializer(source="sites_list", many=True)
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request, code: str):
         trial = _trial_data(selectors.trial_get(user=request.user, code=code))
         trial.sites_list = selectors.sites_visible(user=request.user, trial=trial)
-        data = TrialSerializer(trial).data
-        data["sites"] = SiteSerializer(trial.sites_list, many=True).data
-        return Response(self.OutputSerializer(data).data)
+        return Response(self.OutputSerializer(trial).data)
 
 
 class VersionSummarySerializer(serializers.Serializer):

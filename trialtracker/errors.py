@@ -16,7 +16,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -121,6 +122,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = body(response.status_code, str(code), str(detail))
     return response
+
+
+def page_not_found(request, exception=None):
+    """Django's 404 handler: under ``/api/`` a URL no view matches is answered in the one shape too."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(body(404, "not_found", "Not found."), status=404)
+    return defaults.page_not_found(request, exception)
 
 
 ERROR_SCHEMA = {

@@ -16,6 +16,8 @@ class Command(BaseCommand):
         "Add a person with a role at sites. The password is read from standard input when it is "
         "piped in; otherwise a one-time set-password link is printed."
     )
+    # call_command(..., stdin=...) hands the password over as a piped stdin would.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         parser.add_argument("username")
