@@ -22,7 +22,7 @@ from trials.services import protocol_load
 from trialtracker.errors import DomainError
 from trialtracker.simulation import Simulation
 
-STEPS = 6
+STEPS = 7
 
 
 class Command(BaseCommand):
@@ -32,6 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--protocol", required=True, help="a protocol file, e.g. protocols/kare.yaml")
         parser.add_argument("--participants", type=int, default=96, help="how many people to randomise")
         parser.add_argument("--seed", type=int, default=1, help="seed of the simulation")
+        parser.add_argument("--out", default="report", help="directory for the analysis report (default: report)")
 
     def step(self, number: int, text: str) -> None:
         self.stdout.write(f"[{number}/{STEPS}] {text}")
@@ -68,6 +69,8 @@ class Command(BaseCommand):
             raise CommandError(f"the simulation was refused: {exc}") from None
         self.step(6, "endpoints")
         self._summary(trial, simulation)
+        self.step(7, f"the analysis report, into {options['out']}/")
+        self._report(trial, options["out"])
 
     def _design(self, version) -> None:
         protocol = version.protocol
@@ -116,6 +119,19 @@ class Command(BaseCommand):
                     f"{relapsed:>10}{(mean(complete) if complete else float('nan')):>12.1f}"
                 )
         self._margins(trial, rows, arm_of, protocol)
+
+    def _report(self, trial, out_dir: str) -> None:
+        from outcomes.analysis import factorial_estimates, write_report
+
+        path = write_report(trial=trial, out_dir=out_dir)
+        blinded = write_report(trial=trial, out_dir=f"{out_dir}/blinded", blinded=True)
+        estimates = factorial_estimates(trial)
+        self.stdout.write("")
+        self.stdout.write(f"factorial model of PDA in window {estimates['window']} (n = {estimates['n']})")
+        for item in estimates["estimates"].values():
+            ci = f"95% CI {item['ci_low']:+.2f} to {item['ci_high']:+.2f}"
+            self.stdout.write(f"  {item['label']:<45} {item['estimate']:+7.2f}  ({ci})")
+        self.stdout.write(f"report: {path}  (for a data monitoring committee: {blinded})")
 
     def _margins(self, trial, rows, arm_of, protocol) -> None:
         """The primary window's PDA at each factor's margins: what the factorial analysis estimates."""
