@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 
 from outcomes import endpoints
 from participants.models import Allocation, Participant
@@ -209,6 +209,16 @@ def drinking_rows(scope, *, chunk_size: int = CHUNK) -> Iterator[list[tuple]]:
 
     Dates and grams come as text (``2024-01-31``, ``12.50``), study days as integers."""
     sql, params = _drinking_sql(scope)
+    # Inside a transaction the server-side cursor needs no WITH HOLD (which would copy the whole
+    # result on the server before the first row), and is planned for all its rows, as COPY is.
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as setting:
+                setting.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        yield from _batches(sql, params, chunk_size)
+
+
+def _batches(sql: str, params: list, chunk_size: int) -> Iterator[list[tuple]]:
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(chunk_size):
