@@ -31,12 +31,7 @@ def data_queries(*, participant: Participant) -> QuerySet[DataQuery]:
 
 def randomised_visible(*, user, trial) -> QuerySet[Participant]:
     """The trial's randomised participants at the user's sites, by study id."""
-    return (
-        participants_visible(user=user)
-        .filter(trial=trial, allocation__isnull=False)
-        .order_by("study_id")
-        .only("pk", "study_id", "site_id", "trial_id")
-    )
+    return participants_visible(user=user).filter(trial=trial, allocation__isnull=False).order_by("study_id")
 
 
 def _levels_by_participant(trial, participant_ids) -> dict[int, dict[str, str]]:
