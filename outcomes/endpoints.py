@@ -1,19 +1,23 @@
 """The drinking endpoints of every participant and window, computed by the database in one statement.
 
-One SQL statement (see :func:`_sql`) does the work over the records:
+One SQL statement (see :func:`_sql`) does the work over the records, in one pass:
 
-1. ``scope``: the randomised participants asked for, with their anchor (the allocation date),
-   sex-specific heavy-day threshold and the date they stopped follow-up, if they did;
-2. ``ranked``: the drinking records of those participants, numbered per participant-day by the
-   protocol's ``source_priority`` (``ROW_NUMBER()``); sources the protocol does not list are left out;
-3. ``ev``: the record chosen for each participant-day (row number 1) and every positive
-   biomarker sample, each with its day counted from the anchor;
-4. ``agg``: joined to a ``VALUES`` list of the protocol's windows (plus the baseline look-back)
-   and grouped by participant and window with conditional aggregates;
-5. every participant crossed with every window, left-joined to ``agg``, so that a window without
-   a single record still appears (with nothing assessed).
+1. ``ranked``: the drinking records of the participants asked for (randomised; the trial, their
+   sites, their ids), joined to their anchor (the allocation date) and sex-specific heavy-day
+   threshold, each day counted from the anchor (PostgreSQL ``date - date``, SQLite ``julianday``),
+   numbered per participant-day by the protocol's ``source_priority`` with ``ROW_NUMBER()``;
+   sources the protocol does not list and days outside every window are left out;
+2. ``agg``: the record chosen for each day (row number 1), grouped by participant with one set of
+   conditional aggregates (``COUNT(*) FILTER (WHERE ...)``, ``MIN``, ``MAX``, ``SUM``) per window,
+   the baseline look-back included. The rows arrive ordered by participant from the window
+   function, so the grouping streams without a second sort;
+3. ``mk``: the first positive biomarker sample of each participant in each window;
+4. every participant asked for, left-joined to ``agg``, ``mk`` and the date they stopped
+   follow-up, so that a participant without a single record still appears (nothing assessed).
 
-Python then turns each aggregate row into percentages and levels (:func:`_derive`), row by row.
+Python then unfolds each participant's row into one row per window and turns the counts into
+percentages and levels (:func:`_derive`), row by row; nothing is computed per participant with
+further queries.
 
 Definitions (windows in study days: day 1 is the anchor date, day -1 the day before, no day 0):
 
