@@ -146,7 +146,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ReportRecipientEnum": ["sponsor", "regulator"]},
+    "ENUM_NAME_OVERRIDES": {
+        "ReportRecipientEnum": ["sponsor", "regulator"],
+        "NotificationKindEnum": "reminders.models.Kind",
+        "DeviationKindEnum": "participants.models.DeviationKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "trialtracker.errors.add_error_responses",
