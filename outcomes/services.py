@@ -1,6 +1,7 @@
 """Every write about outcomes: drinking days, biomarker samples, questionnaires, data queries.
 
-Each service checks the actor's role at the participant's site (403), validates against the
+Each service checks the actor's role at the participant's site (403), refuses locked data (409,
+:func:`participants.locks.ensure_unlocked`), validates against the
 protocol in force (400 naming every bad field, e.g. ``days.3.amount``), and writes all or nothing
 inside one transaction with the audit context.
 """
@@ -25,6 +26,7 @@ from outcomes.models import (
     Source,
     Unit,
 )
+from participants.locks import ensure_unlocked
 from participants.models import Participant
 from participants.services import anchor_date, ensure_may_enter_data, require_role
 from trialtracker import audit, permissions
@@ -123,6 +125,7 @@ def drinking_days_record(
     biomarker open a data query.
     """
     require_role(actor, ENTER_DATA, site=participant.site, doing="enter outcome data at this site")
+    ensure_unlocked(trial=participant.trial, participant=participant)
     ensure_may_enter_data(participant)
     protocol = participant.trial.version_on().protocol
     anchor = _anchor(participant)
@@ -214,6 +217,7 @@ def drinking_days_import(*, actor, trial, rows: list[dict]) -> list[DrinkingReco
     """
     if not (actor is not None and (actor.is_superuser or permissions.has_role(actor, {"administrator"}, trial=trial))):
         raise Forbidden("only administrators may import drinking days")
+    ensure_unlocked(trial=trial)
     protocol = trial.version_on().protocol
     participants = {p.study_id: p for p in Participant.objects.filter(trial=trial).select_related("site", "allocation")}
     problems: dict[str, list[str]] = {}
@@ -363,6 +367,7 @@ def biomarker_record(
     protocol's cutoffs; a positive marker covering a day reported abstinent opens a data query
     and never changes the self-report."""
     require_role(actor, ENTER_DATA, site=participant.site, doing="enter outcome data at this site")
+    ensure_unlocked(trial=participant.trial, participant=participant)
     ensure_may_enter_data(participant)
     protocol = participant.trial.version_on(taken_on).protocol
     problems: dict[str, list[str]] = {}
@@ -396,6 +401,7 @@ def biomarker_record(
 def data_query_close(*, actor, query: DataQuery, resolution: str) -> DataQuery:
     """Close an open query with the reviewer's resolution."""
     require_role(actor, ENTER_DATA, site=query.participant.site, doing="review data queries at this site")
+    ensure_unlocked(trial=query.participant.trial, participant=query.participant)
     if not (resolution or "").strip():
         raise Invalid("say how the query was resolved", fields={"resolution": ["This field is required."]})
     with transaction.atomic(), audit.context(actor=actor, reason=resolution.strip()):
@@ -420,6 +426,7 @@ def questionnaire_record(
     missing items, none with more). Refused: an unknown instrument, an item out of range, an
     unknown item, a future date."""
     require_role(actor, ENTER_DATA, site=participant.site, doing="enter outcome data at this site")
+    ensure_unlocked(trial=participant.trial, participant=participant)
     ensure_may_enter_data(participant)
     spec = instruments.INSTRUMENTS.get(instrument)
     if spec is None:

@@ -128,3 +128,13 @@ def test_a_later_abstinent_report_under_a_positive_breath_test_opens_a_query(as_
     days = [{"date": taken_on.isoformat(), "amount": "0", "unit": "g"}]
     assert as_user(coordinator).put(_url(randomised), {"days": days}, format="json").status_code == 200
     assert list(DataQuery.objects.values_list("day", "status")) == [(taken_on, "open")]
+
+
+def test_locked_data_cannot_change(as_user, coordinator, make_user, kare, randomised):
+    from participants.locks import data_lock
+
+    data_lock(actor=make_user("data_manager", kare), trial=kare, reason="database lock for analysis")
+    days = [{"date": _day(randomised, -1), "amount": "0", "unit": "g"}]
+    response = as_user(coordinator).put(_url(randomised), {"days": days}, format="json")
+    assert response.status_code == 409
+    assert not DrinkingRecord.objects.exists()
