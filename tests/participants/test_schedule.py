@@ -71,22 +71,31 @@ def test_randomisation_materialises_the_schedule_with_windows(clinic):
     assert {a.status for code, a in rows.items() if code != "V1"} == {"scheduled"}
 
 
+def _v2(status: str = AppointmentStatus.SCHEDULED) -> Appointment:
+    start = dt.date(2024, 3, 2)
+    return Appointment(window_start=start, window_end=start + D(13), booked_date=start + D(6), status=status)
+
+
 @pytest.mark.parametrize(
     ("today_offset", "expected"),
     [(-1, "upcoming"), (0, "due"), (13, "due"), (14, "overdue")],
 )
-def test_display_status_follows_the_window(clinic, today_offset, expected):
-    participant = clinic.randomised()
-    v2 = clinic.appointment(participant, "V2")  # window R+1 .. R+14
-    today = v2.window_start + D(today_offset)
-    assert appointments.display_status(v2, today) == expected
+def test_display_status_follows_the_window(today_offset, expected):
+    v2 = _v2()
+    assert appointments.display_status(v2, v2.window_start + D(today_offset)) == expected
 
 
-def test_display_status_of_a_closed_appointment_is_its_status(clinic):
-    participant = clinic.randomised()
-    v2 = clinic.appointment(participant, "V2")
-    v2.status = AppointmentStatus.MISSED
-    assert appointments.display_status(v2, v2.window_start) == "missed"
+@pytest.mark.parametrize("status", ["done", "missed", "cancelled"])
+def test_display_status_of_a_closed_appointment_is_its_status(status):
+    v2 = _v2(status)
+    assert appointments.display_status(v2, v2.window_start + D(20)) == status
+
+
+@pytest.mark.parametrize(("offset", "expected"), [(-1, "early"), (0, "in_window"), (13, "in_window"), (14, "late")])
+def test_window_state_places_a_day_against_the_window(offset, expected):
+    v2 = _v2()
+    assert appointments.window_state(v2, v2.window_start + D(offset)) == expected
+    assert appointments.window_state(v2, None) == "in_window"  # the booking, when no day is given
 
 
 # --- re-dating along the chain ---------------------------------------------------------------------
