@@ -623,7 +623,8 @@ def participant_import(
 ) -> Participant:
     """Bring in a participant randomised before the trial used the tracker, with their allocation.
 
-    Administrators only. The study id is kept as given; the anchor is the randomisation date. The
+    Administrators only. The study id is kept as given; the anchor is the randomisation date; a
+    consent to the consent form then in force is recorded on that date, as taken before import. The
     arm is the one whose levels are ``levels`` (one level per factor of the protocol). Refused
     (400, naming the field): an unknown site, sex or level, a missing factor, a future date, a study
     id already in the trial. The caller owns the transaction (an import is all or nothing).
@@ -672,6 +673,14 @@ def participant_import(
             stratum="",
             allocated_on=randomised_on,
             allocated_by=actor,
+        )
+        # Consent was taken before the trial used the tracker; the importing administrator vouches
+        # for the form in force then, so that data entry is not refused for want of a consent row.
+        Consent.objects.create(
+            participant=participant,
+            form_version=protocol.current_consent_form().version,
+            consented_on=randomised_on,
+            taken_by=actor,
         )
         appointments_materialise(participant=participant, allocation=allocation)
     return participant
