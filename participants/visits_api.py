@@ -154,8 +154,8 @@ class ParticipantAppointmentsApi(GenericAPIView):
 
 
 class WorklistApi(GenericAPIView):
-    """The coordinator's worklist: open appointments at the caller's sites whose window ends by
-    ``due_before`` (default: a week from today), overdue first."""
+    """The coordinator's worklist: open appointments at the caller's sites whose window starts by
+    ``due_before`` (default: a week from today), the earliest window end (most overdue) first."""
 
     serializer_class = AppointmentSerializer
     paginated_list = True
