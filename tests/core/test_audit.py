@@ -1,0 +1,260 @@
+"""The audit trail: on PostgreSQL every change to protocol data leaves an append-only event naming
+who and why; on SQLite the audit context does nothing and a system check says the trail is off."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.checks import run_checks
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+from pghistory.models import Context
+
+from trials.models import ProtocolVersion, Site, Trial
+from trialtracker import audit
+from trialtracker.history import event_model_for
+from trialtracker.models import RoleDefinition, SiteMembership
+from trialtracker.roles import Role
+
+ROOT = Path(__file__).resolve().parents[2]
+KARE_FILE = ROOT / "protocols" / "kare.yaml"
+_KARE = yaml.safe_load(KARE_FILE.read_text(encoding="utf-8"))
+
+sqlite_only = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
+    reason="checks the behaviour without an audit trail (SQLite)",
+)
+# A real commit per service call, as in production; the roles written by migration are restored after.
+committing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def manager(django_user_model):
+    return django_user_model.objects.create_user("manager", password="correct-horse-battery")
+
+
+@pytest.fixture
+def amend(tmp_path):
+    """``amend(change, reason)``: load kare.yaml changed by ``change(doc)`` as version 1.1 as the manager."""
+
+    def run(change, reason: str) -> None:
+        doc = copy.deepcopy(_KARE)
+        doc["version"] = {"label": "1.1", "effective_date": dt.date(2017, 1, 1)}
+        change(doc)
+        path = tmp_path / "kare-1.1.yaml"
+        path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+        call_command("load_protocol", str(path), "--amend", "--reason", reason, "--as", "manager", stdout=io.StringIO())
+
+    return run
+
+
+def _load_kare_as_manager() -> None:
+    call_command("load_protocol", str(KARE_FILE), "--as", "manager", stdout=io.StringIO())
+
+
+def test_event_model_is_found_for_a_tracked_model():
+    SiteEvent = event_model_for(Site)
+
+    assert SiteEvent is not None
+    assert SiteEvent.pgh_tracked_model is Site
+
+
+def test_no_event_model_for_an_untracked_model():
+    assert event_model_for(RoleDefinition) is None
+
+
+# --- PostgreSQL: events with who and why ------------------------------------------------------
+
+
+@pytest.mark.postgres
+@committing
+def test_creating_protocol_data_records_insert_events_with_actor_and_reason(manager):
+    _load_kare_as_manager()
+
+    events = list(event_model_for(Site).objects.filter(pgh_label="insert").select_related("pgh_context"))
+    assert sorted(event.code for event in events) == ["exeter", "london"]
+    for event in events:
+        assert event.pgh_context.metadata["user"] == manager.pk
+        assert event.pgh_context.metadata["username"] == "manager"
+        assert event.pgh_context.metadata["reason"] == "initial protocol version"
+
+
+@pytest.mark.postgres
+@committing
+def test_changing_protocol_data_records_update_events_with_the_reason(manager, amend):
+    _load_kare_as_manager()
+
+    amend(lambda doc: doc["trial"].update(title="KARE, renamed"), "the sponsor renamed the trial")
+
+    [event] = event_model_for(Trial).objects.filter(pgh_label="update").select_related("pgh_context")
+    assert event.title == "KARE, renamed"
+    assert event.pgh_context.metadata["reason"] == "the sponsor renamed the trial"
+    assert event.pgh_context.metadata["user"] == manager.pk
+
+
+@pytest.mark.postgres
+@committing
+def test_deleting_protocol_data_records_delete_events_with_the_reason(manager, amend):
+    _load_kare_as_manager()
+    london = Site.objects.get(code="london")
+
+    amend(lambda doc: doc["sites"].pop(1), "London closed")
+
+    [event] = event_model_for(Site).objects.filter(pgh_label="delete").select_related("pgh_context")
+    assert (event.pgh_obj_id, event.code) == (london.pk, "london")
+    assert event.pgh_context.metadata["reason"] == "London closed"
+    assert event.pgh_context.metadata["username"] == "manager"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_refused_amendment_leaves_no_events(manager, amend):
+    _load_kare_as_manager()
+    SiteEvent = event_model_for(Site)
+    before = SiteEvent.objects.count()
+
+    with pytest.raises(CommandError, match="before version 1 did"):
+        amend(
+            lambda doc: (doc["sites"].pop(1), doc["version"].update(effective_date=dt.date(2015, 1, 1))),
+            "backdated",
+        )
+
+    assert SiteEvent.objects.count() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_writes_through_the_api_are_audited_with_the_requesting_user(kare, make_user, as_user):
+    admin = make_user(Role.ADMINISTRATOR, kare, username="admin")
+
+    response = as_user(admin).post(
+        "/api/users/", {"username": "carol", "role": "coordinator", "trial": "KARE", "sites": ["exeter"]}
+    )
+
+    assert response.status_code == 201
+    [event] = event_model_for(SiteMembership).objects.filter(user_id=response.json()["id"])
+    assert event.pgh_context.metadata["user"] == admin.pk
+    assert event.pgh_context.metadata["url"] == "/api/users/"
+    assert event.pgh_context.metadata["reason"] == "added through the API"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_nested_audit_contexts_share_one_context_row(kare):
+    with audit.context(actor=None, reason="outer"):
+        Site.objects.create(trial=kare, code="bath", name="Bath")
+        with audit.context(reason="inner"):
+            Site.objects.create(trial=kare, code="bristol", name="Bristol")
+
+    events = event_model_for(Site).objects.filter(code__in=["bath", "bristol"])
+    assert len({event.pgh_context_id for event in events}) == 1
+    assert events[0].pgh_context.metadata["reason"] == "inner"
+
+
+# --- PostgreSQL: the trail is append-only ------------------------------------------------------
+
+
+def _refused(sql: str, params=()) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [Site, Trial], ids=["site", "trial"])
+def test_event_table_refuses_update(kare, model):
+    table = event_model_for(model)._meta.db_table
+
+    _refused(f"UPDATE {table} SET pgh_label = 'forged'")
+
+    assert not event_model_for(model).objects.filter(pgh_label="forged").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [Site, Trial], ids=["site", "trial"])
+def test_event_table_refuses_delete(kare, model):
+    event_model = event_model_for(model)
+    before = event_model.objects.count()
+
+    _refused(f"DELETE FROM {event_model._meta.db_table}")
+
+    assert before > 0
+    assert event_model.objects.count() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_protocol_version_refuses_update(kare):
+    _refused(f"UPDATE {ProtocolVersion._meta.db_table} SET reason = 'rewritten'")
+
+    assert ProtocolVersion.objects.get(trial=kare).reason == ""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_protocol_version_refuses_delete(kare):
+    _refused(f"DELETE FROM {ProtocolVersion._meta.db_table}")
+
+    assert ProtocolVersion.objects.filter(trial=kare).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_protocol_version_refuses_an_orm_save(kare):
+    version = ProtocolVersion.objects.get(trial=kare)
+    version.label = "changed"
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        version.save()
+
+    assert ProtocolVersion.objects.get(trial=kare).label == "1.0"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_audit_trail_check_is_silent_on_postgresql():
+    ids = [message.id for message in run_checks(databases=["default"])]
+
+    assert "trialtracker.W001" not in ids
+
+
+# --- SQLite: no trail, and a warning saying so ---------------------------------------------------
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_audit_context_is_a_no_op_on_sqlite(kare, django_user_model):
+    actor = django_user_model.objects.create_user("manager", password="correct-horse-battery")
+
+    with audit.context(actor=actor, reason="no trail here"):
+        Site.objects.create(trial=kare, code="bath", name="Bath")
+
+    assert Site.objects.filter(code="bath").exists()
+    assert not audit.enabled()
+    assert not Context.objects.exists()
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_check_command_warns_that_the_audit_trail_is_off_on_sqlite():
+    err = io.StringIO()
+
+    call_command("check", databases=["default"], stdout=io.StringIO(), stderr=err)
+
+    assert "trialtracker.W001" in err.getvalue()
+    assert "The audit trail is off" in err.getvalue()
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_audit_trail_check_warns_on_sqlite():
+    [warning] = [m for m in run_checks(databases=["default"]) if m.id == "trialtracker.W001"]
+
+    assert "sqlite" in warning.msg
