@@ -258,7 +258,9 @@ def test_rows_saved_while_redis_is_down_go_out_once_it_is_back(kare, make_user, 
         own.wait(timeout=10)
         # Redis is down: visits are still saved, with their reminders, in one transaction.
         v1 = Appointment.objects.get(participant=participant, event_code="V2")
-        visits.visit_record(actor=coordinator, appointment=v1, actual_date=timezone.localdate() - dt.timedelta(1),
+        # Missed today, so both of its reminders (the next day and 3 days later, at 10:00 local) lie in the
+        # future whatever the hour this test runs at.
+        visits.visit_record(actor=coordinator, appointment=v1, actual_date=timezone.localdate(),
                             attended=False, missed_reason="unwell")  # fmt: skip
         missed = Notification.objects.filter(participant=participant, kind=Kind.MISSED_VISIT, state=State.PENDING)
         assert missed.count() == 4  # next day and 3 days later, by email and SMS
