@@ -33,7 +33,10 @@ class DrinkingRecordSerializer(serializers.Serializer):
     grams = serializers.DecimalField(max_digits=8, decimal_places=2)
     visit_code = serializers.CharField(allow_blank=True)
     change_reason = serializers.CharField(allow_blank=True)
-    entered_by = serializers.CharField(source="entered_by.username", allow_null=True)
+    entered_by = serializers.CharField(
+        source="entered_by.username", allow_null=True, help_text="Empty for a day the participant reported."
+    )
+    entered_by_participant = serializers.BooleanField(help_text="Reported by the participant (diary), not by staff.")
     entered_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

@@ -30,7 +30,12 @@ class Unit(models.TextChoices):
 
 @audit.track()
 class DrinkingRecord(models.Model):
-    """What one participant drank on one calendar day, according to one source."""
+    """What one participant drank on one calendar day, according to one source.
+
+    ``entered_by`` is the member of staff who entered the day; a day the participant reported
+    themselves (the diary page of a reminder's link) has no ``entered_by`` and
+    ``entered_by_participant`` set, and its source is always ``diary``.
+    """
 
     participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="drinking")
     day = models.DateField()
@@ -43,6 +48,9 @@ class DrinkingRecord(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    entered_by_participant = models.BooleanField(
+        default=False, help_text="Reported by the participant themselves (diary), not entered by staff."
+    )
     entered_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -51,6 +59,10 @@ class DrinkingRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["participant", "day", "source"], name="drinking_one_per_day_source"),
             models.CheckConstraint(condition=Q(grams__gte=0) & Q(amount__gte=0), name="drinking_not_negative"),
+            models.CheckConstraint(
+                condition=Q(entered_by_participant=False) | Q(entered_by__isnull=True, source="diary"),
+                name="drinking_participant_entry_is_diary",
+            ),
         ]
 
     def __str__(self) -> str:

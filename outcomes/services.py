@@ -3,7 +3,9 @@
 Each service checks the actor's role at the participant's site (403), refuses locked data (409,
 :func:`participants.locks.ensure_unlocked`), validates against the
 protocol in force (400 naming every bad field, e.g. ``days.3.amount``), and writes all or nothing
-inside one transaction with the audit context.
+inside one transaction with the audit context. The one write without a staff actor is the
+participant's own diary report (:func:`diary_days_record`): the same checks of the days, the
+participant's own conditions instead of a role.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from outcomes.models import (
     Unit,
 )
 from participants.locks import ensure_unlocked
-from participants.models import Participant
+from participants.models import Participant, WithdrawalScope
 from participants.services import anchor_date, ensure_may_enter_data, require_role
 from trialtracker import audit, permissions
 from trialtracker.clock import study_day, today_at
@@ -37,6 +39,12 @@ from trialtracker.roles import ENTER_DATA
 UNIT_GRAMS = {Unit.GRAMS: Decimal(1), Unit.UK_UNIT: Decimal(8), Unit.US_DRINK: Decimal(14)}
 SELF_REPORT = (Source.TLFB, Source.DIARY)
 CENT = Decimal("0.01")
+DIARY_REASON = "diary reported by the participant"
+
+# check_day's wording of a bad amount, for a caller that words it again for participants.
+NOT_A_NUMBER = "Give a number."
+NEGATIVE = "The amount cannot be negative."
+TOO_PRECISE = "Give at most 2 decimals."
 
 
 def unit_grams(unit: str, protocol) -> Decimal | None:
@@ -92,12 +100,12 @@ def check_day(
         if not value.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        problems["amount"] = ["Give a number."]
+        problems["amount"] = [NOT_A_NUMBER]
         return None, problems
     if value < 0:
-        problems["amount"] = ["The amount cannot be negative."]
+        problems["amount"] = [NEGATIVE]
     if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
-        problems.setdefault("amount", []).append("Give at most 2 decimals.")
+        problems.setdefault("amount", []).append(TOO_PRECISE)
     if "unit" in problems or "amount" in problems:
         return None, problems
     grams = (value * unit_grams(unit, protocol)).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -108,34 +116,15 @@ def check_day(
     return grams, problems
 
 
-def drinking_days_record(
-    *,
-    actor,
-    participant: Participant,
-    days: list[DayEntry],
-    source: str = Source.TLFB,
-    visit_code: str = "",
-    reason: str = "",
-) -> list[DrinkingRecord]:
-    """Record a period of days from one source (a TLFB interview, a diary), all or nothing.
-
-    A day already recorded from the same source with another amount is changed only with a reason
-    (the day's own, or ``reason`` for the whole request); the same amount again changes nothing.
-    Every refusal names the day (``days.<i>.<field>``). Abstinent days covered by a positive
-    biomarker open a data query.
-    """
-    require_role(actor, ENTER_DATA, site=participant.site, doing="enter outcome data at this site")
-    ensure_unlocked(trial=participant.trial, participant=participant)
-    ensure_may_enter_data(participant)
-    protocol = participant.trial.version_on().protocol
-    anchor = _anchor(participant)
-    today = today_at(participant.site)
+def _check_days(
+    *, participant: Participant, protocol, anchor: dt.date, today: dt.date, days: list[DayEntry], source: str
+) -> tuple[list[tuple[int, DayEntry, Decimal]], dict[str, list[str]]]:
+    """Each day through :func:`check_day`, plus: at least one day, no date twice. Returns the good
+    days (their index, the entry, its grams) and the problems by ``days.<i>.<field>``."""
     problems: dict[str, list[str]] = {}
     if not days:
         problems["days"] = ["Give at least one day."]
-    if visit_code and visit_code not in {e.code for e in protocol.schedule}:
-        problems["visit_code"] = [f"Not an event of the schedule: {', '.join(e.code for e in protocol.schedule)}."]
-    checked: list[tuple[DayEntry, Decimal]] = []
+    checked: list[tuple[int, DayEntry, Decimal]] = []
     seen: dict[dt.date, int] = {}
     for i, entry in enumerate(days):
         grams, day_problems = check_day(
@@ -156,7 +145,39 @@ def drinking_days_record(
         for name, messages in day_problems.items():
             problems[f"days.{i}.{name}"] = messages
         if grams is not None:
-            checked.append((entry, grams))
+            checked.append((i, entry, grams))
+    return checked, problems
+
+
+def drinking_days_record(
+    *,
+    actor,
+    participant: Participant,
+    days: list[DayEntry],
+    source: str = Source.TLFB,
+    visit_code: str = "",
+    reason: str = "",
+) -> list[DrinkingRecord]:
+    """Record a period of days from one source (a TLFB interview, a diary), all or nothing.
+
+    A day already recorded from the same source with another amount is changed only with a reason
+    (the day's own, or ``reason`` for the whole request); the same amount again changes nothing.
+    This holds for a diary day the participant reported themselves too: staff may correct it with
+    a reason, and the record then carries the staff member as ``entered_by``.
+    Every refusal names the day (``days.<i>.<field>``). Abstinent days covered by a positive
+    biomarker open a data query.
+    """
+    require_role(actor, ENTER_DATA, site=participant.site, doing="enter outcome data at this site")
+    ensure_unlocked(trial=participant.trial, participant=participant)
+    ensure_may_enter_data(participant)
+    protocol = participant.trial.version_on().protocol
+    anchor = _anchor(participant)
+    today = today_at(participant.site)
+    checked, problems = _check_days(
+        participant=participant, protocol=protocol, anchor=anchor, today=today, days=days, source=source
+    )
+    if visit_code and visit_code not in {e.code for e in protocol.schedule}:
+        problems["visit_code"] = [f"Not an event of the schedule: {', '.join(e.code for e in protocol.schedule)}."]
     if problems:
         raise Invalid("the drinking days are not valid; nothing was recorded", fields=problems)
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip() or "drinking days recorded"):
@@ -164,11 +185,11 @@ def drinking_days_record(
         existing = {
             r.day: r
             for r in DrinkingRecord.objects.select_for_update().filter(
-                participant=participant, source=source, day__in=[e.day for e, _ in checked]
+                participant=participant, source=source, day__in=[e.day for _, e, _ in checked]
             )
         }
         saved = []
-        for i, (entry, grams) in enumerate(checked):
+        for i, entry, grams in checked:
             old = existing.get(entry.day)
             if old is None:
                 saved.append(
@@ -194,17 +215,93 @@ def drinking_days_record(
                 ]
                 continue
             old.amount, old.unit, old.grams, old.change_reason = Decimal(str(entry.amount)), entry.unit, grams, why
-            old.entered_by = actor
+            old.entered_by, old.entered_by_participant = actor, False
             if visit_code:
                 old.visit_code = visit_code
             old.save(
-                update_fields=["amount", "unit", "grams", "change_reason", "entered_by", "visit_code", "updated_at"]
+                update_fields=[
+                    "amount",
+                    "unit",
+                    "grams",
+                    "change_reason",
+                    "entered_by",
+                    "entered_by_participant",
+                    "visit_code",
+                    "updated_at",
+                ]
             )
             saved.append(old)
         if problems:
             raise Invalid("a change to a recorded day needs a reason; nothing was recorded", fields=problems)
         if source in SELF_REPORT:
             _open_queries(participant=participant, protocol=protocol, days=[r.day for r in saved if r.grams == 0])
+    return saved
+
+
+def ensure_may_self_report(participant: Participant) -> dt.date:
+    """Refuse (409) a report by the participant themselves: their data are locked (``locked``),
+    they withdrew consent for data use or from follow-up (``withdrawn``), they must re-consent
+    (``reconsent_required``), or they are not randomised (``no_anchor``). Returns the anchor date."""
+    ensure_may_enter_data(participant)
+    if participant.withdrawals.filter(scope=WithdrawalScope.FOLLOW_UP).exists():
+        raise Conflict("the participant withdrew from follow-up", code="withdrawn")
+    return _anchor(participant)
+
+
+def diary_days_record(*, participant: Participant, days: list[DayEntry], today: dt.date) -> list[DrinkingRecord]:
+    """Record the days a participant reported themselves in their diary, all or nothing.
+
+    There is no staff actor: the records have source ``diary``, no ``entered_by`` and
+    ``entered_by_participant`` set, and the audit reason is :data:`DIARY_REASON`. ``today`` is
+    the participant's own date (their time zone). The days pass :func:`check_day` as staff entry
+    does (the future, the look-back, the unit and its grams, the plausible maximum) and, besides,
+    a day must be over (before ``today``) and not yet recorded from the diary source, by the
+    participant or by staff: a participant never changes a recorded day (staff do, with a reason,
+    through :func:`drinking_days_record`). Refused (409) as :func:`ensure_may_self_report` says.
+    Abstinent days covered by a positive biomarker open a data query. Joins the caller's
+    transaction when there is one, so a caller's own writes stand or fall with the records.
+    """
+    anchor = ensure_may_self_report(participant)
+    protocol = participant.trial.version_on(today).protocol
+    checked, problems = _check_days(
+        participant=participant,
+        protocol=protocol,
+        anchor=anchor,
+        today=today,
+        days=days,
+        source=Source.DIARY,
+    )
+    for i, entry in enumerate(days):
+        if isinstance(entry.day, dt.date) and entry.day == today and f"days.{i}.date" not in problems:
+            problems[f"days.{i}.date"] = ["The day is not over yet."]
+    if problems:
+        raise Invalid("the diary report is not valid; nothing was recorded", fields=problems)
+    with transaction.atomic(), audit.context(reason=DIARY_REASON):
+        Participant.objects.select_for_update(of=("self",)).filter(pk=participant.pk).first()
+        taken = set(
+            DrinkingRecord.objects.filter(
+                participant=participant, source=Source.DIARY, day__in=[e.day for _, e, _ in checked]
+            ).values_list("day", flat=True)
+        )
+        for i, entry, _ in checked:
+            if entry.day in taken:
+                problems[f"days.{i}.date"] = [f"{entry.day} is already reported."]
+        if problems:
+            raise Invalid("a day of the diary report is already reported; nothing was recorded", fields=problems)
+        saved = [
+            DrinkingRecord.objects.create(
+                participant=participant,
+                day=entry.day,
+                source=Source.DIARY,
+                amount=Decimal(str(entry.amount).strip()),
+                unit=entry.unit,
+                grams=grams,
+                entered_by=None,
+                entered_by_participant=True,
+            )
+            for _, entry, grams in checked
+        ]
+        _open_queries(participant=participant, protocol=protocol, days=[r.day for r in saved if r.grams == 0])
     return saved
 
 

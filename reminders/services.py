@@ -3,18 +3,20 @@ everyone, and the coordinators' daily digest.
 
 Each service validates (:class:`Invalid`, a 400 naming the field) and writes inside one
 transaction with the audit context; changes to preferences re-plan the participant's reminders in
-the same transaction, so an opt-out takes effect at once.
+the same transaction, so an opt-out takes effect at once. A diary report is stored as drinking
+records through :func:`outcomes.services.diary_days_record`, in the transaction of the answer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from outcomes import services as outcome_services
+from outcomes.models import DrinkingRecord, Source
 from participants.models import Appointment, Identity, Participant, StaffNotification
 from participants.services import require_role
 from reminders import preferences as prefs
@@ -185,64 +187,103 @@ def reschedule_request(*, notification: Notification, note: str = "") -> Partici
 
 
 def diary_days_due(participant: Participant, today: dt.date) -> list[dt.date]:
-    """The days a diary report should cover: since the last report (at most a week back) up to yesterday."""
+    """The days a diary report asks for: from randomisation, at most a week back, up to yesterday,
+    less the days already reported.
+
+    A day is reported when it has a drinking record from the diary source, whoever entered it (the
+    participant through a link, or staff transcribing a diary), or when a diary answer from before
+    reports were stored as drinking records lists it.
+    """
     from participants.services import anchor_date
 
     anchor = anchor_date(participant) or today
-    last = (
-        ParticipantResponse.objects.filter(participant=participant, kind=ResponseKind.DIARY)
-        .order_by("-created_at")
-        .values_list("payload", flat=True)
-        .first()
-    )
     start = max(anchor, today - dt.timedelta(days=DIARY_MAX_DAYS))
-    if last and last.get("days"):
-        start = max(start, dt.date.fromisoformat(max(last["days"])) + dt.timedelta(days=1))
-    return [start + dt.timedelta(days=i) for i in range((today - start).days)]
+    reported = set(
+        DrinkingRecord.objects.filter(
+            participant=participant, source=Source.DIARY, day__gte=start, day__lt=today
+        ).values_list("day", flat=True)
+    )
+    earlier = ParticipantResponse.objects.filter(
+        participant=participant, kind=ResponseKind.DIARY, payload__stored_as_drinking_records=False
+    )
+    for payload in earlier.values_list("payload", flat=True):
+        reported.update(dt.date.fromisoformat(day) for day in payload.get("days", []))
+    days = (start + dt.timedelta(days=i) for i in range((today - start).days))
+    return [day for day in days if day not in reported]
+
+
+# The checks are the outcomes service's; the participant reads them in plainer words.
+_AMOUNT_WORDS = {
+    outcome_services.NOT_A_NUMBER: "Enter a number (0 if you did not drink).",
+    outcome_services.NEGATIVE: "The number cannot be negative.",
+    outcome_services.TOO_PRECISE: "Use at most two decimals.",
+}
+_TOO_MUCH = "That is more than we can record for one day; please check it."
+
+
+def _in_the_participants_words(fields: dict[str, list[str]], days: list[dt.date]) -> dict[str, list[str]]:
+    """``days.<i>.amount`` of the outcomes service as ``day_<date>`` of the page, reworded."""
+    out: dict[str, list[str]] = {}
+    for path, messages in fields.items():
+        parts = path.split(".")
+        if len(parts) != 3 or parts[0] != "days" or not parts[1].isdigit() or int(parts[1]) >= len(days):
+            out.setdefault("days", []).extend(messages)
+            continue
+        day = days[int(parts[1])]
+        field = f"day_{day.isoformat()}"
+        if parts[2] == "amount":
+            words = [_AMOUNT_WORDS.get(m, _TOO_MUCH) for m in messages]
+        else:  # in practice a day reported meanwhile through another link; named, as the page may no longer show it
+            words = [f"{day:%A} {day.day} {day:%B} is already reported or cannot be reported here."]
+        out.setdefault(field, []).extend(w for w in words if w not in out.get(field, []))
+    return out
 
 
 def diary_report(*, notification: Notification, amounts: dict[dt.date, str], today: dt.date) -> ParticipantResponse:
-    """The participant reports drinking (in the protocol's unit) for each day since their last report.
+    """The participant reports drinking (in the protocol's unit) for each day :func:`diary_days_due` asks for.
 
-    Refused (400, by day): a day not asked for, an amount that is not a number, negative, with more
-    than two decimals or above the protocol's plausible maximum. Nothing is written on refusal.
+    The days become diary drinking records through :func:`outcomes.services.diary_days_record`
+    (grams from the protocol's unit, the checks of staff entry, no staff actor, data queries
+    against positive biomarkers), in one transaction with the :class:`ParticipantResponse` and the
+    link marked used, audited with the reason "diary reported by the participant". ``today`` is
+    the participant's own date.
+
+    Refused (400, by day as ``day_<date>``, in words for the participant): a day not asked for, an
+    amount that is not a number, negative, with more than two decimals or above the protocol's
+    plausible maximum. Refused (409, :class:`Conflict`): data locked, consent for data use
+    withdrawn, withdrawn from follow-up, re-consent needed; :class:`LinkUsed` for a used link.
+    Nothing is written on refusal, and the link can still be used.
     """
     participant = Participant.objects.select_related("trial", "site").get(pk=notification.participant_id)
-    protocol = participant.trial.version_on(today).protocol
-    unit = protocol.outcomes.unit
+    unit = participant.trial.version_on(today).protocol.outcomes.unit
     due = diary_days_due(participant, today)
-    problems: dict[str, list[str]] = {}
-    values: dict[str, str] = {}
-    for day in due:
-        raw = (amounts.get(day) or "").strip()
-        field = f"day_{day.isoformat()}"
-        try:
-            value = Decimal(raw)
-            if not value.is_finite():
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            problems[field] = ["Enter a number (0 if you did not drink)."]
-            continue
-        if value < 0:
-            problems[field] = ["The number cannot be negative."]
-        elif value != value.quantize(Decimal("0.01")):
-            problems[field] = ["Use at most two decimals."]
-        elif value * unit.grams > protocol.outcomes.max_grams_per_day:
-            problems[field] = ["That is more than we can record for one day; please check it."]
-        else:
-            values[day.isoformat()] = str(value)
-    for day in set(amounts) - set(due):
-        problems[f"day_{day.isoformat()}"] = ["This day is not asked for."]
+    problems = {f"day_{day.isoformat()}": ["This day is not asked for."] for day in sorted(set(amounts) - set(due))}
+    if not due:
+        problems["days"] = ["There is nothing to report now."]
     if problems:
         raise Invalid("the report is not valid; nothing was saved", fields=problems)
-    with transaction.atomic(), audit.context(reason="diary reported by the participant"):
+    entries = [
+        outcome_services.DayEntry(day=day, amount=(amounts.get(day) or "").strip(), unit=unit.code) for day in due
+    ]
+    with transaction.atomic(), audit.context(reason=outcome_services.DIARY_REASON):
         n = _mark_used(notification)
+        try:
+            records = outcome_services.diary_days_record(participant=participant, days=entries, today=today)
+        except Invalid as exc:
+            fields = _in_the_participants_words(exc.fields, due)
+            raise Invalid("the report is not valid; nothing was saved", fields=fields) from None
         return ParticipantResponse.objects.create(
             participant=participant,
             notification=n,
             kind=ResponseKind.DIARY,
             channel=n.channel,
-            payload={"unit": unit.code, "days": sorted(values), "amounts": values, "stored_as_drinking_records": False},
+            payload={
+                "unit": unit.code,
+                "days": [r.day.isoformat() for r in records],
+                "amounts": {r.day.isoformat(): str(r.amount) for r in records},
+                "stored_as_drinking_records": True,
+                "drinking_records": [r.pk for r in records],
+            },
         )
 
 

@@ -1,7 +1,9 @@
 """The participant's pages (no account: the signed link is the key) and the SMS provider's hooks.
 
 A link that is forged, mistyped, expired or already used answers with a short page saying so and
-what to do instead, never with an error page; nothing is written.
+what to do instead, never with an error page; nothing is written. So does a diary link of a
+participant whose answers cannot be stored now (data locked, withdrawn, re-consent needed): the
+page does not say which, and the link stays usable.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from outcomes.services import ensure_may_self_report
 from participants.models import AppointmentStatus, Participant
 from reminders import links, services
 from reminders.dispatch import notification_delivery_report
 from reminders.models import ContactPreference, Kind, Notification
 from reminders.preferences import zone_for
-from trialtracker.errors import Invalid
+from trialtracker.errors import Conflict, Invalid
 
 
 def _page(request, template: str, status: int = 200, **context) -> HttpResponse:
@@ -80,6 +83,10 @@ def reminder_page(request, token: str):
 
 
 def _diary(request, n: Notification, participant: Participant, today: dt.date) -> HttpResponse:
+    try:
+        ensure_may_self_report(participant)  # asked before the form is filled in, and again on saving
+    except Conflict:
+        return _page(request, "link_problem", status=409, problem="closed")
     days = services.diary_days_due(participant, today)
     unit = participant.trial.version_on(today).protocol.outcomes.unit
     if not days:
@@ -92,8 +99,13 @@ def _diary(request, n: Notification, participant: Participant, today: dt.date) -
             return _page(request, "done", what="diary")
         except services.LinkUsed:
             return _page(request, "link_problem", status=410, problem="used")
+        except Conflict:
+            return _page(request, "link_problem", status=409, problem="closed")
         except Invalid as exc:
             errors = exc.fields
+            days = services.diary_days_due(participant, today)  # a day reported meanwhile is no longer asked
+            if not days:
+                return _page(request, "done", what="nothing_due")
     rows = [
         {
             "field": f"day_{day.isoformat()}",
@@ -103,7 +115,9 @@ def _diary(request, n: Notification, participant: Participant, today: dt.date) -
         }
         for day in days
     ]
-    return _page(request, "diary", status=400 if errors else 200, rows=rows, unit=unit.name)
+    shown = {row["field"] for row in rows}
+    general = [m for field, messages in errors.items() if field not in shown for m in messages]
+    return _page(request, "diary", status=400 if errors else 200, rows=rows, unit=unit.name, general=general)
 
 
 @require_http_methods(["GET", "POST"])
