@@ -168,8 +168,7 @@ def drinking_days_record(
     biomarker open a data query.
     """
     require_role(actor, ENTER_DATA, site=participant.site, doing="enter outcome data at this site")
-    ensure_unlocked(trial=participant.trial, participant=participant)
-    ensure_may_enter_data(participant)
+    ensure_may_enter_data(participant)  # the data lock among its checks
     protocol = participant.trial.version_on().protocol
     anchor = _anchor(participant)
     today = today_at(participant.site)
@@ -188,22 +187,22 @@ def drinking_days_record(
                 participant=participant, source=source, day__in=[e.day for _, e, _ in checked]
             )
         }
-        saved = []
+        saved, new = [], []
         for i, entry, grams in checked:
             old = existing.get(entry.day)
             if old is None:
-                saved.append(
-                    DrinkingRecord.objects.create(
-                        participant=participant,
-                        day=entry.day,
-                        source=source,
-                        amount=Decimal(str(entry.amount)),
-                        unit=entry.unit,
-                        grams=grams,
-                        visit_code=visit_code,
-                        entered_by=actor,
-                    )
+                record = DrinkingRecord(
+                    participant=participant,
+                    day=entry.day,
+                    source=source,
+                    amount=Decimal(str(entry.amount)),
+                    unit=entry.unit,
+                    grams=grams,
+                    visit_code=visit_code,
+                    entered_by=actor,
                 )
+                new.append(record)
+                saved.append(record)
                 continue
             if old.grams == grams and old.unit == entry.unit and old.amount == Decimal(str(entry.amount)):
                 saved.append(old)
@@ -233,6 +232,9 @@ def drinking_days_record(
             saved.append(old)
         if problems:
             raise Invalid("a change to a recorded day needs a reason; nothing was recorded", fields=problems)
+        # New days in one INSERT (a 90-day recall is one statement, not 90); the audit trigger still
+        # records each row on PostgreSQL.
+        DrinkingRecord.objects.bulk_create(new)
         if source in SELF_REPORT:
             _open_queries(participant=participant, protocol=protocol, days=[r.day for r in saved if r.grams == 0])
     return saved

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from participants import randomisation
 from participants.appointments import appointments_materialise
@@ -23,6 +23,7 @@ from participants.models import (
     Allocation,
     AllocationMethod,
     Consent,
+    DataLock,
     EmergencyUnblinding,
     Identity,
     ListSlot,
@@ -301,11 +302,31 @@ def consent_is_current(participant: Participant, *, on: dt.date | None = None) -
 
 def ensure_may_enter_data(participant: Participant) -> None:
     """Refuse (409) further data entry for a participant whose data are locked, who must re-consent
-    or who withdrew consent for data use."""
-    ensure_unlocked(trial=participant.trial, participant=participant)
-    if participant.withdrawals.filter(scope=WithdrawalScope.DATA_USE).exists():
+    or who withdrew consent for data use.
+
+    Every service that records clinical data calls this, so the three conditions are read in one
+    query (after the version in force, whose parsed protocol is cached).
+    """
+    current = participant.trial.version_on().protocol.current_consent_form().version
+    state = (
+        Participant.objects.filter(pk=participant.pk)
+        .annotate(
+            locked=Exists(
+                DataLock.objects.filter(trial_id=participant.trial_id, unlocked_at__isnull=True).filter(
+                    Q(participant__isnull=True) | Q(participant_id=OuterRef("pk"))
+                )
+            ),
+            withdrawn=Exists(Withdrawal.objects.filter(participant_id=OuterRef("pk"), scope=WithdrawalScope.DATA_USE)),
+            consented=Exists(Consent.objects.filter(participant_id=OuterRef("pk"), form_version=current)),
+        )
+        .values("locked", "withdrawn", "consented")
+        .get()
+    )
+    if state["locked"]:
+        ensure_unlocked(trial=participant.trial, participant=participant)  # raises, naming the lock
+    if state["withdrawn"]:
         raise Conflict("the participant withdrew consent for further data use", code="withdrawn")
-    if not consent_is_current(participant):
+    if not state["consented"]:
         raise Conflict(
             "the consent form has a new version: re-consent before further data entry", code="reconsent_required"
         )

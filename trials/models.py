@@ -44,12 +44,12 @@ class Trial(models.Model):
         from django.utils import timezone
 
         day = day or timezone.localdate()
-        versions = self.versions.order_by("-number")
+        versions = self.versions.order_by("-number").defer("document")
         return versions.filter(effective_date__lte=day).first() or versions.last()
 
     @property
     def latest_version(self) -> ProtocolVersion:
-        return self.versions.order_by("-number").first()
+        return self.versions.order_by("-number").defer("document").first()
 
 
 @audit.track()
@@ -87,7 +87,9 @@ class ProtocolVersion(models.Model):
     def protocol(self) -> protocol_doc.Protocol:
         """The document as a validated :class:`~trials.protocol.Protocol`.
 
-        Versions are immutable, so the parsed document is kept per process, keyed by its hash.
+        Versions are immutable, so the parsed document is kept per process, keyed by its hash;
+        :meth:`Trial.version_on` leaves the document unread, and it is read from the database only
+        when this process has not parsed it yet.
         """
         cached = _PROTOCOLS.get(self.sha256)
         if cached is None:

@@ -229,8 +229,11 @@ class Simulation:
         recalled_until = anchor - dt.timedelta(days=1)
         session_number = 0
         last_visit = anchor
-        for appointment in Appointment.objects.filter(participant=participant).order_by("sequence"):
-            appointment.refresh_from_db()
+        for pk in Appointment.objects.filter(participant=participant).order_by("sequence").values_list("pk", flat=True):
+            # Fetched afresh (recording a visit re-dates the ones after it), with the participant already
+            # loaded, as the API's views hand appointments to the services.
+            appointment = Appointment.objects.get(pk=pk)
+            appointment.participant = participant
             if appointment.status != AppointmentStatus.SCHEDULED:
                 continue
             event = self.protocol.event(appointment.event_code)
@@ -270,7 +273,7 @@ class Simulation:
             )
             self.tally.visits += 1
             last_visit = day
-            appointment.refresh_from_db()
+            appointment.status = AppointmentStatus.DONE
             if Procedure.INFUSION in event.procedures and self.protocol.dosing is not None:
                 self._infuse(participant, appointment, day, pharmacist)
             if Procedure.PSYCHOLOGICAL_SESSION in event.procedures and self.protocol.therapy is not None:

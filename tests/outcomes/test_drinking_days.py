@@ -138,3 +138,16 @@ def test_locked_data_cannot_change(as_user, coordinator, make_user, kare, random
     response = as_user(coordinator).put(_url(randomised), {"days": days}, format="json")
     assert response.status_code == 409
     assert not DrinkingRecord.objects.exists()
+
+
+def test_a_90_day_recall_is_written_in_a_bounded_number_of_queries(
+    coordinator, randomised, django_assert_max_num_queries
+):
+    from outcomes.services import DayEntry, drinking_days_record
+
+    anchor = anchor_date(randomised)
+    days = [DayEntry(day=anchor - dt.timedelta(days=n), amount=Decimal(n % 3), unit="g") for n in range(1, 91)]
+    # Not one INSERT per day: the checks, the lock, one INSERT and the data-query scan.
+    with django_assert_max_num_queries(20):
+        drinking_days_record(actor=coordinator, participant=randomised, days=days, source="tlfb", visit_code="V1")
+    assert DrinkingRecord.objects.filter(participant=randomised).count() == 90
