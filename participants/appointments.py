@@ -23,6 +23,7 @@ from participants.models import (
     Participant,
 )
 from reminders.planning import reminders_plan
+from trials.models import ProtocolVersion
 from trials.protocol import RANDOMISATION_ANCHOR, Protocol
 from trialtracker import audit
 from trialtracker.clock import today_at
@@ -89,6 +90,22 @@ def appointments_materialise(*, participant: Participant, allocation: Allocation
     return Appointment.objects.bulk_create(created)
 
 
+def protocol_of(appointment: Appointment) -> Protocol:
+    """The protocol the appointment follows. The version is read without its document unless it is
+    already loaded: versions are immutable and the parsed protocol is cached per process."""
+    if Appointment.protocol_version.is_cached(appointment):
+        return appointment.protocol_version.protocol
+    return ProtocolVersion.objects.defer("document").get(pk=appointment.protocol_version_id).protocol
+
+
+def allocation_of(participant: Participant) -> Allocation | None:
+    """The participant's allocation, or None. An allocation never changes once made, so one already
+    loaded with the participant (``select_related("allocation")``) is used as it is."""
+    if Participant.allocation.is_cached(participant) and participant.allocation is not None:
+        return participant.allocation
+    return Allocation.objects.select_related("arm").filter(participant=participant).first()
+
+
 def actual_dates(participant: Participant) -> dict[str, dt.date]:
     """Dates on which the participant's scheduled events really happened (attended visits)."""
     return dict(
@@ -98,25 +115,30 @@ def actual_dates(participant: Participant) -> dict[str, dt.date]:
     )
 
 
-def appointments_redate(*, participant: Participant) -> list[Appointment]:
+def appointments_redate(*, participant: Participant, happened: str | None = None) -> list[Appointment]:
     """Re-date every open scheduled appointment from the actual dates of the events before it.
 
     A booking that followed the old target moves with it; a booking made by hand stays, but the
     window moves. Returns the appointments that changed. Runs inside the caller's transaction.
+    ``happened`` names the one event whose actual date just changed, when that is all that
+    changed: if no event of the schedule is chained to it, nothing can move and nothing more is read.
     """
-    allocation = Allocation.objects.filter(participant=participant).first()
-    if allocation is None:
-        return []
-    changed = []
     appointments = list(
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .filter(participant=participant, unscheduled=False)
         .select_related("protocol_version")
+        .defer("protocol_version__document")
         .order_by("sequence")
     )
     if not appointments:
         return []
     protocol = appointments[-1].protocol_version.protocol
+    if happened is not None and happened not in {event.anchor for event in protocol.schedule}:
+        return []
+    allocation = Allocation.objects.filter(participant=participant).only("allocated_on").first()
+    if allocation is None:
+        return []
+    changed = []
     dates = schedule_dates(protocol, anchor_date=allocation.allocated_on, actual=actual_dates(participant))
     for appointment in appointments:
         if appointment.status not in OPEN or appointment.event_code not in dates:

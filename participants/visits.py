@@ -110,7 +110,8 @@ def visit_record(
         locked.save(update_fields=["status", "updated_at"])
         if attended:
             _deviation_if_out_of_window(locked, visit, actor)
-        appointment_services.appointments_redate(participant=locked.participant)
+            # A missed visit has no actual date, so nothing chained to it moves.
+            appointment_services.appointments_redate(participant=locked.participant, happened=locked.event_code)
         # done: its reminders are cancelled; missed: the missed-visit reminders are planned
         reminders_plan(participant=locked.participant, reason="visit recorded")
     return visit
@@ -215,14 +216,14 @@ def infusion_record(
     """
     _require(actor, appointment)
     participant = appointment.participant
-    protocol = appointment.protocol_version.protocol
+    protocol = appointment_services.protocol_of(appointment)
     dosing = protocol.dosing
     if dosing is None or appointment.kind != "infusion":
         raise Conflict("this appointment is not an infusion visit", code="not_infusion")
     visit = Visit.objects.filter(appointment=appointment).first()
     if visit is None or not visit.attended:
         raise Conflict("record the visit as attended before its infusion", code="no_visit")
-    allocation = Allocation.objects.filter(participant=participant).first()
+    allocation = appointment_services.allocation_of(participant)
     if allocation is None:
         raise Conflict("the participant is not randomised", code="not_randomised")
     # A dose deviation follows a dose given that differs from the computed one: entering it blind
@@ -381,7 +382,7 @@ def session_record(
     attended needs the visit attended (409 otherwise)."""
     _require(actor, appointment)
     participant = appointment.participant
-    protocol = appointment.protocol_version.protocol
+    protocol = appointment_services.protocol_of(appointment)
     if protocol.therapy is None:
         raise Conflict("the protocol has no psychological sessions", code="no_sessions")
     event = next((e for e in protocol.schedule if e.code == appointment.event_code), None)
@@ -392,7 +393,7 @@ def session_record(
         raise Conflict("record the visit before its session", code="no_visit")
     if attended and not visit.attended:
         raise Conflict("the visit was missed: its session cannot have been attended", code="visit_missed")
-    allocation = Allocation.objects.filter(participant=participant).first()
+    allocation = appointment_services.allocation_of(participant)
     if allocation is None:
         raise Conflict("the participant is not randomised", code="not_randomised")
     level = blinding.arm_levels(allocation)[protocol.therapy.factor]

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from participants.models import Allocation, Appointment, AppointmentStatus, Participant, WithdrawalScope
+from participants.models import Appointment, AppointmentStatus, Participant, WithdrawalScope
 from reminders.models import LIVE_STATES, Channel, ContactPreference, Kind, Notification, State
 from reminders.preferences import at_local, out_of_quiet_hours, zone_for
 from trialtracker import audit
@@ -88,13 +89,18 @@ def diary_days(participant: Participant, protocol, anchor: dt.date) -> list[dt.d
 
 def desired(participant: Participant, *, today_version=None) -> dict[str, Planned]:
     """Every reminder the participant should get under the protocol in force, keyed by idempotency key."""
-    allocation = Allocation.objects.filter(participant=participant).only("allocated_on").first()
-    if allocation is None:
+    # The allocation and the contact preferences in one query (both one-to-one with the participant).
+    allocated_on, preference_id = (
+        Participant.objects.filter(pk=participant.pk)
+        .values_list("allocation__allocated_on", "contact_preference__id")
+        .get()
+    )
+    if allocated_on is None:
         return {}
     scopes = withdrawal_scopes(participant)
     if scopes & set(STOPS_EVERYTHING):
         return {}
-    preference = ContactPreference.objects.filter(participant=participant).first()
+    preference = ContactPreference.objects.get(pk=preference_id) if preference_id is not None else None
     channels = open_channels(preference)
     if not channels:
         return {}
@@ -163,7 +169,7 @@ def desired(participant: Participant, *, today_version=None) -> dict[str, Planne
     diary = spec.daily_diary
     if diary is not None and version.protocol.outcomes.daily_self_report:
         at = preference.preferred_time or diary.default_time
-        for day in diary_days(participant, version.protocol, allocation.allocated_on):
+        for day in diary_days(participant, version.protocol, allocated_on):
             for channel in diary.channels:
                 if channel in channels:
                     add(Kind.DIARY, channel, None, day, 0, day, at, "diary")
@@ -185,14 +191,14 @@ def reminders_plan(
     result = PlanResult(participant=participant)
     with transaction.atomic(), audit.context(reason=reason or "reminders planned"):
         wanted = desired(participant)
-        rows = Notification.objects.filter(participant=participant)
+        # The pending rows and every row of a wanted key, in one query.
+        rows = Notification.objects.filter(participant=participant).filter(
+            Q(state=State.PENDING) | Q(idempotency_key__in=list(wanted))
+        )
         if not dry_run:
             rows = rows.select_for_update()
-        pending = {n.idempotency_key: n for n in rows.filter(state=State.PENDING)}
-        existing = {
-            n.idempotency_key: n
-            for n in Notification.objects.filter(participant=participant, idempotency_key__in=list(wanted))
-        }
+        existing = {n.idempotency_key: n for n in rows}
+        pending = {key: n for key, n in existing.items() if n.state == State.PENDING}
         for key, row in pending.items():
             if key not in wanted:
                 result.changes.append(Change("cancel", key, row.kind, row.channel, _label(row), row.due_at, None))

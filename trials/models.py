@@ -20,6 +20,14 @@ from trials import protocol as protocol_doc
 from trialtracker import audit
 
 _PROTOCOLS: dict[str, protocol_doc.Protocol] = {}
+# Bumped whenever this process saves a protocol version; a Trial's memo of versions in force is
+# kept only while the generation it was made in lasts. See Trial.version_on.
+_VERSION_GENERATION = [0]
+
+
+def versions_changed() -> None:
+    """Forget every Trial instance's memo of the version in force (called when a version is saved)."""
+    _VERSION_GENERATION[0] += 1
 
 
 @audit.track()
@@ -39,13 +47,21 @@ class Trial(models.Model):
     def version_on(self, day: dt.date | None = None) -> ProtocolVersion:
         """The version in force on ``day`` (today by default): the latest effective by then.
 
-        Before the first version's effective date the first version applies.
+        Before the first version's effective date the first version applies. The answer is
+        remembered on this instance (a request's or a task's unit of work asks many times) until
+        this process saves another version; the document is not read (see :attr:`ProtocolVersion.protocol`).
         """
         from django.utils import timezone
 
         day = day or timezone.localdate()
-        versions = self.versions.order_by("-number").defer("document")
-        return versions.filter(effective_date__lte=day).first() or versions.last()
+        memo = self.__dict__.get("_version_memo")
+        if memo is None or memo[0] != _VERSION_GENERATION[0]:
+            memo = self.__dict__["_version_memo"] = (_VERSION_GENERATION[0], {})
+        found = memo[1].get(day)
+        if found is None:
+            versions = self.versions.order_by("-number").defer("document")
+            found = memo[1][day] = versions.filter(effective_date__lte=day).first() or versions.last()
+        return found
 
     @property
     def latest_version(self) -> ProtocolVersion:
@@ -82,6 +98,13 @@ class ProtocolVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trial.code} v{self.number} ({self.label})"
+
+    def save(self, *args, **kwargs) -> None:
+        from django.db import transaction
+
+        super().save(*args, **kwargs)
+        versions_changed()  # now, for this transaction, and again once others can see it
+        transaction.on_commit(versions_changed)
 
     @cached_property
     def protocol(self) -> protocol_doc.Protocol:

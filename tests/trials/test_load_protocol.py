@@ -228,3 +228,22 @@ def test_actor_named_with_as_is_stored_on_the_version(django_user_model):
 def test_missing_file_is_refused_naming_it(tmp_path):
     with pytest.raises(CommandError, match="cannot read the file"):
         load(tmp_path / "nowhere.yaml")
+
+
+def test_the_version_in_force_is_read_once_per_instance_and_day(django_assert_num_queries):
+    load(KARE_FILE)
+    trial = Trial.objects.get(code="KARE")
+    with django_assert_num_queries(1):
+        assert trial.version_on(dt.date(2020, 1, 1)).number == 1
+        assert trial.version_on(dt.date(2020, 1, 1)).number == 1
+    with django_assert_num_queries(1):
+        trial.version_on(dt.date(2016, 6, 1))  # another day: asked again
+
+
+def test_an_amendment_is_seen_by_a_trial_instance_that_asked_before(amended):
+    load(KARE_FILE)
+    trial = Trial.objects.get(code="KARE")
+    assert trial.version_on(dt.date(2020, 1, 1)).number == 1
+    load(amended(lambda doc: doc["randomisation"].update(block_sizes=[4])), "--amend", "--reason", "blocks of 4")
+    assert trial.version_on(dt.date(2020, 1, 1)).number == 2
+    assert trial.version_on(dt.date(2016, 6, 1)).number == 1

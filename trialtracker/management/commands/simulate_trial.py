@@ -8,6 +8,7 @@ It ends with the screening flow, the allocation per arm and the endpoint table's
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from statistics import mean
 
@@ -35,9 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--out", default="report", help="directory for the analysis report (default: report)")
 
     def step(self, number: int, text: str) -> None:
-        self.stdout.write(f"[{number}/{STEPS}] {text}")
+        """A step's heading, with the time since the command started."""
+        self.stdout.write(f"[{number}/{STEPS}] {text}  ({time.monotonic() - self.started:.1f} s)")
 
     def handle(self, *args, **options):
+        self.started = time.monotonic()
         n = options["participants"]
         if n < 1:
             raise CommandError("--participants must be at least 1")
@@ -132,6 +135,7 @@ class Command(BaseCommand):
             ci = f"95% CI {item['ci_low']:+.2f} to {item['ci_high']:+.2f}"
             self.stdout.write(f"  {item['label']:<45} {item['estimate']:+7.2f}  ({ci})")
         self.stdout.write(f"report: {path}  (for a data monitoring committee: {blinded})")
+        self.stdout.write(f"done in {time.monotonic() - self.started:.1f} s")
 
     def _margins(self, trial, rows, arm_of, protocol) -> None:
         """The primary window's PDA at each factor's margins: what the factorial analysis estimates."""
