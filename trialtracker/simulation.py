@@ -5,12 +5,17 @@ consented, baselined and randomised; they come to their visits (some late, a few
 window, some sessions missed), receive their infusions with vitals (a few pass a safety threshold
 and get an adverse event; one serious adverse event in the trial), some drop out, and their
 drinking is recalled day by day at follow-up visits (Timeline Follow-Back), with a few days
-forgotten. How much a participant drinks depends on their arm, with the effect sizes reported
-for KARE: percentage of days abstinent about 70% (placebo + education), +10.75 points for
-ketamine, +6.25 for therapy, -1.9 for their interaction. These effect sizes are parameters of
-the simulation (:data:`EFFECTS`), not protocol facts.
+forgotten. Most consent to email reminders (at example.org addresses, which are never delivered);
+the reminder planner then keeps their reminders for the visits still ahead, as it would in a
+real trial on the day the simulation runs.
 
-Everything is drawn from one seeded random generator, so a seed gives the same trial.
+How much a participant drinks depends on their arm, with the effect sizes reported for KARE:
+percentage of days abstinent about 70% (placebo + education), +10.75 points for ketamine, +6.25
+for therapy, -1.9 for their interaction. These effect sizes are parameters of the simulation
+(:data:`EFFECTS`), not protocol facts.
+
+Everything is drawn from seeded random generators (one for the trial's course, one for contact
+preferences), so a seed gives the same trial.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from outcomes import services as outcome_services
 from participants import blinding, safety, visits
 from participants import services as participant_services
 from participants.models import Appointment, AppointmentStatus, Participant
+from reminders import services as reminder_services
 from trials.protocol import CriterionKind, Procedure, RandomisationMethod
 from trialtracker.clock import today_at
 from trialtracker.services import sites_for, user_create
@@ -48,7 +54,9 @@ MISSED_FOLLOW_UP_RATE = 0.05
 FORGOTTEN_DAY_RATE = 0.04
 LATE_VISIT_RATE = 0.03
 VITALS_BREACH_RATE = 0.04
-FOLLOW_UP_DAYS = 190  # how long before today the last participant was randomised
+EMAIL_CONSENT_RATE = 0.85  # consent to email reminders, at example.org addresses (reserved: never delivered)
+# How long before today the last participant was randomised: the latest are still due their 6-month follow-up.
+FOLLOW_UP_DAYS = 150
 
 
 @dataclass
@@ -78,6 +86,9 @@ class Simulation:
         self.trial = trial
         self.seed = seed
         self.rng = random.Random(seed)
+        # A generator of its own for contact preferences, so that adding them left the trial's
+        # course (and its results for a seed) as they were.
+        self.contact_rng = random.Random(f"contact:{seed}")
         self.progress = progress
         self.protocol = trial.version_on().protocol
         self.tally = Tally()
@@ -147,11 +158,16 @@ class Simulation:
                 consented_on=day,
                 first_name=f"Sim{self.tally.screened}",
                 last_name="Participant",
+                email=f"sim{self.tally.screened}@example.org",
             )
             weight = Decimal(str(round(rng.gauss(78, 12), 1))).max(Decimal(50)).min(Decimal(130))
             participant_services.baseline_complete(
                 actor=coordinator, participant=participant, completed_on=day, weight_kg=weight
             )
+            if self.contact_rng.random() < EMAIL_CONSENT_RATE:
+                reminder_services.contact_preferences_set(
+                    actor=coordinator, participant=participant, email_consent=True, sms_consent=False
+                )
             self._randomise(participant, coordinator, day)
             randomised.append(participant)
             self.tally.randomised += 1

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from outcomes import endpoints
 from participants import blinding
 from participants.models import Allocation, Participant, Screening
+from reminders.models import Notification
 from trials.protocol import ProtocolInvalid, load_file
 from trials.services import protocol_load
 from trialtracker.errors import DomainError
@@ -98,6 +99,11 @@ class Command(BaseCommand):
             f"  visits {tally.visits}, infusions {tally.infusions}, sessions {tally.sessions}, adverse events "
             f"{tally.adverse_events} ({tally.serious} serious), dropouts {tally.dropouts}, "
             f"drinking days recorded {tally.drinking_days}"
+        )
+        states = Counter(Notification.objects.filter(participant__trial=trial).values_list("state", flat=True))
+        out(
+            f"  reminders: {states.get('pending', 0)} pending for the visits ahead, "
+            f"{states.get('cancelled', 0)} cancelled by visits recorded or dropouts"
         )
         protocol = trial.version_on().protocol
         arms = {a.pk: a for a in trial.arms.all()}
