@@ -2,8 +2,10 @@
 
 CSV is written in blocks of about 256 kB as rows arrive, so memory stays flat whatever the
 table's size. The other three are written by pyreadstat from a data frame, so the table is held
-in memory once while it is written (fine for the per-participant tables; the daily drinking
-records of a very large trial are better taken as CSV or Dataset-JSON).
+in memory once while it is written: fine for the per-participant tables, and for the daily drinking
+records of a trial the size of KARE (280 participants over 15 months is about 130,000 rows). Above
+:data:`STAT_MAX_ROWS` rows they are refused (400) with a pointer to CSV or Dataset-JSON, which
+stream, rather than let one export take the server's memory.
 
 Conventions, one per format:
 
@@ -28,9 +30,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from outcomes.exports.tables import BOOLEAN, DATE, DECIMAL, INTEGER, Table
+from trialtracker.errors import Invalid
 
 BLOCK = 256 * 1024
 STAT_FORMATS = ("dta", "sav", "xpt")
+STAT_MAX_ROWS = 250_000  # about 70 MB of Python objects while the frame is built
 
 
 def csv_cell(value) -> str:
@@ -94,6 +98,11 @@ def frame(table: Table, fmt: str):
     rows = 0
     for row in table.rows():
         rows += 1
+        if rows > STAT_MAX_ROWS:
+            raise Invalid(
+                f"{table.name} has more than {STAT_MAX_ROWS:,} rows, too many to build as a {fmt} file in memory",
+                fields={"format": [f"Export {table.name} as csv or dataset-json: they stream, whatever the size."]},
+            )
         for c, n, v in zip(table.columns, names, row, strict=True):
             if n in codes:
                 v = codes[n].get(v) if v is not None else None

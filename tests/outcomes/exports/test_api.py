@@ -91,3 +91,23 @@ def test_bad_formats_and_datasets_are_answered_in_the_error_shape(imported, make
 
 def test_anonymous_callers_are_refused(imported, api):
     assert api.get("/api/trials/KARE/exports/csv/").status_code in (401, 403)
+
+
+def test_a_table_too_large_for_an_in_memory_format_is_refused_and_leaves_no_file(
+    imported, make_user, as_user, monkeypatch
+):
+    import glob
+    import tempfile
+
+    from outcomes.exports import tabular
+
+    monkeypatch.setattr(tabular, "STAT_MAX_ROWS", 5)
+    before = set(glob.glob(f"{tempfile.gettempdir()}/export-*"))
+    response = as_user(make_user("unblinded_statistician", imported)).get(
+        "/api/trials/KARE/exports/dta/?dataset=drinking"
+    )
+    assert response.status_code == 400
+    assert "csv or dataset-json" in " ".join(response.json()["error"]["fields"]["format"])
+    assert set(glob.glob(f"{tempfile.gettempdir()}/export-*")) == before
+    ok = as_user(make_user("unblinded_statistician", imported)).get("/api/trials/KARE/exports/csv/?dataset=drinking")
+    assert ok.status_code == 200
