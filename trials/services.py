@@ -124,7 +124,8 @@ def _delete(queryset, what: str) -> None:
             obj.delete()
     except ProtectedError:
         raise Conflict(
-            f"the amendment removes {what} that recorded data still refers to; keep it in the protocol",
+            f"the amendment removes {what} that recorded data or staff roles still refer to; keep it in the "
+            "protocol (a site's roles can be revoked first)",
             code="in_use",
         ) from None
 

@@ -26,7 +26,7 @@ class SiteMembership(models.Model):
     """A person holds a role at a site; all they may see and do follows from these rows."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    site = models.ForeignKey("trials.Site", on_delete=models.CASCADE, related_name="memberships")
+    site = models.ForeignKey("trials.Site", on_delete=models.PROTECT, related_name="memberships")
     role = models.ForeignKey(RoleDefinition, on_delete=models.PROTECT, related_name="memberships")
     created_at = models.DateTimeField(auto_now_add=True)
 

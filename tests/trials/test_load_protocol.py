@@ -154,6 +154,26 @@ def test_amendment_removing_an_unreferenced_site_deletes_it(amended):
     assert len(_versions()) == 2
 
 
+def test_amendment_removing_a_site_where_staff_hold_roles_is_refused(amended):
+    from trialtracker.models import SiteMembership
+    from trialtracker.services import membership_revoke, user_create
+
+    load(KARE_FILE)
+    london = Site.objects.get(trial__code="KARE", code="london")
+    user_create(username="c1", password=None, role="coordinator", sites=[london], reason="test")
+    path = amended(lambda doc: doc["sites"].pop(1))
+
+    with pytest.raises(CommandError, match="staff roles"):
+        load(path, "--amend", "--reason", "London closed")
+
+    assert SiteMembership.objects.filter(site=london).count() == 1
+    assert len(_versions()) == 1
+    # Once the roles there are revoked (each with its reason, in the audit trail), the site can go.
+    membership_revoke(membership=SiteMembership.objects.get(site=london), reason="London closes")
+    load(path, "--amend", "--reason", "London closed")
+    assert not Site.objects.filter(code="london").exists()
+
+
 def test_amendment_adding_a_site_creates_it(amended):
     load(KARE_FILE)
     path = amended(lambda doc: doc["sites"].append({"code": "bristol", "name": "Bristol"}))
