@@ -142,8 +142,10 @@ class ParticipantOutputSerializer(serializers.Serializer):
     emergency_unblinded = serializers.BooleanField()
 
 
-def participant_data(participant, user) -> dict:
-    """A participant as ``user`` may see them (never identity; allocation through blinding)."""
+def participant_data(participant, user, per_site: dict | None = None) -> dict:
+    """A participant as ``user`` may see them (never identity; allocation through blinding).
+
+    ``per_site`` (a dict for one request) lets a list reuse what blinding decided per site."""
     allocation = getattr(participant, "allocation", None) if hasattr(participant, "allocation") else None
     return {
         "study_id": participant.study_id,
@@ -158,7 +160,7 @@ def participant_data(participant, user) -> dict:
         "consents": list(participant.consents.all()),
         "consent_current": services.consent_is_current(participant),
         "withdrawals": list(participant.withdrawals.all()),
-        "allocation": blinding.present(allocation=allocation, user=user) if allocation else None,
+        "allocation": blinding.present(allocation=allocation, user=user, per_site=per_site) if allocation else None,
         "emergency_unblinded": participant.unblindings.exists(),
     }
 
@@ -208,12 +210,20 @@ class ParticipantListApi(GenericAPIView):
         ]
     )
     def get(self, request):
-        qs = selectors.participants_list(user=request.user, params=request.query_params).select_related(
-            "allocation__arm"
+        qs = (
+            selectors.participants_list(user=request.user, params=request.query_params)
+            .select_related("trial", "site", "screening", "allocation__arm")
+            .prefetch_related("consents", "withdrawals", "unblindings", "allocation__arm__arm_levels__level__factor")
         )
         page = self.paginate_queryset(qs)
+        # One Trial instance per trial, so the version in force is read once for the page, and
+        # blinding decided once per site: a page costs the same few queries whatever its size.
+        trials: dict[int, object] = {}
+        per_site: dict = {}
+        for p in page:
+            p.trial = trials.setdefault(p.trial_id, p.trial)
         return self.get_paginated_response(
-            ParticipantOutputSerializer([participant_data(p, request.user) for p in page], many=True).data
+            ParticipantOutputSerializer([participant_data(p, request.user, per_site) for p in page], many=True).data
         )
 
     @extend_schema(request=InputSerializer, responses={201: ParticipantOutputSerializer})

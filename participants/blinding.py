@@ -48,23 +48,39 @@ def factors_visible_everywhere(*, user, trial) -> frozenset[str]:
     return frozenset.intersection(*sets)
 
 
-def visible_for_participant(*, user, participant) -> frozenset[str]:
-    factors = set(visible_factors(user=user, trial=participant.trial, site=participant.site_id))
-    if participant.unblindings.filter(requested_by=user).exists():
+def visible_for_participant(*, user, participant, per_site: dict | None = None) -> frozenset[str]:
+    """The factors ``user`` may see for ``participant``. ``per_site``, a dict kept for one request,
+    remembers :func:`visible_factors` per trial and site while a list of participants is shown."""
+    key = (participant.trial_id, participant.site_id)
+    if per_site is not None and key in per_site:
+        factors = set(per_site[key])
+    else:
+        factors = set(visible_factors(user=user, trial=participant.trial, site=participant.site_id))
+        if per_site is not None:
+            per_site[key] = frozenset(factors)
+    # Every unblinding of the participant (a handful at most; prefetched in lists).
+    if any(u.requested_by_id == user.pk for u in participant.unblindings.all()):
         factors |= {f.code for f in participant.trial.version_on().protocol.factors}
     return frozenset(factors)
 
 
 def arm_levels(allocation) -> dict[str, str]:
-    """The factor levels of an allocation's arm ``{factor: level}``. Callers must then blind."""
-    return {al.level.factor.code: al.level.code for al in allocation.arm.arm_levels.select_related("level__factor")}
+    """The factor levels of an allocation's arm ``{factor: level}``. Callers must then blind.
+
+    Uses ``arm_levels`` prefetched with ``level__factor`` when the arm has them."""
+    arm = allocation.arm
+    if "arm_levels" in getattr(arm, "_prefetched_objects_cache", {}):
+        links = arm.arm_levels.all()
+    else:
+        links = arm.arm_levels.select_related("level__factor")
+    return {al.level.factor.code: al.level.code for al in links}
 
 
-def present(*, allocation, user) -> dict[str, Any]:
+def present(*, allocation, user, per_site: dict | None = None) -> dict[str, Any]:
     """The allocation as ``user`` may see it: levels of hidden factors read ``"blinded"``, the arm
     only when every factor is visible."""
     participant = allocation.participant
-    visible = visible_for_participant(user=user, participant=participant)
+    visible = visible_for_participant(user=user, participant=participant, per_site=per_site)
     levels = arm_levels(allocation)
     all_visible = set(levels) <= visible
     return {

@@ -297,6 +297,8 @@ def consent_record(*, actor, participant: Participant, form_version: str, consen
 def consent_is_current(participant: Participant, *, on: dt.date | None = None) -> bool:
     """True when the participant consented to the consent form version now in force."""
     current = participant.trial.version_on(on).protocol.current_consent_form().version
+    if "consents" in getattr(participant, "_prefetched_objects_cache", {}):
+        return any(c.form_version == current for c in participant.consents.all())
     return participant.consents.filter(form_version=current).exists()
 
 

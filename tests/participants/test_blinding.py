@@ -232,3 +232,23 @@ def test_no_error_message_names_a_hidden_level(kare, allocated, people, make_use
             for text in values_in(response.json()):
                 assert not any(mentions(text, code) for code in hidden_codes(kare, role)), (role, url, text)
         assert errors >= 5, role
+
+
+def test_a_page_of_participants_costs_the_same_queries_whatever_its_size(people, lists, coordinator, as_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(6):
+        people.randomised(site="exeter")  # blinding is decided once per site on the page
+    client = as_user(coordinator)
+
+    def queries(size: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/api/participants/?page_size={size}")
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == size
+        assert all(r["allocation"]["levels"] for r in response.json()["results"])
+        return len(captured)
+
+    queries(1)  # the caller's roles are read once and remembered
+    assert queries(6) == queries(2)
