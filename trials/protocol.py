@@ -366,7 +366,9 @@ class PrimaryEndpoint(StrEnum):
 
 
 class OutcomeSpec(_Strict):
-    anchor: Literal["randomisation", "first_infusion"] = "randomisation"
+    # Study day 1. Only the randomisation date so far: the endpoints, exports and diary all count
+    # from the allocation. ``first_infusion`` is refused by name rather than silently ignored.
+    anchor: str = "randomisation"
     primary_endpoint: PrimaryEndpoint
     primary_window: Text
     unit: UnitSpec
@@ -380,6 +382,15 @@ class OutcomeSpec(_Strict):
     psnhdd_grace_days: int = Field(default=28, ge=0, le=365)
     daily_self_report: bool = False
     biomarkers: BiomarkerSpec = Field(default_factory=BiomarkerSpec)
+
+    @field_validator("anchor")
+    @classmethod
+    def _supported_anchor(cls, value: str) -> str:
+        if value == "first_infusion":
+            raise ValueError("study day 1 at the first infusion is not supported yet; use randomisation")
+        if value != "randomisation":
+            raise ValueError("use randomisation")
+        return value
 
     @field_validator("heavy_day_grams")
     @classmethod

@@ -100,6 +100,10 @@ def _outcome_window_day_zero(doc):
     doc["outcomes"]["windows"][0]["start"] = 0
 
 
+def _anchor_first_infusion(doc):
+    doc["outcomes"]["anchor"] = "first_infusion"
+
+
 def _unknown_field(doc):
     doc["trial"]["colour"] = "blue"
 
@@ -149,6 +153,7 @@ INVALID: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("age_range_reversed", _age_reversed, "eligibility.age", "ends (18) before it starts (60)"),
     ("threshold_missing_for_f", _threshold_missing_for_f, "outcomes.heavy_day_grams", "needed for F"),
     ("outcome_window_day_zero", _outcome_window_day_zero, "outcomes.windows.0", "there is no study day 0"),
+    ("anchor_first_infusion", _anchor_first_infusion, "outcomes.anchor", "not supported yet"),
     ("unknown_field", _unknown_field, "trial.colour", "unknown field"),
     ("dose_for_unknown_level", _dose_unknown_level, "dosing.regimen.1.level", "unknown level 'aspirin' of drug"),
     ("programme_unknown_level", _programme_unknown_level, "therapy.programmes.0.level", "unknown level 'yoga'"),
