@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import timezone
 
 from participants import appointments as appointment_services
 from participants import blinding
@@ -137,6 +138,36 @@ def _deviation_if_out_of_window(appointment: Appointment, visit: Visit, actor) -
     )
 
 
+def _deviation_after_correction(appointment: Appointment, visit: Visit, actor, reason: str) -> None:
+    """Bring the visit's automatic out-of-window deviation in line with a corrected date.
+
+    Not yet reviewed: a date now inside the window closes it as not important, saying why; a date
+    still outside it is re-described. Already reviewed: left as the reviewer left it, and a new
+    candidate is recorded if the new date is outside the window. No deviation yet: as at first entry.
+    """
+    candidate = Deviation.objects.filter(
+        appointment=appointment, kind=DeviationKind.OUT_OF_WINDOW, automatic=True, reviewed_at__isnull=True
+    ).first()
+    if candidate is None:
+        _deviation_if_out_of_window(appointment, visit, actor)
+        return
+    state = appointment_services.window_state(appointment, visit.actual_date)
+    if state == "in_window":
+        candidate.important = False
+        candidate.review_note = (
+            f"Not a deviation: the visit date was corrected to {visit.actual_date}, inside the window ({reason})."
+        )
+        candidate.reviewed_by, candidate.reviewed_at = actor, timezone.now()
+        candidate.save(update_fields=["important", "review_note", "reviewed_by", "reviewed_at"])
+        return
+    candidate.description = (
+        f"{appointment.event_code} took place on {visit.actual_date} ({state}); its window is "
+        f"{appointment.window_start} to {appointment.window_end} (date corrected: {reason})"
+    )
+    candidate.occurred_on = visit.actual_date
+    candidate.save(update_fields=["description", "occurred_on"])
+
+
 def visit_update(*, actor, visit: Visit, actual_date: dt.date, reason: str) -> Visit:
     """Correct a visit's date after first entry; a reason is required and kept in the audit trail."""
     appointment = visit.appointment
@@ -155,7 +186,7 @@ def visit_update(*, actor, visit: Visit, actual_date: dt.date, reason: str) -> V
         locked.actual_date = actual_date
         locked.save(update_fields=["actual_date", "updated_at"])
         if locked.attended:
-            _deviation_if_out_of_window(appointment, locked, actor)
+            _deviation_after_correction(appointment, locked, actor, reason)
         appointment_services.appointments_redate(participant=appointment.participant)
         reminders_plan(participant=appointment.participant, reason="visit date corrected")
     return locked

@@ -185,6 +185,46 @@ def test_changing_a_visit_with_a_reason_changes_it_and_re_dates_the_chain(clinic
     assert clinic.appointment(participant, "V3").target_date == clinic.day(participant, 16)
 
 
+def _correct(client, appointment, day: dt.date, reason: str):
+    response = client.patch(
+        f"/api/appointments/{appointment.pk}/visit/", {"actual_date": str(day), "reason": reason}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+
+
+def test_a_date_corrected_into_the_window_closes_its_deviation_saying_why(clinic, coordinator_client):
+    participant = clinic.randomised()
+    v9 = clinic.appointment(participant, "V9")
+    assert _visit(coordinator_client, v9, v9.window_end + D(3)).status_code == 201
+    _correct(coordinator_client, v9, v9.window_end, "the CRF said the 3rd, not the 6th")
+    [deviation] = Deviation.objects.filter(participant=participant)
+    assert deviation.important is False
+    assert deviation.reviewed_by == clinic.coordinator
+    assert str(v9.window_end) in deviation.review_note
+    assert "the CRF said the 3rd" in deviation.review_note
+
+
+def test_a_date_corrected_but_still_outside_the_window_re_describes_its_deviation(clinic, coordinator_client):
+    participant = clinic.randomised()
+    v9 = clinic.appointment(participant, "V9")
+    _visit(coordinator_client, v9, v9.window_end + D(3))
+    _correct(coordinator_client, v9, v9.window_end + D(5), "mistyped")
+    [deviation] = Deviation.objects.filter(participant=participant)  # one, not two
+    assert deviation.occurred_on == v9.window_end + D(5)
+    assert str(v9.window_end + D(5)) in deviation.description
+    assert deviation.reviewed_at is None
+
+
+def test_a_correction_into_the_window_leaves_a_reviewed_deviation_as_reviewed(clinic, coordinator_client):
+    participant = clinic.randomised()
+    v9 = clinic.appointment(participant, "V9")
+    _visit(coordinator_client, v9, v9.window_end + D(3))
+    Deviation.objects.update(important=True, review_note="reviewed by the monitor", reviewed_at=dt.datetime.now(dt.UTC))
+    _correct(coordinator_client, v9, v9.window_end, "corrected")
+    [deviation] = Deviation.objects.filter(participant=participant)
+    assert (deviation.important, deviation.review_note) == (True, "reviewed by the monitor")
+
+
 def test_a_visit_not_yet_recorded_cannot_be_changed(clinic, coordinator_client):
     participant = clinic.randomised()
     v2 = clinic.appointment(participant, "V2")
