@@ -260,6 +260,8 @@ def appointment_add_unscheduled(
     if allocation is None:
         raise Conflict("the participant is not randomised", code="not_randomised")
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):
+        # One at a time per participant: the code (U1, U2, ...) and the sequence are counted here.
+        Participant.objects.select_for_update().filter(pk=participant.pk).first()
         count = Appointment.objects.filter(participant=participant, unscheduled=True).count()
         last = Appointment.objects.filter(participant=participant).order_by("-sequence").first()
         appointment = Appointment.objects.create(

@@ -1,4 +1,4 @@
-"""Randomisation under concurrent requests, on PostgreSQL: no slot twice, nobody twice, no errors.
+"""Concurrent requests on PostgreSQL: randomisation gives no slot twice and nobody twice; unscheduled visits get distinct codes.
 
 Each thread has its own database connection (closed at the end), as each request would.
 ``serialized_rollback`` restores the roles the migrations wrote, which the flush after a
@@ -94,3 +94,27 @@ def test_one_participant_randomised_by_many_threads_at_once_is_allocated_once(pe
     allocation = Allocation.objects.get(participant=participant)
     assert {result.pk for result, _ in outcomes} == {allocation.pk}
     assert Allocation.objects.count() == 1
+
+
+def test_concurrent_unscheduled_visits_get_distinct_codes_and_sequences(people, statistician):
+    from participants.appointments import appointment_add_unscheduled
+    from participants.models import Appointment
+
+    services.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=2, seed="u" * 32)
+    permissions.roles(people.coordinator)
+    participant = people.randomised()
+    day = participant.allocation.allocated_on
+
+    def add(i: int):
+        return _capture(
+            lambda: appointment_add_unscheduled(
+                actor=people.coordinator, participant=participant, booked_date=day, title=f"AE check {i}", reason="AE"
+            )
+        )
+
+    results = _in_threads(8, add)
+    assert [error for _, error in results if error is not None] == []
+    added = Appointment.objects.filter(participant=participant, unscheduled=True)
+    assert sorted(added.values_list("event_code", flat=True)) == sorted(f"U{n}" for n in range(1, 9))
+    sequences = list(Appointment.objects.filter(participant=participant).values_list("sequence", flat=True))
+    assert len(sequences) == len(set(sequences))
