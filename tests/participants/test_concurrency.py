@@ -1,4 +1,5 @@
-"""Concurrent requests on PostgreSQL: randomisation gives no slot twice and nobody twice; unscheduled visits get distinct codes.
+"""Concurrent requests on PostgreSQL: randomisation gives no slot twice and nobody twice, with no
+errors; unscheduled visits added at once get distinct codes.
 
 Each thread has its own database connection (closed at the end), as each request would.
 ``serialized_rollback`` restores the roles the migrations wrote, which the flush after a
