@@ -6,26 +6,36 @@ One transactional ODM file (``FileType="Transactional"``):
   per scheduled visit (plus ``ENROLMENT``, ``UNSCHEDULED`` and ``ONGOING`` for data not tied to a
   visit), their forms, item groups and items, and code lists for the factor levels the export
   carries;
-* ``AdminData``: the trial's staff (login name only) and ``SYSTEM``, and the sites as locations;
+* ``AdminData``: the trial's staff (login name only), ``SYSTEM`` and ``PARTICIPANT`` (a record the
+  participant entered themselves), and the sites as locations;
 * ``ClinicalData``: per participant of the export's sites, enrolment (subject, consents,
-  randomisation, withdrawals), each appointment with its visit, infusion and session, and the
-  daily drinking records, biomarker samples, questionnaires and adverse events.
+  randomisation, withdrawals), each appointment with its visit, infusion (with its vital signs)
+  and session, and the daily drinking records, biomarker samples, questionnaires, adverse events
+  and protocol deviations.
 
 Each record is one ``ItemGroupData`` per audit event of its row (``Insert``, then one ``Update``
 per change, carrying the items that changed), each with its ``AuditRecord`` (who, where, when,
 why), as read from the audit trail through :func:`trialtracker.history.events_for`. Where the
 database keeps no audit trail (SQLite, or rows older than it) the record is one ``Insert`` with
-the row's own author and time.
+the row's own author and time (a vital sign's are its infusion's).
 
 Blinding: factor items (and the arm) appear only for the factors the export carries; the
 infusion's dose fields only when it carries the dosing factor; no free text that staff write
-(notes, reasons for withdrawal, missed-visit reasons) and no identity is exported.
+(notes, reasons for withdrawal, missed-visit reasons, deviation descriptions and reviews) and no
+identity is exported. A deviation's description is exported only when a service wrote it from
+the record alone (see :func:`_describable`): the duration one quotes the infusion length of the
+participant's drug level, so it too needs the dosing factor.
+
+Queries: a fixed number per batch of participants (one per group, one per group's audit events,
+the drinking records through one server-side cursor with their audit events a chunk at a time),
+never one per participant or row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -41,10 +51,14 @@ from participants.models import (
     Allocation,
     Appointment,
     Consent,
+    Deviation,
+    DeviationKind,
     InfusionSession,
     Participant,
+    Seriousness,
     TherapySession,
     Visit,
+    VitalSigns,
     Withdrawal,
 )
 from trialtracker import history
@@ -52,6 +66,8 @@ from trialtracker import history
 NS = "http://www.cdisc.org/ns/odm/v1.3"
 BATCH = 200
 SYSTEM_USER = "USR.SYSTEM"
+PARTICIPANT_USER = "USR.PARTICIPANT"  # the participant, for what they entered themselves
+DRINKING_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,8 @@ class Item:
     field: str  # the model field's attname
     type: str  # ODM data type
     label: str
+    # the item's value from the field's, ``derive(value, writer)`` (the writer knows the batch's visits)
+    derive: Callable[[object, _Writer], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,8 +87,40 @@ class Group:
     model: type
     items: tuple[Item, ...]
     who: str | None  # the field naming who entered the row
-    when: str  # the field with the time of entry
+    when: str | None  # the field with the time of entry (None: the caller gives the parent's)
     repeating: bool = True
+    self_entry: str | None = None  # the field set when the participant entered the row themselves
+
+
+def _list(value) -> list:
+    """A JSON list field's value (the audit trail may hold it as text)."""
+    if isinstance(value, str):
+        value = json.loads(value or "[]")
+    return list(value or [])
+
+
+def _any(value, _w) -> bool:
+    return bool(_list(value))
+
+
+def _joined(value, _w) -> str | None:
+    return "; ".join(str(v) for v in _list(value)) or None
+
+
+def _has(code: str) -> Callable[[object, _Writer], bool]:
+    return lambda value, _w: code in _list(value)
+
+
+def _appointment_event(value, w: _Writer) -> str | None:
+    return w.event_keys.get(int(value)) if value else None
+
+
+def _infusion_event(value, w: _Writer) -> str | None:
+    return w.infusion_keys.get(int(value)) if value else None
+
+
+def _user_oid(value, w: _Writer) -> str | None:
+    return w.user_oid(value) if value else None
 
 
 DOSE_FIELDS = ("mg_per_kg", "dose_mg", "dose_mg_given")
@@ -162,10 +212,27 @@ INFUSION = Group(
         Item("INTERRUPTIONS", "interruptions", "integer", "Interruptions"),
         Item("COMPLETED", "completed", "boolean", "Completed"),
         Item("DISSOCIATION", "dissociation_score", "integer", "Dissociation score"),
+        Item("SAFETY_FLAGGED", "safety_flags", "boolean", "Vital signs past a safety threshold", _any),
+        Item("SAFETY_FLAGS", "safety_flags", "text", "Safety thresholds passed", _joined),
     ),
     "recorded_by_id",
     "created_at",
     repeating=False,
+)
+VITALS = Group(
+    "VITALS",
+    "Vital signs",
+    VitalSigns,
+    (
+        Item("PHASE", "phase", "text", "Phase of the infusion (before, during, after)"),
+        Item("MINUTE", "minute", "integer", "Minutes from the start of the infusion"),
+        Item("SYSTOLIC", "systolic", "integer", "Systolic blood pressure (mmHg)"),
+        Item("DIASTOLIC", "diastolic", "integer", "Diastolic blood pressure (mmHg)"),
+        Item("HEART_RATE", "heart_rate", "integer", "Heart rate (beats per minute)"),
+        Item("SPO2", "spo2", "integer", "Oxygen saturation (SpO2, %)"),
+    ),
+    None,  # entered with the infusion: its author and time
+    None,
 )
 SESSION = Group(
     "SESSION",
@@ -194,6 +261,7 @@ DRINKING = Group(
     ),
     "entered_by_id",
     "entered_at",
+    self_entry="entered_by_participant",
 )
 BIOMARKER = Group(
     "BIOMARKER",
@@ -231,22 +299,62 @@ ADVERSE_EVENT = Group(
         Item("ONSET", "onset_date", "date", "Onset"),
         Item("END", "end_date", "date", "End"),
         Item("GRADE", "grade", "integer", "Grade (CTCAE)"),
+        Item("SERIOUS", "seriousness", "boolean", "Serious", _any),
+        *(
+            Item(f"SERIOUS_{c.value.upper()}", "seriousness", "boolean", f"Serious: {c.label}", _has(c.value))
+            for c in Seriousness
+        ),
         Item("CAUSALITY", "causality", "text", "Causality"),
         Item("EXPECTED", "expected", "boolean", "Expected"),
+        Item("ACTION_TAKEN", "action_taken", "text", "Action taken"),
+        Item("AE_OUTCOME", "outcome", "text", "Outcome"),
+        Item("AE_INFUSION_EVENT", "infusion_id", "text", "Infusion the event followed (its visit)", _infusion_event),
+        Item("AWARE_AT", "aware_at", "datetime", "Site aware at (the reporting clock starts)"),
+        Item("SPONSOR_REPORTED_AT", "sponsor_reported_at", "datetime", "Reported to the sponsor at"),
+        Item("REGULATOR_REPORTED_AT", "regulator_reported_at", "datetime", "Reported to the regulator at"),
     ),
     "recorded_by_id",
+    "created_at",
+)
+DEVIATION = Group(
+    "DEVIATION",
+    "Protocol deviation",
+    Deviation,
+    (
+        Item("DEV_KIND", "kind", "text", "Kind of deviation"),
+        Item("DEV_DESCRIPTION", "description", "text", "Description (written by the tracker)"),
+        Item("DEV_AUTOMATIC", "automatic", "boolean", "Detected by the tracker"),
+        Item("DEV_OCCURRED_ON", "occurred_on", "date", "Occurred on"),
+        Item("DEV_EVENT", "appointment_id", "text", "Visit concerned", _appointment_event),
+        Item("DEV_IMPORTANT", "important", "boolean", "Important (empty until reviewed)"),
+        Item("DEV_REVIEWED_BY", "reviewed_by_id", "text", "Reviewed by (a user OID of AdminData)", _user_oid),
+        Item("DEV_REVIEWED_AT", "reviewed_at", "datetime", "Reviewed at"),
+    ),
+    "reported_by_id",
     "created_at",
 )
 
 FORMS = {
     "ENROLMENT": ("Enrolment", (SUBJECT, CONSENT, RANDOMISATION, WITHDRAWAL)),
-    "VISIT": ("Visit", (APPOINTMENT, VISIT, INFUSION, SESSION)),
+    "VISIT": ("Visit", (APPOINTMENT, VISIT, INFUSION, VITALS, SESSION)),
     "DRINKING": ("Daily drinking", (DRINKING,)),
     "BIOMARKERS": ("Biomarkers", (BIOMARKER,)),
     "QUESTIONNAIRES": ("Questionnaires", (QUESTIONNAIRE,)),
     "ADVERSE_EVENTS": ("Adverse events", (ADVERSE_EVENT,)),
+    "DEVIATIONS": ("Protocol deviations", (DEVIATION,)),
 }
-ONGOING_FORMS = ("DRINKING", "BIOMARKERS", "QUESTIONNAIRES", "ADVERSE_EVENTS")
+ONGOING_FORMS = ("DRINKING", "BIOMARKERS", "QUESTIONNAIRES", "ADVERSE_EVENTS", "DEVIATIONS")
+ONGOING_GROUPS = (
+    ("BIOMARKERS", BIOMARKER),
+    ("QUESTIONNAIRES", QUESTIONNAIRE),
+    ("ADVERSE_EVENTS", ADVERSE_EVENT),
+    ("DEVIATIONS", DEVIATION),
+)
+
+# Deviations whose description the services write from the record alone, with no staff text in it
+# (a rescheduling's and an interval override's end with the reason staff gave).
+DESCRIBED = frozenset({DeviationKind.OUT_OF_WINDOW, DeviationKind.DOSE})
+DESCRIBED_WITH_DOSING = frozenset({DeviationKind.DURATION})  # quotes the drug level's infusion length
 
 
 def _hidden(scope) -> dict[str, tuple[str, ...]]:
@@ -287,8 +395,12 @@ class _Writer:
         self.xf = xf
         self.scope = scope
         self.hidden = _hidden(scope)
+        self.dose_hidden = INFUSION.code in self.hidden
         self.users = set(get_user_model().objects.values_list("pk", flat=True))
         self.usernames = dict(get_user_model().objects.values_list("username", "pk"))
+        # the batch's visits as they are named in the file: by appointment id, and by infusion id
+        self.event_keys: dict[int, str] = {}
+        self.infusion_keys: dict[int, str] = {}
 
     def element(self, tag: str, attrs: dict | None = None, text: str | None = None):
         el = etree.Element(tag, {k: v for k, v in (attrs or {}).items() if v is not None})
@@ -316,16 +428,34 @@ class _Writer:
             etree.SubElement(record, "ReasonForChange").text = reason
         return record
 
-    def group_data(self, group: Group, row, events: list[dict], location: str, extra: dict[str, str] | None = None):
-        """One ``ItemGroupData`` per audit event of ``row`` (one ``Insert`` without events)."""
+    def row_items(self, group: Group, row) -> tuple[Item, ...]:
+        """The group's items this row carries: a deviation's description only when
+        :func:`_describable` says so."""
         items = _items(group, self.hidden)
+        if group is DEVIATION and not _describable(row, dose_hidden=self.dose_hidden):
+            items = tuple(i for i in items if i.field != "description")
+        return items
+
+    def group_data(
+        self,
+        group: Group,
+        row,
+        events: list[dict],
+        location: str,
+        extra: dict[str, str] | None = None,
+        origin: tuple[int | None, object] | None = None,
+    ):
+        """One ``ItemGroupData`` per audit event of ``row`` (one ``Insert`` without events, by the
+        row's author at its time, or ``origin`` ``(user id, time)`` for a group without them)."""
+        items = self.row_items(group, row)
         key = str(row.pk) if group.repeating else None
         if not events:
+            who, when = origin or (getattr(row, group.who) if group.who else None, getattr(row, group.when))
             events = [
                 {
                     "label": "insert",
-                    "at": getattr(row, group.when),
-                    "actor_id": getattr(row, group.who) if group.who else None,
+                    "at": when,
+                    "actor_id": who,
                     "reason": "",
                     "values": {i.field: getattr(row, i.field) for i in items},
                     "changes": None,
@@ -337,14 +467,23 @@ class _Writer:
                 kind = "Upsert"  # the row predates the audit trail
             attrs = {"ItemGroupOID": f"IG.{group.code}", "ItemGroupRepeatKey": key, "TransactionType": kind}
             el = etree.Element("ItemGroupData", {k: v for k, v in attrs.items() if v is not None})
-            user = self.user_oid(event.get("actor_id"), event.get("actor"))
-            el.append(self.audit(user=user, location=location, at=event["at"], reason=event.get("reason") or ""))
+            el.append(
+                self.audit(
+                    user=self.author(group, row, event),
+                    location=location,
+                    at=event["at"],
+                    reason=event.get("reason") or "",
+                )
+            )
             if kind != "Remove":
                 changed = event.get("changes")
                 for item in items:
                     if changed is not None and kind != "Insert" and item.field not in changed:
                         continue
-                    value = _text(event["values"].get(item.field), item.type)
+                    value = event["values"].get(item.field)
+                    if item.derive is not None:
+                        value = item.derive(value, self)
+                    value = _text(value, item.type)
                     if value is None and kind == "Insert":
                         continue
                     attrs = {"ItemOID": f"IT.{item.code}"}
@@ -357,6 +496,25 @@ class _Writer:
                     for code, value in (extra or {}).items():
                         etree.SubElement(el, "ItemData", ItemOID=f"IT.{code}", Value=value)
             self.xf.write(el)
+
+    def author(self, group: Group, row, event: dict) -> str:
+        """Who made the change: a listed user, the participant for what they entered themselves
+        with no one else named, or the system."""
+        if group.self_entry and event.get("actor_id") is None and not event.get("actor"):
+            values = event.get("values") or {}
+            if values.get(group.self_entry, getattr(row, group.self_entry)):
+                return PARTICIPANT_USER
+        return self.user_oid(event.get("actor_id"), event.get("actor"))
+
+
+def _describable(deviation: Deviation, *, dose_hidden: bool) -> bool:
+    """Whether a deviation's description goes into the file: only the tracker's own text, from
+    the record alone (staff write the others, and a rescheduling's or an interval override's ends
+    with the reason they gave), and the duration one only with the dosing factor (it quotes the
+    infusion length of the participant's drug level)."""
+    if not deviation.automatic:
+        return False
+    return deviation.kind in DESCRIBED or (deviation.kind in DESCRIBED_WITH_DOSING and not dose_hidden)
 
 
 def _events(group: Group, pks: Iterable[int], hidden: dict[str, tuple[str, ...]]) -> dict[str, list[dict]]:
@@ -371,6 +529,10 @@ def _events(group: Group, pks: Iterable[int], hidden: dict[str, tuple[str, ...]]
     for event in history.events_for([(group.model, Q(pgh_obj_id__in=pks))], hidden=leave_out):
         event["actor_id"] = None
         out.setdefault(event["object_id"], []).append(event)
+    # In the order they were written: the events of one transaction share its time, and their ids
+    # ("<model>:<n>") do not sort as numbers.
+    for events in out.values():
+        events.sort(key=lambda event: int(event["id"].rsplit(":", 1)[1]))
     return out
 
 
@@ -474,6 +636,9 @@ def _admin(w: _Writer, scope, mdv: str, version):
     admin = etree.Element("AdminData", StudyOID=trial.code)
     system = etree.SubElement(admin, "User", OID=SYSTEM_USER, UserType="Other")
     etree.SubElement(system, "LoginName").text = "system"
+    # No login: the participant's own entries (the diary page of a reminder's link) name no one else.
+    participant = etree.SubElement(admin, "User", OID=PARTICIPANT_USER, UserType="Other")
+    etree.SubElement(participant, "DisplayName").text = "The participant (self-report)"
     staff = (
         get_user_model()
         .objects.filter(Q(memberships__site__trial=trial) | Q(is_superuser=True))
@@ -506,7 +671,7 @@ def _by_participant(qs) -> dict[int, list]:
 
 
 def _clinical(w: _Writer, scope) -> int:
-    people = list(participants_in(scope).order_by("study_id").values_list("pk", flat=True))
+    people = list(participants_in(scope).order_by("study_id", "pk").values_list("pk", flat=True))
     arms = dict(Allocation.objects.filter(participant_id__in=people).values_list("participant_id", "arm__code"))
     subjects = 0
     for start in range(0, len(people), BATCH):
@@ -531,27 +696,48 @@ def _clinical(w: _Writer, scope) -> int:
             ADVERSE_EVENT: _by_participant(
                 AdverseEvent.objects.filter(participant_id__in=batch).order_by("onset_date", "pk")
             ),
+            DEVIATION: _by_participant(
+                Deviation.objects.filter(participant_id__in=batch).order_by("occurred_on", "pk")
+            ),
         }
-        appointments = [a.pk for rows_ in rows[APPOINTMENT].values() for a in rows_]
-        visits = {v.appointment_id: v for v in Visit.objects.filter(appointment_id__in=appointments)}
+        appointments = {a.pk: a for rows_ in rows[APPOINTMENT].values() for a in rows_}
+        visits = {v.appointment_id: v for v in Visit.objects.filter(appointment_id__in=list(appointments))}
         infusions = {
             i.visit_id: i for i in InfusionSession.objects.filter(visit_id__in=[v.pk for v in visits.values()])
         }
+        vitals: dict[int, list] = {}
+        for reading in VitalSigns.objects.filter(infusion_id__in=[i.pk for i in infusions.values()]).order_by(
+            "infusion_id", "minute", "pk"
+        ):
+            vitals.setdefault(reading.infusion_id, []).append(reading)
         sessions = {s.visit_id: s for s in TherapySession.objects.filter(visit_id__in=[v.pk for v in visits.values()])}
+        w.event_keys = {pk: _event_key(a) for pk, a in appointments.items()}
+        by_visit = {v.pk: v.appointment_id for v in visits.values()}
+        w.infusion_keys = {i.pk: w.event_keys[by_visit[i.visit_id]] for i in infusions.values()}
         events = {g: _events(g, [r.pk for rs in rows[g].values() for r in rs], w.hidden) for g in rows}
         events[VISIT] = _events(VISIT, [v.pk for v in visits.values()], w.hidden)
         events[INFUSION] = _events(INFUSION, [i.pk for i in infusions.values()], w.hidden)
+        events[VITALS] = _events(VITALS, [r.pk for rs in vitals.values() for r in rs], w.hidden)
         events[SESSION] = _events(SESSION, [s.pk for s in sessions.values()], w.hidden)
-        events[DRINKING] = {}  # read per participant below, with the records
-        batch_data = {"rows": rows, "visits": visits, "infusions": infusions, "sessions": sessions}
+        drinking = _Drinking(w, batch)
+        batch_data = {"rows": rows, "visits": visits, "infusions": infusions, "vitals": vitals, "sessions": sessions}
         for pid in batch:
-            _subject(w, scope, pid, batch_data, events, levels.get(pid, {}), arms.get(pid))
+            _subject(w, scope, pid, batch_data, events, levels.get(pid, {}), arms.get(pid), drinking)
             subjects += 1
             w.xf.flush()
+        drinking.finish()
     return subjects
 
 
-def _subject(w: _Writer, scope, pid: int, data: dict, events: dict, own: dict[str, str], arm: str | None):
+def _event_key(appointment: Appointment) -> str:
+    """How the file names an appointment's study event: its code, and the repeat key of an
+    unscheduled one (``UNSCHEDULED.<key>``)."""
+    return f"UNSCHEDULED.{appointment.pk}" if appointment.unscheduled else appointment.event_code
+
+
+def _subject(
+    w: _Writer, scope, pid: int, data: dict, events: dict, own: dict[str, str], arm: str | None, drinking: _Drinking
+):
     """One participant's ``SubjectData``: enrolment, each appointment, then what is ongoing."""
     rows = data["rows"]
     person = rows[SUBJECT][pid][0]
@@ -582,39 +768,63 @@ def _subject(w: _Writer, scope, pid: int, data: dict, events: dict, own: dict[st
                 if visit is None:
                     continue
                 w.group_data(VISIT, visit, events[VISIT].get(str(visit.pk), []), location)
-                for group, child in (
-                    (INFUSION, data["infusions"].get(visit.pk)),
-                    (SESSION, data["sessions"].get(visit.pk)),
-                ):
-                    if child is not None:
-                        w.group_data(group, child, events[group].get(str(child.pk), []), location)
+                infusion = data["infusions"].get(visit.pk)
+                if infusion is not None:
+                    w.group_data(INFUSION, infusion, events[INFUSION].get(str(infusion.pk), []), location)
+                    origin = (infusion.recorded_by_id, infusion.created_at)
+                    for reading in data["vitals"].get(infusion.pk, []):
+                        w.group_data(VITALS, reading, events[VITALS].get(str(reading.pk), []), location, origin=origin)
+                session = data["sessions"].get(visit.pk)
+                if session is not None:
+                    w.group_data(SESSION, session, events[SESSION].get(str(session.pk), []), location)
         with w.xf.element("StudyEventData", {"StudyEventOID": "SE.ONGOING", **upsert}):
             with w.xf.element("FormData", {"FormOID": "F.DRINKING", **upsert}):
-                _drinking(w, pid, location)
-            for form, group in (
-                ("BIOMARKERS", BIOMARKER),
-                ("QUESTIONNAIRES", QUESTIONNAIRE),
-                ("ADVERSE_EVENTS", ADVERSE_EVENT),
-            ):
+                for record, record_events in drinking.of(pid):
+                    w.group_data(DRINKING, record, record_events, location)
+            for form, group in ONGOING_GROUPS:
                 with w.xf.element("FormData", {"FormOID": f"F.{form}", **upsert}):
                     for row in rows[group].get(pid, []):
                         w.group_data(group, row, events[group].get(str(row.pk), []), location)
 
 
-def _drinking(w: _Writer, pid: int, location: str, chunk: int = 2000):
-    """One participant's daily records, a chunk at a time with their audit events."""
-    qs = DrinkingRecord.objects.filter(participant_id=pid).order_by("day", "source")
-    buffer: list = []
-    for record in qs.iterator(chunk_size=chunk):
-        buffer.append(record)
-        if len(buffer) >= chunk:
-            _drinking_chunk(w, buffer, location)
-            buffer = []
-    if buffer:
-        _drinking_chunk(w, buffer, location)
+class _Drinking:
+    """The daily records of a batch of participants, in the batch's order (study id), read
+    through one cursor and handed out a participant at a time with their audit events, which are
+    read a chunk of records at a time: the batch's records are never all in memory."""
+
+    def __init__(self, w: _Writer, batch: list[int], chunk: int = DRINKING_CHUNK):
+        qs = DrinkingRecord.objects.filter(participant_id__in=batch).order_by(
+            "participant__study_id", "participant_id", "day", "source"
+        )
+        self.pairs = self._with_events(w, qs.iterator(chunk_size=chunk), chunk)
+        self.head = None
+        self.started = False
+
+    @staticmethod
+    def _with_events(w: _Writer, records: Iterator, chunk: int) -> Iterator[tuple[DrinkingRecord, list[dict]]]:
+        buffer: list = []
+        for record in records:
+            buffer.append(record)
+            if len(buffer) >= chunk:
+                yield from _drinking_chunk(w, buffer)
+                buffer = []
+        if buffer:
+            yield from _drinking_chunk(w, buffer)
+
+    def of(self, pid: int) -> Iterator[tuple[DrinkingRecord, list[dict]]]:
+        """The participant's records; ``pid`` must come in the batch's order."""
+        if not self.started:
+            self.head, self.started = next(self.pairs, None), True
+        while self.head is not None and self.head[0].participant_id == pid:
+            yield self.head
+            self.head = next(self.pairs, None)
+
+    def finish(self) -> None:
+        if self.head is not None:
+            raise RuntimeError(f"drinking record {self.head[0].pk} was not written: the batch is out of order")
 
 
-def _drinking_chunk(w: _Writer, records: list, location: str):
+def _drinking_chunk(w: _Writer, records: list) -> Iterator[tuple[DrinkingRecord, list[dict]]]:
     events = _events(DRINKING, [r.pk for r in records], w.hidden)
     for record in records:
-        w.group_data(DRINKING, record, events.get(str(record.pk), []), location)
+        yield record, events.get(str(record.pk), [])

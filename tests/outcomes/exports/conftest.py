@@ -1,7 +1,10 @@
 """Helpers for the export tests: the example trial imported, files read back, secrets searched for.
 
 Every export test works on the shared example (six KARE participants with their drinking days,
-imported through the commands). :func:`hidden_words` lists what a file for a user blinded to a
+imported through the commands), to which :func:`imported` adds one participant's first infusion
+visit through the services: the visit out of its window, the infusion too long and with a blood
+pressure past the safety threshold among its vital signs, a deviation written by staff, a serious
+adverse event reported to the sponsor. :func:`hidden_words` lists what a file for a user blinded to a
 factor must never contain: the factor's code and title, its levels' codes and titles, and every
 arm code (an arm names all factors).
 """
@@ -9,9 +12,11 @@ arm code (an arm names all factors).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,6 +26,9 @@ from participants import locks
 
 STANDARDS = Path(__file__).resolve().parents[3] / "outcomes" / "exports" / "standards"
 PASSWORD = "correct-horse-battery-staple"  # what make_user gives everyone
+CLINIC_ID = "K03000"  # ketamine and therapy, Exeter, randomised 2024-07-08
+VISIT_DAY = dt.date(2024, 7, 25)  # V2's window closes on the 22nd
+STAFF_TEXT = "the ketamine kit reached the Exeter pharmacy late"  # names a level: never in a file
 
 
 def hidden_words(trial, factors) -> set[str]:
@@ -86,6 +94,80 @@ def export(tmp_path, fmt: str, *, user=None, datasets=(), blinded: bool = False)
         options["blinded"] = True
     call_command("export", **options)
     return out
+
+
+def infusion_visit(nurse, participant, day: dt.date, *, minutes: int = 40):
+    """``participant``'s V2 attended on ``day`` and its infusion, ``minutes`` long, with three vital
+    signs readings, the one during the infusion past the systolic threshold (180 mmHg)."""
+    from participants.models import Appointment
+    from participants.visits import VitalsReading, infusion_record, visit_record
+
+    appointment = Appointment.objects.get(participant=participant, event_code="V2", unscheduled=False)
+    visit_record(actor=nurse, appointment=appointment, actual_date=day, attended=True)
+    start = dt.datetime.combine(day, dt.time(10), tzinfo=participant.site.zone)
+    calm = {"systolic": 122, "diastolic": 78, "heart_rate": 70, "spo2": 98}
+    return infusion_record(
+        actor=nurse,
+        appointment=appointment,
+        weight_kg=Decimal("75.0"),
+        volume_ml=Decimal("50.0"),
+        breath_alcohol=Decimal("0.00"),
+        started_at=start,
+        stopped_at=start + dt.timedelta(minutes=minutes),
+        completed=True,
+        vitals=[
+            VitalsReading(phase="before", minute=-10, **calm),
+            VitalsReading(phase="during", minute=15, systolic=186, diastolic=96, heart_rate=91, spo2=97),
+            VitalsReading(phase="after", minute=60, **calm),
+        ],
+    )
+
+
+@pytest.fixture
+def nurse(imported):
+    """The coordinator who recorded :data:`CLINIC_ID`'s infusion visit."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="nurse")
+
+
+@pytest.fixture
+def imported(imported, make_user):
+    """The example (see the module) with :data:`CLINIC_ID`'s V2 recorded by a nurse through the services."""
+    from participants.models import Deviation, DeviationKind, Participant
+    from participants.safety import adverse_event_record, adverse_event_report, deviation_record, deviation_review
+
+    nurse = make_user("coordinator", imported, username="nurse")
+    participant = Participant.objects.get(trial=imported, study_id=CLINIC_ID)
+    # 55 minutes, where the protocol's infusion takes 40 ± 10%: a duration deviation
+    infusion = infusion_visit(nurse, participant, VISIT_DAY, minutes=55)
+    deviation_record(
+        actor=nurse,
+        participant=participant,
+        kind=DeviationKind.OTHER,
+        description=STAFF_TEXT,
+        occurred_on=VISIT_DAY,
+        appointment=infusion.visit.appointment,
+    )
+    late = Deviation.objects.get(participant=participant, kind=DeviationKind.OUT_OF_WINDOW)
+    deviation_review(actor=make_user("investigator", imported, username="pi"), deviation=late, important=False)
+    aware = infusion.started_at + dt.timedelta(hours=2)
+    ae = adverse_event_record(
+        actor=nurse,
+        participant=participant,
+        term="hypertension",
+        onset_date=VISIT_DAY,
+        grade=3,
+        causality="possibly",
+        expected=False,
+        seriousness=["hospitalisation"],
+        action_taken="infusion stopped",
+        outcome="recovered",
+        infusion=infusion,
+        aware_at=aware,
+    )
+    adverse_event_report(actor=nurse, ae=ae, to="sponsor", reported_at=aware + dt.timedelta(hours=3))
+    return imported
 
 
 @pytest.fixture

@@ -35,6 +35,13 @@ def test_the_odm_file_is_valid_odm_1_3_2(imported, tmp_path, odm_schema):
     assert [s.get("SubjectKey") for s in subjects] == ["K03000", "K03001", "K03002", "K03003", "K03004", "K03005"]
     drinking = root.findall(f".//{ODM}ItemGroupData[@ItemGroupOID='IG.DRINKING']")
     assert len(drinking) == 1336
+    # the groups of an infusion visit and what follows it are in the file that was validated
+    records = {
+        g: {e.get("ItemGroupRepeatKey") for e in root.findall(f".//{ODM}ItemGroupData[@ItemGroupOID='IG.{g}']")}
+        for g in ("VITALS", "DEVIATION")
+    }
+    assert {g: len(keys) for g, keys in records.items()} == {"VITALS": 3, "DEVIATION": 3}
+    assert root.find(f".//{ODM}ItemGroupData[@ItemGroupOID='IG.AE']/{ODM}ItemData[@ItemOID='IT.SERIOUS']") is not None
 
 
 def test_the_odm_file_carries_study_metadata_and_an_audit_record_per_change(imported, tmp_path, odm_schema):
