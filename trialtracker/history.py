@@ -39,7 +39,7 @@ def events_for(
     if not audit.enabled():
         return []
     hidden = set(hidden) | HIDDEN_FIELDS
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[tuple, dict[str, Any]]] = []
     for model, where in sources:
         event_model = event_model_for(model)
         if event_model is None:
@@ -54,22 +54,28 @@ def events_for(
                 changes = {}
             previous[event.pgh_obj_id] = values
             meta = event.pgh_context.metadata if event.pgh_context_id else {}
+            # Events of one transaction share their time: within a model the event number keeps
+            # their order (compared as a number: ":10" sorts before ":9" as text).
+            key = (event.pgh_created_at, model._meta.label_lower, event.pgh_id)
             rows.append(
-                {
-                    "id": f"{model._meta.label_lower}:{event.pgh_id}",
-                    "model": model._meta.label_lower,
-                    "object_id": str(event.pgh_obj_id),
-                    "label": event.pgh_label,
-                    "at": event.pgh_created_at,
-                    "actor": meta.get("username") or (str(meta["user"]) if meta.get("user") else None),
-                    "reason": meta.get("reason", ""),
-                    "context": meta.get("url") or meta.get("task") or meta.get("source") or "",
-                    "values": values,
-                    "changes": changes,
-                }
+                (
+                    key,
+                    {
+                        "id": f"{model._meta.label_lower}:{event.pgh_id}",
+                        "model": model._meta.label_lower,
+                        "object_id": str(event.pgh_obj_id),
+                        "label": event.pgh_label,
+                        "at": event.pgh_created_at,
+                        "actor": meta.get("username") or (str(meta["user"]) if meta.get("user") else None),
+                        "reason": meta.get("reason", ""),
+                        "context": meta.get("url") or meta.get("task") or meta.get("source") or "",
+                        "values": values,
+                        "changes": changes,
+                    },
+                )
             )
-    rows.sort(key=lambda row: (row["at"], row["id"]))
-    return rows
+    rows.sort(key=lambda pair: pair[0])
+    return [row for _, row in rows]
 
 
 def _plain(value: Any) -> Any:

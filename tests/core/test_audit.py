@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from pghistory.models import Context
 
 from trials.models import ProtocolVersion, Site, Trial
@@ -258,3 +259,19 @@ def test_audit_trail_check_warns_on_sqlite():
     [warning] = [m for m in run_checks(databases=["default"]) if m.id == "trialtracker.W001"]
 
     assert "sqlite" in warning.msg
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_events_of_one_transaction_come_out_in_the_order_they_happened():
+    from trialtracker.history import events_for
+
+    with transaction.atomic(), audit.context(reason="renamed many times"):  # one transaction: one time
+        trial = Trial.objects.create(code="T", title="title 0", sponsor="s")
+        for n in range(1, 12):
+            trial.title = f"title {n}"
+            trial.save(update_fields=["title"])
+    events = events_for([(Trial, Q(pgh_obj_id=trial.pk))])
+    assert len({e["at"] for e in events}) == 1
+    assert [e["label"] for e in events] == ["insert"] + ["update"] * 11
+    assert [e["values"]["title"] for e in events] == [f"title {n}" for n in range(12)]
