@@ -3,23 +3,24 @@
 Run from the repository root, with DATABASE_URL naming a PostgreSQL server you may create databases
 on and REDIS_URL naming a Redis server::
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/trialtracker REDIS_URL=redis://127.0.0.1:6379/0 \\
-        uv run python bench/reminders.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/trialtracker_rbench REDIS_URL=redis://127.0.0.1:6379/0 \\
+        uv run python bench/reminders.py --reminders 100000 --redis-db 10
     ... uv run python bench/reminders.py --reminders 10000 --participants 10 --redis-db 12
 
-The database named in DATABASE_URL is not touched: the script creates a throwaway database beside it
-(``<name>_reminders_bench``), migrates it, loads protocols/more-kare.yaml, takes ``--participants``
-participants through the services (screening, enrolment, baseline, contact preferences with consent
-to SMS, randomisation) and writes ``--reminders`` diary prompts due now, spread over them. Redis
-databases ``--redis-db`` (the broker) and the one after it (the recording SMS backend) are flushed.
+The database named in DATABASE_URL is not touched and need not exist: the script creates a throwaway
+database beside it (``<name>_reminders_bench``, through the server's ``postgres`` database), migrates
+it, loads protocols/more-kare.yaml, takes ``--participants`` participants through the services
+(screening, enrolment, baseline, contact preferences with consent to SMS, randomisation) and writes
+``--reminders`` diary prompts due now, spread over them. Redis databases ``--redis-db`` (the broker)
+and the one after it (the recording SMS backend) are flushed.
 
 Two worker processes (``celery -A trialtracker worker --concurrency=1``) are started; the clock
 starts when this process begins dispatching (claiming due rows with SKIP LOCKED and enqueueing one
 send per row) and stops when every row is ``sent``. Deliveries are counted by
 :class:`reminders.sms.RecordingSmsBackend` per idempotency key: the duplicates reported are keys
 delivered more than once (must be 0) and provider calls beyond one per key. Then the same two workers
-run as many no-op tasks, enqueued the same way, for comparison. The workers are stopped and the
-database dropped at the end, also after a failure.
+run as many no-op tasks, enqueued through one producer, for comparison: Celery's own cost per task.
+The workers are stopped and the database dropped at the end, also after a failure.
 """
 
 from __future__ import annotations
@@ -42,11 +43,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @shared_task(name="bench.noop", acks_late=True)
 def noop() -> None:
-    """The comparison task: counts itself in Redis and does nothing else."""
-    import redis
-    from django.conf import settings
+    """The comparison task: counts itself in Redis and does nothing else.
 
-    redis.Redis.from_url(settings.REMINDERS_RECORDING_URL).incr("bench:noop")
+    It counts through the recording backends' client, one per process, as a send records: a new
+    connection per task would measure redis-py's connection set-up rather than Celery.
+    """
+    from reminders.sms import RecordingBackendMixin
+
+    RecordingBackendMixin.client().incr("bench:noop")
 
 
 def _arguments() -> argparse.Namespace:
@@ -67,9 +71,11 @@ def _with_path(url: str, path: str) -> str:
 
 
 def _admin(url: str, sql: str) -> None:
+    """Run ``sql`` on the server's maintenance database: the one DATABASE_URL names need not exist."""
     import psycopg
 
-    with psycopg.connect(urlunsplit(urlsplit(url)._replace(scheme="postgresql")), autocommit=True) as conn:
+    maintenance = urlunsplit(urlsplit(url)._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
         conn.execute(sql)
 
 

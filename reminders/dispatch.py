@@ -4,7 +4,8 @@
   first returns rows stuck in ``claimed`` to ``pending`` (a sender died before it could finish),
   then claims due rows in batches with ``SELECT ... FOR UPDATE SKIP LOCKED`` (two dispatchers
   never claim the same row) and, after the claim commits, enqueues one send task per row whose
-  only payload is the row's id. If the broker refuses, the batch goes back to ``pending``.
+  only payload is the row's id, ``ENQUEUE_CHUNK`` of them per Redis pipeline. If the broker
+  refuses, the rows not yet enqueued go back to ``pending``.
 * :func:`notification_send` locks the row and acts only if it is still ``claimed``: a task
   delivered twice finds it ``sent`` and does nothing. It re-checks every condition (withdrawal,
   consent, opt-out, the appointment's state and date, the policy in force, quiet hours), renders
@@ -20,15 +21,17 @@ idempotency key; a provider that honours the key does not deliver it twice (docs
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
-from participants.models import AppointmentStatus, Identity, Participant, WithdrawalScope
+from participants.models import AppointmentStatus, Participant, WithdrawalScope
 from reminders import channels, links, messages
 from reminders.models import Channel, ContactPreference, Kind, Notification, State
 from reminders.planning import INTERVENTION_KINDS, STOPS_EVERYTHING, withdrawal_scopes
@@ -37,6 +40,8 @@ from reminders.sms import PermanentSendError, TransientSendError
 from trialtracker import audit
 
 log = logging.getLogger(__name__)
+
+ENQUEUE_CHUNK = 500  # sends published in one broker round trip
 
 
 @dataclass
@@ -89,8 +94,24 @@ def notifications_release(ids: list[int], *, error: str) -> int:
         )
 
 
+class EnqueueError(Exception):
+    """The broker refused a batch; ``enqueued`` sends (whole batches) went before it."""
+
+    def __init__(self, enqueued: int, cause: Exception):
+        super().__init__(f"{cause.__class__.__name__}: {cause}")
+        self.enqueued = enqueued
+
+
+def _batch(producer, size: int):
+    batch = getattr(producer, "batch", None)
+    return batch(max_size=size + 1) if batch is not None else contextlib.nullcontext()
+
+
 def _enqueue(ids: list[int]) -> int:
-    """Enqueue one send per id; returns how many were enqueued before any failure (re-raised)."""
+    """Enqueue one send per id, in batches of ``ENQUEUE_CHUNK``; returns how many were enqueued.
+
+    Raises :class:`EnqueueError` with the number enqueued before the batch the broker refused.
+    """
     from reminders.tasks import send_notification
     from trialtracker.celery import app
 
@@ -101,9 +122,19 @@ def _enqueue(ids: list[int]) -> int:
             done += 1
         return done
     with app.producer_or_acquire() as producer:
-        for pk in ids:
-            send_notification.apply_async(args=(pk,), producer=producer, retry=False)
-            done += 1
+        for start in range(0, len(ids), ENQUEUE_CHUNK):
+            chunk = ids[start : start + ENQUEUE_CHUNK]
+            # On Redis (kombu 5.7+) the chunk goes in one pipeline, one round trip; elsewhere each is
+            # published at once. A failed chunk counts as not enqueued even if part of it was. That is
+            # safe: its rows go back to pending, and of the sends queued for a row only one finds it
+            # claimed and sends it; the others find it pending or sent and do nothing.
+            try:
+                with _batch(producer, len(chunk)):
+                    for pk in chunk:
+                        send_notification.apply_async(args=(pk,), producer=producer, retry=False)
+            except Exception as exc:
+                raise EnqueueError(done, exc) from exc
+            done += len(chunk)
     return done
 
 
@@ -119,11 +150,12 @@ def notifications_dispatch(*, now: dt.datetime | None = None, max_rows: int | No
         failure: list[str] = []
 
         def enqueue(ids=ids, failure=failure) -> None:
-            done = 0
             try:
-                done = _enqueue(ids)
+                _enqueue(ids)
             except Exception as exc:  # the broker is down: keep the rows for the next run
-                failure.append(f"could not enqueue: {exc.__class__.__name__}: {exc}")
+                done = exc.enqueued if isinstance(exc, EnqueueError) else 0
+                detail = str(exc) if isinstance(exc, EnqueueError) else f"{exc.__class__.__name__}: {exc}"
+                failure.append(f"could not enqueue: {detail}")
                 result.error = failure[0]
                 result.released += notifications_release(ids[done:], error=failure[0])
                 log.warning("reminders: %s; %d rows returned to pending", failure[0], len(ids) - done)
@@ -186,9 +218,24 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(seconds, settings.REMINDERS_RETRY_MAX_SECONDS))
 
 
+def _one_to_one(instance, name: str):
+    """A reverse one-to-one loaded by ``select_related``, or None when there is no row."""
+    try:
+        return getattr(instance, name)
+    except ObjectDoesNotExist:
+        return None
+
+
 def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> str:
     """Send one claimed reminder, once. Returns what happened: sent, retry, failed, cancelled,
-    deferred (quiet hours) or skipped (not claimed: already handled, or swept back)."""
+    deferred (quiet hours) or skipped (not claimed: already handled, or swept back).
+
+    Five statements besides BEGIN and COMMIT: lock the row (with its appointment); read the
+    participant with site, trial, contact preferences and identity (one query, after the lock, so it
+    sees whatever committed while this send waited for it); the withdrawal scopes; the protocol
+    version in force; the outcome (one UPDATE). The lock is held while the provider is called, so
+    a second delivery of the task waits and then finds the row no longer ``claimed``.
+    """
     now = now or timezone.now()
     with transaction.atomic(), audit.context(reason="reminder sent"):
         n = (
@@ -199,8 +246,10 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
         )
         if n is None or n.state != State.CLAIMED:
             return "skipped"
-        participant = Participant.objects.select_related("site", "trial").get(pk=n.participant_id)
-        preference = ContactPreference.objects.filter(participant=participant).first()
+        participant = Participant.objects.select_related("site", "trial", "contact_preference", "identity").get(
+            pk=n.participant_id
+        )
+        preference = _one_to_one(participant, "contact_preference")
         reason = why_not_send(n, participant, preference, now)
         if reason:
             n.state, n.cancel_reason, n.claimed_at = State.CANCELLED, reason[:200], None
@@ -213,7 +262,7 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
             n.due_at = out_of_quiet_hours(local_now, preference.quiet_start, preference.quiet_end).astimezone(dt.UTC)
             n.save(update_fields=["state", "claimed_at", "due_at", "updated_at"])
             return "deferred"
-        identity = Identity.objects.filter(participant=participant).first()
+        identity = _one_to_one(participant, "identity")
         problem = contact_problem(n.channel, identity)
         if problem:
             n.state, n.last_error, n.claimed_at = State.FAILED, problem, None
@@ -222,13 +271,15 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
         n.attempts += 1
         outcome = "sent"
         try:
+            # An SMS is stopped by replying STOP; only an email carries an opt-out link.
+            opt_out = links.opt_out_url(participant.pk, Channel.EMAIL) if n.channel == Channel.EMAIL else ""
             rendered = messages.render(
                 n,
                 first_name=identity.first_name,
                 language=preference.language,
                 today=local_now.date(),
                 link=links.page_url(n.pk),
-                opt_out=links.opt_out_url(participant.pk, Channel.EMAIL),
+                opt_out=opt_out,
             )
             if n.channel == Channel.EMAIL:
                 provider_id = channels.send_email(
@@ -237,7 +288,7 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
                     text=rendered.text,
                     html=rendered.html,
                     key=n.idempotency_key,
-                    unsubscribe_url=links.opt_out_url(participant.pk, Channel.EMAIL),
+                    unsubscribe_url=opt_out,
                 )
             else:
                 provider_id = channels.send_sms(to=identity.phone, body=rendered.text, key=n.idempotency_key)

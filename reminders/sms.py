@@ -71,15 +71,22 @@ class RecordingBackendMixin:
     reach the participant.
     """
 
-    @staticmethod
-    def _redis():
+    _clients: dict[str, object] = {}
+
+    @classmethod
+    def client(cls):
+        """One client per URL and process: a new connection per send would cost more than the send."""
         import redis
 
-        return redis.Redis.from_url(settings.REMINDERS_RECORDING_URL)
+        url = settings.REMINDERS_RECORDING_URL
+        client = cls._clients.get(url)
+        if client is None:
+            client = RecordingBackendMixin._clients[url] = redis.Redis.from_url(url)
+        return client
 
     @classmethod
     def record(cls, key: str, channel: str) -> str:
-        r = cls._redis()
+        r = cls.client()
         new_id = f"rec-{channel}-{uuid.uuid4().hex}"
         pipe = r.pipeline()
         pipe.hincrby("reminders:calls", key, 1)

@@ -230,3 +230,26 @@ def test_delivery_reports_mark_rows_delivered(clock, participant, dispatch, clie
     n.refresh_from_db()
     assert n.state == State.DELIVERED
     assert Notification.objects.filter(state=State.DELIVERED).count() == 1
+
+
+@pytest.mark.parametrize("channel", ["sms", "email"])
+def test_a_send_takes_a_fixed_small_number_of_queries(clock, participant, channel, django_assert_max_num_queries):
+    # The savepoint and its release, the row locked with its appointment, the participant with site,
+    # trial, contact preferences and identity, the withdrawals, the version in force, the outcome.
+    n = pending(participant).filter(channel=channel).first()
+    clock.go(n.due_at)
+    assert n.pk in dispatching.notifications_claim()
+    with django_assert_max_num_queries(7):
+        assert dispatching.notification_send(notification_id=n.pk) == "sent"
+
+
+def test_a_send_still_reads_what_changed_after_the_claim(clock, participant, coordinator, sms_outbox):
+    (n,) = _due_now(clock, participant)
+    assert dispatching.notifications_claim() == [n.pk]
+    from reminders.services import contact_preferences_set
+
+    contact_preferences_set(actor=coordinator, participant=participant, email_consent=True, sms_consent=False)
+    assert dispatching.notification_send(notification_id=n.pk) == "cancelled"
+    n.refresh_from_db()
+    assert n.cancel_reason == "no consent to SMS"
+    assert sms_outbox == []
