@@ -109,12 +109,14 @@ def visit_record(
         )
         locked.status = AppointmentStatus.DONE if attended else AppointmentStatus.MISSED
         locked.save(update_fields=["status", "updated_at"])
+        # The participant as the caller loaded it (its site and trial at hand; what changes is read afresh).
+        participant = appointment.participant
         if attended:
             _deviation_if_out_of_window(locked, visit, actor)
             # A missed visit has no actual date, so nothing chained to it moves.
-            appointment_services.appointments_redate(participant=locked.participant, happened=locked.event_code)
+            appointment_services.appointments_redate(participant=participant, happened=locked.event_code)
         # done: its reminders are cancelled; missed: the missed-visit reminders are planned
-        reminders_plan(participant=locked.participant, reason="visit recorded")
+        reminders_plan(participant=participant, reason="visit recorded")
     return visit
 
 

@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -71,6 +72,14 @@ def key_for(*, kind: str, channel: str, participant_id: int, appointment_id: int
     return f"{kind}:{appointment_id}:{day.isoformat()}:{offset:+d}:{channel}"
 
 
+def _one_to_one(instance, name: str):
+    """A reverse one-to-one loaded by ``select_related``, or None when there is no row."""
+    try:
+        return getattr(instance, name)
+    except ObjectDoesNotExist:
+        return None
+
+
 def withdrawal_scopes(participant: Participant) -> set[str]:
     return set(participant.withdrawals.values_list("scope", flat=True))
 
@@ -90,17 +99,18 @@ def diary_days(participant: Participant, protocol, anchor: dt.date) -> list[dt.d
 def desired(participant: Participant, *, today_version=None) -> dict[str, Planned]:
     """Every reminder the participant should get under the protocol in force, keyed by idempotency key."""
     # The allocation and the contact preferences in one query (both one-to-one with the participant).
-    allocated_on, preference_id = (
-        Participant.objects.filter(pk=participant.pk)
-        .values_list("allocation__allocated_on", "contact_preference__id")
-        .get()
+    fresh = Participant.objects.select_related("allocation", "contact_preference").only(
+        "id", "allocation__allocated_on", "contact_preference"
     )
-    if allocated_on is None:
+    fresh = fresh.get(pk=participant.pk)
+    allocation = _one_to_one(fresh, "allocation")
+    if allocation is None:
         return {}
+    allocated_on = allocation.allocated_on
     scopes = withdrawal_scopes(participant)
     if scopes & set(STOPS_EVERYTHING):
         return {}
-    preference = ContactPreference.objects.get(pk=preference_id) if preference_id is not None else None
+    preference = _one_to_one(fresh, "contact_preference")
     channels = open_channels(preference)
     if not channels:
         return {}
