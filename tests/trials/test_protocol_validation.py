@@ -100,6 +100,10 @@ def _outcome_window_day_zero(doc):
     doc["outcomes"]["windows"][0]["start"] = 0
 
 
+def _programmes_differ(doc):
+    doc["therapy"]["programmes"][1]["sessions"] = 5
+
+
 def _anchor_first_infusion(doc):
     doc["outcomes"]["anchor"] = "first_infusion"
 
@@ -154,6 +158,7 @@ INVALID: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("threshold_missing_for_f", _threshold_missing_for_f, "outcomes.heavy_day_grams", "needed for F"),
     ("outcome_window_day_zero", _outcome_window_day_zero, "outcomes.windows.0", "there is no study day 0"),
     ("anchor_first_infusion", _anchor_first_infusion, "outcomes.anchor", "not supported yet"),
+    ("programmes_differ", _programmes_differ, "therapy", "cannot tell them apart"),
     ("unknown_field", _unknown_field, "trial.colour", "unknown field"),
     ("dose_for_unknown_level", _dose_unknown_level, "dosing.regimen.1.level", "unknown level 'aspirin' of drug"),
     ("programme_unknown_level", _programme_unknown_level, "therapy.programmes.0.level", "unknown level 'yoga'"),
