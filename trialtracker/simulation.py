@@ -241,10 +241,13 @@ class Simulation:
                 self.tally.drinking_days += len(days)
 
         lookback = self.protocol.outcomes.baseline_lookback_days
-        recall(anchor - dt.timedelta(days=lookback), anchor - dt.timedelta(days=1), BASELINE_PDA / 100, "V1")
+        # The baseline recall belongs to the protocol's baseline event (V1 in KARE), if it has one.
+        baseline = next((e.code for e in self.protocol.schedule if e.kind.value == "baseline"), "")
+        recall(anchor - dt.timedelta(days=lookback), anchor - dt.timedelta(days=1), BASELINE_PDA / 100, baseline)
         recalled_until = anchor - dt.timedelta(days=1)
         session_number = 0
         last_visit = anchor
+        last_infusion = None
         for pk in Appointment.objects.filter(participant=participant).order_by("sequence").values_list("pk", flat=True):
             # Fetched afresh (recording a visit re-dates the ones after it), with the participant already
             # loaded, as the API's views hand appointments to the services.
@@ -257,6 +260,10 @@ class Simulation:
             if rng.random() < LATE_VISIT_RATE:
                 shift = appointment.window_end.toordinal() - appointment.booked_date.toordinal() + rng.randint(1, 4)
             day = max(appointment.booked_date + dt.timedelta(days=shift), last_visit)
+            infusing = Procedure.INFUSION in event.procedures and self.protocol.dosing is not None
+            if infusing and last_infusion is not None:
+                # Sites keep the protocol's minimum interval between infusions (a weekly schedule leaves no slack).
+                day = max(day, last_infusion + dt.timedelta(days=self.protocol.dosing.min_interval_days))
             if day > today:
                 break
             if dropout_day is not None and day >= anchor + dt.timedelta(days=dropout_day):
@@ -290,8 +297,9 @@ class Simulation:
             self.tally.visits += 1
             last_visit = day
             appointment.status = AppointmentStatus.DONE
-            if Procedure.INFUSION in event.procedures and self.protocol.dosing is not None:
+            if infusing:
                 self._infuse(participant, appointment, day, pharmacist)
+                last_infusion = day
             if Procedure.PSYCHOLOGICAL_SESSION in event.procedures and self.protocol.therapy is not None:
                 session_number += 1
                 visits.session_record(

@@ -63,3 +63,13 @@ def test_the_main_job_runs_a_whole_trial_through_the_services_and_writes_its_rep
 def test_fewer_than_one_participant_is_refused(tmp_path):
     with pytest.raises(CommandError, match="at least 1"):
         call_command("simulate_trial", protocol=KARE, participants=0, out=str(tmp_path), stdout=io.StringIO())
+
+
+def test_the_phase_iii_protocol_simulates_too(tmp_path):
+    """MORE-KARE: minimisation, weekly infusions kept at the minimum interval, its own schedule."""
+    more_kare = str(ROOT / "protocols" / "more-kare.yaml")
+    call_command("simulate_trial", protocol=more_kare, participants=6, seed=1, out=str(tmp_path), stdout=io.StringIO())
+    trial = Trial.objects.get(code="MORE-KARE")
+    assert Allocation.objects.filter(participant__trial=trial).count() == 6
+    assert InfusionSession.objects.filter(visit__appointment__participant__trial=trial).count() >= 6
+    assert (tmp_path / "report.html").exists()
