@@ -2,8 +2,10 @@
 
 Prepares the database, loads the protocol, then runs a whole trial through the same services the
 API uses (see :mod:`trialtracker.simulation`): screening, enrolment, consent, baseline,
-randomisation, visits, infusions, sessions, adverse events, dropouts and daily drinking records.
-It ends with the screening flow, the allocation per arm and the endpoint table's summary.
+randomisation, contact preferences and reminders, visits, infusions, sessions, adverse events,
+dropouts and daily drinking records. Each step shows the time since the start. It ends with the
+screening flow, the reminders pending, the endpoint table's summary by arm, the factorial
+estimates and the analysis report (and its blinded version) in ``--out``.
 """
 
 from __future__ import annotations
