@@ -297,6 +297,18 @@ class DosingSpec(_Strict):
             raise ValueError(f"the plausible weight range [{low}, {high}] is empty or not positive")
         return value
 
+    @model_validator(mode="after")
+    def _infusions_look_alike(self) -> DosingSpec:
+        # A placebo (or another dose) must look the same at the bedside: with another length, volume
+        # or route, the infusion's start and stop times, its volume or route (all entered and
+        # exported) would tell a blinded user the drug level.
+        if len({(d.infusion_minutes, d.volume_ml, d.route) for d in self.regimen}) > 1:
+            raise ValueError(
+                "the drug levels' infusions must have the same length, volume and route, so that those "
+                "blinded to the drug factor cannot tell them apart"
+            )
+        return self
+
 
 class SessionProgramme(_Strict):
     level: Code  # a level of the therapy factor

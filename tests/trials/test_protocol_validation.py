@@ -104,6 +104,14 @@ def _programmes_differ(doc):
     doc["therapy"]["programmes"][1]["sessions"] = 5
 
 
+def _infusions_differ(doc):
+    doc["dosing"]["regimen"][1]["infusion_minutes"] = 20
+
+
+def _volumes_differ(doc):
+    doc["dosing"]["regimen"][1]["volume_ml"] = 100
+
+
 def _anchor_first_infusion(doc):
     doc["outcomes"]["anchor"] = "first_infusion"
 
@@ -159,6 +167,8 @@ INVALID: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("outcome_window_day_zero", _outcome_window_day_zero, "outcomes.windows.0", "there is no study day 0"),
     ("anchor_first_infusion", _anchor_first_infusion, "outcomes.anchor", "not supported yet"),
     ("programmes_differ", _programmes_differ, "therapy", "cannot tell them apart"),
+    ("infusion_lengths_differ", _infusions_differ, "dosing", "cannot tell them apart"),
+    ("infusion_volumes_differ", _volumes_differ, "dosing", "cannot tell them apart"),
     ("unknown_field", _unknown_field, "trial.colour", "unknown field"),
     ("dose_for_unknown_level", _dose_unknown_level, "dosing.regimen.1.level", "unknown level 'aspirin' of drug"),
     ("programme_unknown_level", _programme_unknown_level, "therapy.programmes.0.level", "unknown level 'yoga'"),
