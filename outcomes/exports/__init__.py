@@ -5,8 +5,10 @@
 1. :func:`outcomes.exports.policy.export_scope` decides whether the user may export and which
    sites and factor columns the file may carry (403 otherwise);
 2. an :class:`~outcomes.models.ExportLog` row records who, what, when and with which filters;
-3. the file is produced: CSV and Dataset-JSON as a stream of blocks (``ExportFile.chunks``),
-   Stata, SPSS, SAS transport and ODM written to a temporary file (``ExportFile.path``);
+3. the file is produced, from one consistent view of the database (:func:`trialtracker.db.snapshot`:
+   what others commit meanwhile is not seen): CSV and Dataset-JSON as a stream of blocks
+   (``ExportFile.chunks``), Stata, SPSS, SAS transport and ODM written to a temporary file
+   (``ExportFile.path``);
 4. when the last byte is produced the log is completed with the row count, size and SHA-256.
 
 Datasets (``DATASETS``): ``endpoints``, ``adsl``, ``adtte``, ``drinking``, ``dictionary`` in the
@@ -25,6 +27,7 @@ from pathlib import Path
 from outcomes.exports import adam, dataset_json, odm, tables, tabular
 from outcomes.exports.log import export_log_close, export_log_open
 from outcomes.exports.policy import ExportScope, export_scope
+from trialtracker.db import snapshot
 from trialtracker.errors import Invalid
 
 TABULAR_FORMATS = ("csv", "dta", "sav", "xpt", "dataset-json")
@@ -100,28 +103,34 @@ def export_open(*, user, trial, format: str, dataset: str | None = None, via: st
     )
     filename = f"{trial.code}_{dataset}.{EXTENSIONS[format]}"
     if format in ("csv", "dataset-json"):
-        table = table_for(scope, dataset)
         counter = [0]
-        if format == "csv":
-            blocks = tabular.csv_chunks(table, counter)
-        else:
-            version = trial.version_on()
-            blocks = dataset_json.chunks(
-                table,
-                counter,
-                study_oid=trial.code,
-                metadata_version_oid=f"MDV.{version.number}",
-                file_oid=f"{trial.code}.{table.member}.{log.pk}",
-            )
-        return ExportFile(filename, CONTENT_TYPES[format], log, chunks=_logged(blocks, log, counter))
+        version = trial.version_on()
+
+        def blocks() -> Iterator[bytes]:
+            # Nothing is read before the first block is asked for, and all of it in one snapshot.
+            with snapshot():
+                table = table_for(scope, dataset)
+                if format == "csv":
+                    yield from tabular.csv_chunks(table, counter)
+                else:
+                    yield from dataset_json.chunks(
+                        table,
+                        counter,
+                        study_oid=trial.code,
+                        metadata_version_oid=f"MDV.{version.number}",
+                        file_oid=f"{trial.code}.{table.member}.{log.pk}",
+                    )
+
+        return ExportFile(filename, CONTENT_TYPES[format], log, chunks=_logged(blocks(), log, counter))
     handle, name = tempfile.mkstemp(prefix="export-", suffix=f".{EXTENSIONS[format]}")
     os.close(handle)
     path = Path(name)
     try:
-        if format == "odm":
-            rows = odm.write(scope, str(path))
-        else:
-            rows = tabular.write_stat(table_for(scope, dataset), format, path)
+        with snapshot():
+            if format == "odm":
+                rows = odm.write(scope, str(path))
+            else:
+                rows = tabular.write_stat(table_for(scope, dataset), format, path)
         digest, size = _digest(path)
     except BaseException:
         path.unlink(missing_ok=True)
