@@ -42,6 +42,7 @@ from participants.models import (
     WithdrawalScope,
 )
 from trials.protocol import EventKind, Protocol, WindowSpec
+from trialtracker.db import snapshot
 
 # The look-back window added to the endpoint engine's windows for baseline drinking. Its code must
 # differ from the engine's own baseline code, which it computes but does not return.
@@ -101,7 +102,13 @@ def _float(value):
 
 
 def load(trial) -> AnalysisData:
-    """Read the trial's analysis data set (protocol version in force today)."""
+    """Read the trial's analysis data set (protocol version in force today), from one consistent
+    view of the database (:func:`trialtracker.db.snapshot`)."""
+    with snapshot():
+        return _read(trial)
+
+
+def _read(trial) -> AnalysisData:
     protocol = trial.version_on().protocol
     factors = [f.code for f in protocol.factors]
     arm_levels = {a.code: a.levels for a in protocol.arms}

@@ -1,4 +1,5 @@
-"""An export reads one consistent view of the database: what others commit while it runs is not in it.
+"""An export, and the analysis, read one consistent view of the database: what others commit while
+they run is not in it.
 
 The ODM file is written from many queries (subjects, visits, infusions, drinking records, audit
 events). Here another connection commits a drinking day for one participant just before the export
@@ -75,13 +76,14 @@ def test_a_write_inside_a_snapshot_is_refused(imported):
         Trial.objects.filter(pk=imported.pk).update(title="changed")
 
 
-@pytest.mark.parametrize(("fmt", "dataset"), [("csv", "endpoints"), ("dataset-json", "drinking"), ("xpt", "adsl")])
-def test_every_read_of_clinical_data_runs_in_one_read_only_repeatable_read_transaction(imported, fmt, dataset):
-    from outcomes.exports import export_open
+class Isolation:
+    """An execute wrapper noting, for every read of clinical data, its transaction's isolation level,
+    whether it is read-only and when it began."""
 
-    seen = []
+    def __init__(self):
+        self.seen = []
 
-    def isolation(execute, sql, params, many, context):
+    def __call__(self, execute, sql, params, many, context):
         clinical = "participants_" in sql or ("outcomes_" in sql and "outcomes_exportlog" not in sql)
         if clinical and not sql.startswith(("SET", "SHOW")):
             with connection.cursor() as cursor:
@@ -90,17 +92,34 @@ def test_every_read_of_clinical_data_runs_in_one_read_only_repeatable_read_trans
                 cursor.execute("SHOW transaction_read_only")
                 read_only = cursor.fetchone()[0]
                 cursor.execute("SELECT now()")  # the time its transaction began
-                seen.append((level, read_only, cursor.fetchone()[0]))
+                self.seen.append((level, read_only, cursor.fetchone()[0]))
         return execute(sql, params, many, context)
 
+    def one_snapshot(self) -> bool:
+        return bool(self.seen) and len(set(self.seen)) == 1 and self.seen[0][:2] == ("repeatable read", "on")
+
+
+@pytest.mark.parametrize(("fmt", "dataset"), [("csv", "endpoints"), ("dataset-json", "drinking"), ("xpt", "adsl")])
+def test_every_read_of_clinical_data_runs_in_one_read_only_repeatable_read_transaction(imported, fmt, dataset):
+    from outcomes.exports import export_open
+
+    isolation = Isolation()
     with connection.execute_wrapper(isolation):
         export = export_open(user=None, trial=imported, format=fmt, dataset=dataset, via="command")
         if export.chunks is not None:
             assert b"".join(export.chunks)
         else:
             export.path.unlink()
-    assert seen
-    assert len(set(seen)) == 1
-    assert seen[0][:2] == ("repeatable read", "on")
+    assert isolation.one_snapshot(), isolation.seen
     export.log.refresh_from_db()
     assert export.log.sha256  # the log is completed after the snapshot ends
+
+
+def test_the_analysis_data_set_is_read_in_one_snapshot(imported):
+    from outcomes.analysis import dataset
+
+    isolation = Isolation()
+    with connection.execute_wrapper(isolation):
+        data = dataset.load(imported)
+    assert len(data.participants) == 6
+    assert isolation.one_snapshot(), isolation.seen
