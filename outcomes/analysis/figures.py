@@ -6,6 +6,7 @@ Each picture is written twice, as PNG (for reading) and SVG (for print). SVG tex
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib as mpl
@@ -40,6 +41,7 @@ def save(fig: Figure, out_dir: Path, name: str) -> list[str]:
 
 LINE = 0.17  # inches per text line
 PAD = 0.08
+REASON_WIDTH = 50  # characters of an exclusion reason's line in the 3.3-inch excluded box
 
 
 def _box(ax, x: float, top: float, width: float, lines: list[str], *, bold: int = 1) -> float:
@@ -76,6 +78,14 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
 def _band(ax, y: float, text: str, width: float) -> None:
     ax.text(0.05, y, text, fontsize=9, fontweight="bold", color="#1b4f72", va="center")
     ax.plot([0.05, width - 0.05], [y - 0.12, y - 0.12], color="#9fb6c8", lw=0.6)
+
+
+def _reason(text: str, n: int) -> list[str]:
+    """An exclusion reason and its count, wrapped at words to the excluded box's width (the count
+    kept whole: its spaces do not break)."""
+    return textwrap.wrap(
+        f"{text}  n\u00a0=\u00a0{n}", width=REASON_WIDTH, initial_indent="    ", subsequent_indent="        "
+    )
 
 
 def _group_lines(group: Group, title: str) -> tuple[list[str], list[str], list[str]]:
@@ -140,7 +150,7 @@ def consort(flow: Flow, labels: Labels, *, show_margins: bool) -> Figure:
         "Excluded",
         f"n = {flow.excluded}",
         f"Not meeting criteria  n = {flow.not_eligible}",
-        *[f"    {labels.criterion(code)[:44]}  n = {n}" for code, n in flow.failed_criteria.items()],
+        *[line for code, n in flow.failed_criteria.items() for line in _reason(labels.criterion(code), n)],
         f"Declined to participate  n = {flow.declined}",
         f"Other reasons  n = {flow.other}",
         f"Eligible, not randomised  n = {flow.eligible_not_randomised}",

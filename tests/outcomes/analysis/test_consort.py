@@ -126,3 +126,30 @@ def test_adverse_events_are_counted_by_arm_and_grade(run):
     assert sorted(events["grade"]) == [2, 3]
     assert events["serious"].tolist() == [False, True]
     assert events["arm"].nunique() == 1
+
+
+def test_every_text_of_the_diagram_lies_whole_inside_its_box(run, monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from outcomes.analysis import figures
+    from outcomes.analysis.labels import Labels
+
+    data = dataset.load(run)
+    labels = Labels(protocol=data.protocol, trial_code=run.code, blinded=False)
+    long = "Dependence on another substance than alcohol or nicotine, judged by the investigator at screening"
+    monkeypatch.setattr(Labels, "criterion", lambda self, code: f"{code}: {long}")
+    fig = figures.consort(consort.flow(data), labels, show_margins=True)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax = fig.axes[0]
+    boxes = [p.get_window_extent(renderer) for p in ax.patches]
+    texts = [t for t in ax.texts if t.get_text().strip()]
+    shown = " ".join(" ".join(t.get_text().split()) for t in texts)
+    assert f"EX_BP: {long} n = 1" in shown  # wrapped at words, not cut
+    for text in texts:
+        extent = text.get_window_extent(renderer)
+        x, y = ax.transData.transform(text.get_position())
+        box = next((b for b in boxes if b.x0 <= x <= b.x1 and b.y0 <= y <= b.y1), None)
+        if box is None:
+            continue  # a heading between the boxes
+        assert box.x0 <= extent.x0, text.get_text()
+        assert extent.x1 <= box.x1 - 1, text.get_text()
