@@ -4,18 +4,33 @@ Email goes through Django's email framework (``REMINDERS_EMAIL_BACKEND``, by def
 project's ``EMAIL_BACKEND``; django-anymail's backends for a real provider). The idempotency key
 becomes the message's ``Message-ID`` and an ``X-Idempotency-Key`` header. SMS goes through
 :mod:`reminders.sms`.
+
+Each thread keeps one open connection of the email backend and sends its messages on it: a new
+SMTP connection (or an ESP's HTTPS session) for every message would cost a handshake, and a login,
+for every reminder. Django's backends leave a connection that was open before ``send_messages``
+open after it. The connection is closed and a new one opened when it has been idle longer than
+``REMINDERS_EMAIL_IDLE_SECONDS`` (mail servers drop idle connections, and a send on a dropped one
+would fail), when the backend setting names another backend, and after any error, since the state
+of a connection that failed mid-message is unknown. A failed send is not retried here: the
+dispatcher retries it later with the same key, so that a message is never sent twice by one call.
 """
 
 from __future__ import annotations
 
+import logging
 import smtplib
+import threading
+from dataclasses import dataclass
+from time import monotonic
 
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
-from reminders.sms import PermanentSendError, RecordingBackendMixin, Sms, TransientSendError
+from reminders.sms import PermanentSendError, RecordingBackendMixin, Sms, TransientSendError, close_http_session
 from reminders.sms import backend as sms_backend
+
+log = logging.getLogger(__name__)
 
 
 def message_id(key: str) -> str:
@@ -25,7 +40,8 @@ def message_id(key: str) -> str:
 
 
 def send_email(*, to: str, subject: str, text: str, html: str, key: str, unsubscribe_url: str) -> str:
-    """Send one email; returns the provider's message id (or the Message-ID we gave it)."""
+    """Send one email on this thread's connection; returns the provider's message id (or the Message-ID we gave it)."""
+    held = _email_connection(settings.REMINDERS_EMAIL_BACKEND or settings.EMAIL_BACKEND)
     msg = mail.EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -37,12 +53,12 @@ def send_email(*, to: str, subject: str, text: str, html: str, key: str, unsubsc
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
-        connection=mail.get_connection(settings.REMINDERS_EMAIL_BACKEND or settings.EMAIL_BACKEND),
+        connection=held.connection,
     )
     if html:
         msg.attach_alternative(html, "text/html")
     try:
-        msg.send(fail_silently=False)
+        _send_held(held, msg)
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
         raise PermanentSendError(f"the mail server refused the message: {exc.__class__.__name__}") from None
     except (TimeoutError, smtplib.SMTPException, ConnectionError, OSError) as exc:
@@ -54,6 +70,59 @@ def send_email(*, to: str, subject: str, text: str, html: str, key: str, unsubsc
     if status is not None and getattr(status, "message_id", None):
         return str(status.message_id)
     return getattr(msg, "recorded_id", None) or message_id(key)
+
+
+@dataclass
+class _HeldConnection:
+    path: str
+    connection: BaseEmailBackend
+    last_used: float
+
+
+_local = threading.local()
+
+
+def _email_connection(path: str) -> _HeldConnection:
+    """This thread's connection of the backend at ``path``: the one held, unless it is stale."""
+    held = getattr(_local, "email", None)
+    if held is not None and (held.path != path or monotonic() - held.last_used > settings.REMINDERS_EMAIL_IDLE_SECONDS):
+        _close_email_connection()
+        held = None
+    if held is None:
+        held = _local.email = _HeldConnection(path=path, connection=mail.get_connection(path), last_used=monotonic())
+    return held
+
+
+def _send_held(held: _HeldConnection, msg: mail.EmailMessage) -> None:
+    """Send on the held connection, opened first so that the backend keeps it open after the message.
+
+    On any error the connection is closed and no longer held: the next send opens a new one.
+    """
+    try:
+        held.connection.open()  # does nothing when it is already open
+        msg.send(fail_silently=False)
+    except BaseException:
+        _close_email_connection()
+        raise
+    held.last_used = monotonic()
+
+
+def _close_email_connection() -> None:
+    held, _local.email = getattr(_local, "email", None), None
+    if held is None:
+        return
+    try:
+        held.connection.close()
+    except Exception as exc:
+        # A connection being given up on may already be dead; failing to say goodbye on it is no
+        # reason to fail the send that replaces it, nor to hide the error that made us give it up.
+        log.debug("reminders: closing the email connection failed: %s", exc.__class__.__name__)
+
+
+def close_connections() -> None:
+    """Close this thread's email connection and SMS session; the next send opens new ones."""
+    _close_email_connection()
+    close_http_session()
 
 
 def _raise_for_anymail(exc: Exception) -> None:

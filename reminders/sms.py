@@ -4,6 +4,11 @@
 provider's message id, or raises :class:`TransientSendError` (try again later) or
 :class:`PermanentSendError` (give up). Every call carries the reminder's idempotency key; a
 provider that honours it accepts a repeated call without sending again.
+
+:class:`TwilioSmsBackend` sends every message of a thread through one ``requests.Session``, so
+messages after the first reuse its kept-alive HTTPS connection instead of paying for a TCP and TLS
+handshake each. A connection that fails is dropped by the session's pool, and the next message opens
+another; the failed message is not retried here but by the dispatcher, later, with the same key.
 """
 
 from __future__ import annotations
@@ -107,11 +112,12 @@ class TwilioSmsBackend(SmsBackend):
     """Twilio's Messages REST API through ``requests``.
 
     Settings: ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``, and ``TWILIO_FROM`` (a number) or
-    ``TWILIO_MESSAGING_SERVICE_SID``. The idempotency key goes in ``I-Twilio-Idempotency-Token``;
-    the status callback reports delivery to ``/hooks/twilio/status``.
+    ``TWILIO_MESSAGING_SERVICE_SID``; ``TWILIO_API_URL`` for a regional edge. The idempotency key
+    goes in ``I-Twilio-Idempotency-Token``; the status callback reports delivery to
+    ``/hooks/twilio/status``. Requests go through this thread's :func:`http_session`.
     """
 
-    url = "https://api.twilio.com/2010-04-01/Accounts/{sid}/Messages.json"
+    path = "/2010-04-01/Accounts/{sid}/Messages.json"
 
     def send(self, message: Sms) -> str:
         import requests
@@ -125,8 +131,8 @@ class TwilioSmsBackend(SmsBackend):
         else:
             data["From"] = settings.TWILIO_FROM
         try:
-            response = requests.post(
-                self.url.format(sid=sid),
+            response = http_session().post(
+                settings.TWILIO_API_URL.rstrip("/") + self.path.format(sid=sid),
                 data=data,
                 auth=(sid, token),
                 headers={"I-Twilio-Idempotency-Token": message.idempotency_key},
@@ -143,6 +149,29 @@ class TwilioSmsBackend(SmsBackend):
                 detail = ""
             raise PermanentSendError(f"Twilio refused the message ({response.status_code}): {detail}"[:500])
         return response.json()["sid"]
+
+
+_local = threading.local()
+
+
+def http_session():
+    """This thread's ``requests.Session``: its pool keeps connections to the provider open between messages.
+
+    One per thread: requests does not promise that a session is safe to share between threads.
+    """
+    import requests
+
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
+
+
+def close_http_session() -> None:
+    """Close this thread's session and its connections; the next message opens a new one."""
+    session, _local.session = getattr(_local, "session", None), None
+    if session is not None:
+        session.close()
 
 
 def backend() -> SmsBackend:

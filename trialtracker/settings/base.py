@@ -195,6 +195,8 @@ ANYMAIL = env.json("ANYMAIL", default={})
 # --- participant reminders (docs/reminders.md) ------------------------------------------------
 REMINDERS_FROM_EMAIL = env("REMINDERS_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)  # a neutral sender name
 REMINDERS_EMAIL_BACKEND = env("REMINDERS_EMAIL_BACKEND", default="")  # empty: EMAIL_BACKEND
+# A worker's email connection idle longer than this is closed and a new one opened: mail servers drop idle ones.
+REMINDERS_EMAIL_IDLE_SECONDS = env.int("REMINDERS_EMAIL_IDLE_SECONDS", default=30)
 REMINDERS_SMS_BACKEND = env("REMINDERS_SMS_BACKEND", default="reminders.sms.ConsoleSmsBackend")
 REMINDERS_RECORDING_URL = env("REMINDERS_RECORDING_URL", default="")  # the recording backends' Redis
 REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=5)
@@ -209,6 +211,7 @@ TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM = env("TWILIO_FROM", default="")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_API_URL = env("TWILIO_API_URL", default="https://api.twilio.com")  # or a regional edge
 
 # --- logging ---------------------------------------------------------------------------------
 LOGGING = {

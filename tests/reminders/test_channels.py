@@ -1,0 +1,285 @@
+"""The channels' provider connections: Twilio's API against a local HTTP server, email through a
+counting backend. A worker thread keeps one connection per provider for all its messages, and gives
+up an email connection that is idle, failed or no longer the configured backend."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import smtplib
+import socket
+import threading
+import urllib.parse
+from dataclasses import dataclass, field
+
+import pytest
+from django.core import mail
+from django.core.mail.backends import locmem
+
+from reminders import channels
+from reminders.sms import PermanentSendError, Sms, TransientSendError, TwilioSmsBackend
+from tests.reminders.conftest import MOBILE
+
+SID, TOKEN = "AC0123456789abcdef0123456789abcdef", "secret-token"
+MESSAGES_PATH = f"/2010-04-01/Accounts/{SID}/Messages.json"
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_held():
+    """Each test starts and ends without a connection held by this thread, whatever ran before."""
+    channels.close_connections()
+    yield
+    channels.close_connections()
+
+
+# --- Twilio ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+    form: dict[str, str]
+    client: tuple[str, int]
+
+
+@dataclass
+class FakeTwilio:
+    """What the local server saw, and what it answers (the same for every request)."""
+
+    url: str
+    requests: list[Request] = field(default_factory=list)
+    connections: list[tuple[str, int]] = field(default_factory=list)
+    status: int = 201
+    answer: dict = field(default_factory=lambda: {"sid": "SM00000000000000000000000000000001"})
+
+
+class TwilioHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as Twilio's API: a client may send many requests on one connection
+
+    def setup(self):
+        super().setup()
+        self.server.twilio.connections.append(self.client_address)
+
+    def do_POST(self):
+        twilio = self.server.twilio
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        form = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
+        twilio.requests.append(Request(self.path, dict(self.headers), form, self.client_address))
+        data = json.dumps(twilio.answer).encode()
+        self.send_response(twilio.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture
+def twilio(settings, monkeypatch):
+    """A local stand-in for Twilio's API, configured as the account's endpoint."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TwilioHandler)
+    server.twilio = FakeTwilio(url=f"http://127.0.0.1:{server.server_address[1]}")
+    # A short poll so that shutting the server down at teardown takes milliseconds, not half a second.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    for name in ("NO_PROXY", "no_proxy"):  # a proxy named by the environment must not stand in between
+        monkeypatch.setenv(name, "127.0.0.1")
+    settings.TWILIO_API_URL = server.twilio.url
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = SID, TOKEN
+    settings.TWILIO_FROM, settings.TWILIO_MESSAGING_SERVICE_SID = "+447700900123", ""
+    yield server.twilio
+    channels.close_connections()  # lets the handler's thread see the connection end
+    server.shutdown()
+    server.server_close()
+
+
+def _sms(n: int = 1) -> str:
+    return TwilioSmsBackend().send(Sms(to=MOBILE, body=f"Hello Zebedee, message {n}", idempotency_key=f"key-{n}"))
+
+
+def test_three_sms_share_one_connection(twilio):
+    for n in (1, 2, 3):
+        _sms(n)
+    assert len(twilio.requests) == 3
+    assert len(twilio.connections) == 1
+    assert {r.client for r in twilio.requests} == set(twilio.connections)
+
+
+def test_each_sms_carries_its_own_key_its_fields_and_basic_auth(twilio):
+    for n in (1, 2, 3):
+        _sms(n)
+    basic = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
+    for n, request in enumerate(twilio.requests, start=1):
+        assert request.path == MESSAGES_PATH
+        assert request.headers["I-Twilio-Idempotency-Token"] == f"key-{n}"
+        assert request.headers["Authorization"] == basic
+        assert request.form == {
+            "To": MOBILE,
+            "Body": f"Hello Zebedee, message {n}",
+            "From": "+447700900123",
+            "StatusCallback": "https://trials.example.org/hooks/twilio/status",
+        }
+
+
+def test_a_messaging_service_is_named_instead_of_a_from_number(twilio, settings):
+    settings.TWILIO_MESSAGING_SERVICE_SID = "MG0123456789abcdef0123456789abcdef"
+    _sms()
+    (request,) = twilio.requests
+    assert request.form["MessagingServiceSid"] == "MG0123456789abcdef0123456789abcdef"
+    assert "From" not in request.form
+
+
+def test_an_accepted_sms_returns_twilios_sid(twilio):
+    twilio.answer = {"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued"}
+    assert _sms() == "SM0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_rate_limit_or_a_server_error_is_transient(twilio, status):
+    twilio.status, twilio.answer = status, {"code": 20429, "message": "Too many requests"}
+    with pytest.raises(TransientSendError, match=str(status)):
+        _sms()
+
+
+def test_a_refusal_is_permanent_with_twilios_message(twilio):
+    twilio.status = 400
+    twilio.answer = {"code": 21211, "message": "The 'To' number +447911123456 is not a valid phone number."}
+    with pytest.raises(PermanentSendError, match="is not a valid phone number") as refused:
+        _sms()
+    assert "(400)" in str(refused.value)
+
+
+def test_a_refused_connection_is_transient(settings, monkeypatch):
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_FROM = SID, TOKEN, "+447700900123"
+    with socket.socket() as bound:  # bound but not listening: a connection to it is refused
+        bound.bind(("127.0.0.1", 0))
+        settings.TWILIO_API_URL = f"http://127.0.0.1:{bound.getsockname()[1]}"
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.setenv(name, "127.0.0.1")
+        with pytest.raises(TransientSendError, match="ConnectionError"):
+            _sms()
+
+
+@pytest.mark.parametrize("missing", ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"])
+def test_missing_credentials_are_permanent_and_send_nothing(twilio, settings, missing):
+    setattr(settings, missing, "")
+    with pytest.raises(PermanentSendError, match="not configured"):
+        _sms()
+    assert twilio.requests == []
+
+
+# --- email ----------------------------------------------------------------------------------------
+
+
+class CountingEmailBackend(locmem.EmailBackend):
+    """Django's locmem backend with connections as Django's SMTP backend has them, counted.
+
+    ``send_messages`` opens a connection if none is open and closes only one it opened itself.
+    ``fail_next`` makes the next send fail as a connection the server dropped.
+    """
+
+    opened = 0
+    closed = 0
+    fail_next = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_open = False
+
+    def open(self):
+        if self.is_open:
+            return False
+        CountingEmailBackend.opened += 1
+        self.is_open = True
+        return True
+
+    def close(self):
+        if self.is_open:
+            CountingEmailBackend.closed += 1
+            self.is_open = False
+
+    def send_messages(self, messages):
+        created = self.open()
+        try:
+            if CountingEmailBackend.fail_next:
+                CountingEmailBackend.fail_next = False
+                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+            return super().send_messages(messages)
+        finally:
+            if created:
+                self.close()
+
+
+@pytest.fixture
+def counting(settings):
+    CountingEmailBackend.opened = CountingEmailBackend.closed = 0
+    CountingEmailBackend.fail_next = False
+    settings.REMINDERS_EMAIL_BACKEND = f"{__name__}.CountingEmailBackend"
+    settings.REMINDERS_EMAIL_IDLE_SECONDS = 30
+    return CountingEmailBackend
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The monotonic clock the channels read, held still until a test moves it (``clock.now``)."""
+
+    class Clock:
+        now = 1000.0
+
+    monkeypatch.setattr(channels, "monotonic", lambda: Clock.now)
+    return Clock
+
+
+def _email(n: int = 1) -> str:
+    return channels.send_email(
+        to="zebedee.quillfeather@example.org",
+        subject="Your next visit",
+        text=f"Hello Zebedee, message {n}",
+        html="",
+        key=f"key-{n}",
+        unsubscribe_url="https://trials.example.org/r/token/stop/",
+    )
+
+
+def test_three_emails_share_one_connection(counting):
+    for n in (1, 2, 3):
+        _email(n)
+    assert len(mail.outbox) == 3
+    assert (counting.opened, counting.closed) == (1, 0)
+
+
+def test_an_email_connection_idle_too_long_is_replaced(counting, clock):
+    _email(1)
+    clock.now += 20
+    _email(2)
+    clock.now += 20  # 40 s after opening, but 20 s after its last message: still in use
+    _email(3)
+    assert (counting.opened, counting.closed) == (1, 0)
+    clock.now += 31
+    _email(4)
+    assert (counting.opened, counting.closed) == (2, 1)
+    assert len(mail.outbox) == 4
+
+
+def test_a_failed_email_send_closes_its_connection(counting):
+    _email(1)
+    counting.fail_next = True
+    with pytest.raises(TransientSendError, match="SMTPServerDisconnected"):
+        _email(2)
+    assert (counting.opened, counting.closed) == (1, 1)
+    _email(3)
+    assert (counting.opened, counting.closed) == (2, 1)
+    assert [m.extra_headers["X-Idempotency-Key"] for m in mail.outbox] == ["key-1", "key-3"]
+
+
+def test_changing_the_email_backend_closes_the_old_connection(counting, settings):
+    _email(1)
+    assert (counting.opened, counting.closed) == (1, 0)
+    settings.REMINDERS_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    _email(2)
+    assert (counting.opened, counting.closed) == (1, 1)
+    assert len(mail.outbox) == 2
