@@ -6,6 +6,6 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders"
 
     def ready(self) -> None:
-        from reminders import channels
+        from reminders import views
 
-        channels.connect_delivery_webhooks()
+        views.connect_delivery_webhooks()

@@ -3,7 +3,7 @@
 Email goes through Django's email framework (``REMINDERS_EMAIL_BACKEND``, by default the
 project's ``EMAIL_BACKEND``; django-anymail's backends for a real provider). The idempotency key
 becomes the message's ``Message-ID`` and an ``X-Idempotency-Key`` header. SMS goes through
-:mod:`reminders.sms`.
+:mod:`reminders.sms`. Delivery reports come back through :mod:`reminders.views`.
 
 Each thread keeps one open connection of the email backend and sends its messages on it: a new
 SMTP connection (or an ESP's HTTPS session) for every message would cost a handshake, and a login,
@@ -150,23 +150,3 @@ class RecordingEmailBackend(RecordingBackendMixin, BaseEmailBackend):
         for message in email_messages:
             message.recorded_id = self.record(message.extra_headers["X-Idempotency-Key"], "email")
         return len(email_messages)
-
-
-def connect_delivery_webhooks() -> None:
-    """Mark reminders delivered (or failed) when django-anymail's tracking webhooks report it."""
-    from anymail.signals import tracking
-
-    tracking.connect(_anymail_tracking, weak=False, dispatch_uid="reminders-anymail-tracking")
-
-
-def _anymail_tracking(sender, event, esp_name, **kwargs) -> None:
-    from reminders.dispatch import notification_delivery_report
-
-    if not event.message_id:
-        return
-    if event.event_type == "delivered":
-        notification_delivery_report(provider_message_id=str(event.message_id), delivered=True)
-    elif event.event_type in ("bounced", "rejected", "failed"):
-        notification_delivery_report(
-            provider_message_id=str(event.message_id), delivered=False, detail=f"{esp_name}: {event.event_type}"
-        )

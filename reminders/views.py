@@ -1,4 +1,5 @@
-"""The participant's pages (no account: the signed link is the key) and the SMS provider's hooks.
+"""The participant's pages (no account: the signed link is the key) and the providers' delivery hooks
+(Twilio's, and the email provider's through django-anymail's tracking signal).
 
 A link that is forged, mistyped, expired or already used answers with a short page saying so and
 what to do instead, never with an error page; nothing is written. So does a diary link of a
@@ -171,3 +172,24 @@ def twilio_status(request):
             provider_message_id=sid, delivered=False, detail=f"twilio: {status} {request.POST.get('ErrorCode', '')}"
         )
     return HttpResponse(status=204)
+
+
+# --- the email provider's delivery reports ---------------------------------------------------------
+
+
+def connect_delivery_webhooks() -> None:
+    """Mark reminders delivered (or failed) when django-anymail's tracking webhooks report it."""
+    from anymail.signals import tracking
+
+    tracking.connect(_anymail_tracking, weak=False, dispatch_uid="reminders-anymail-tracking")
+
+
+def _anymail_tracking(sender, event, esp_name, **kwargs) -> None:
+    if not event.message_id:
+        return
+    if event.event_type == "delivered":
+        notification_delivery_report(provider_message_id=str(event.message_id), delivered=True)
+    elif event.event_type in ("bounced", "rejected", "failed"):
+        notification_delivery_report(
+            provider_message_id=str(event.message_id), delivered=False, detail=f"{esp_name}: {event.event_type}"
+        )

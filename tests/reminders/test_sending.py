@@ -232,6 +232,24 @@ def test_delivery_reports_mark_rows_delivered(clock, participant, dispatch, clie
     assert Notification.objects.filter(state=State.DELIVERED).count() == 1
 
 
+@pytest.mark.parametrize(
+    ("event_type", "state", "error"),
+    [("delivered", State.DELIVERED, ""), ("bounced", State.FAILED, "Postmark: bounced"), ("opened", State.SENT, "")],
+)
+def test_the_email_providers_tracking_reports_mark_rows(clock, participant, dispatch, event_type, state, error):
+    from anymail.signals import AnymailTrackingEvent, tracking
+
+    n = pending(participant).filter(channel="email").first()
+    clock.go(n.due_at)
+    dispatch()
+    n.refresh_from_db()
+    assert n.state == State.SENT
+    event = AnymailTrackingEvent(event_type=event_type, message_id=n.provider_message_id)
+    tracking.send(sender=object, event=event, esp_name="Postmark")
+    n.refresh_from_db()
+    assert (n.state, n.last_error) == (state, error)
+
+
 @pytest.mark.parametrize("channel", ["sms", "email"])
 def test_a_send_takes_a_fixed_small_number_of_queries(clock, participant, channel, django_assert_max_num_queries):
     # The savepoint and its release, the row locked with its appointment, the participant with site,
