@@ -1,7 +1,7 @@
 """Every write about outcomes: drinking days, biomarker samples, questionnaires, data queries.
 
 Each service checks the actor's role at the participant's site (403), refuses locked data (409,
-:func:`participants.locks.ensure_unlocked`), validates against the
+:func:`participants.guards.ensure_unlocked`), validates against the
 protocol in force (400 naming every bad field, e.g. ``days.3.amount``), and writes all or nothing
 inside one transaction with the audit context. The one write without a staff actor is the
 participant's own diary report (:func:`diary_days_record`): the same checks of the days, the
@@ -28,9 +28,8 @@ from outcomes.models import (
     Source,
     Unit,
 )
-from participants.locks import ensure_unlocked
+from participants.guards import anchor_date, ensure_may_enter_data, ensure_unlocked, require_role
 from participants.models import Participant, WithdrawalScope
-from participants.services import anchor_date, ensure_may_enter_data, require_role
 from trialtracker import audit, permissions
 from trialtracker.clock import study_day, today_at
 from trialtracker.errors import Conflict, Forbidden, Invalid

@@ -13,7 +13,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from participants import blinding, locks, selectors, services
+from participants import blinding, guards, locks, selectors, services
 from participants.models import ScreeningOutcome, Sex, WithdrawalScope
 from trials.models import Site
 from trials.selectors import trial_get
@@ -158,7 +158,7 @@ def participant_data(participant, user, per_site: dict | None = None) -> dict:
         "baseline_completed_on": participant.baseline_completed_on,
         "baseline_weight_kg": participant.baseline_weight_kg,
         "consents": list(participant.consents.all()),
-        "consent_current": services.consent_is_current(participant),
+        "consent_current": guards.consent_is_current(participant),
         "withdrawals": list(participant.withdrawals.all()),
         "allocation": blinding.present(allocation=allocation, user=user, per_site=per_site) if allocation else None,
         "emergency_unblinded": participant.unblindings.exists(),

@@ -14,6 +14,7 @@ import datetime as dt
 
 from django.db import transaction
 
+from participants.guards import ensure_may_enter_data, require_role
 from participants.models import (
     Allocation,
     Appointment,
@@ -176,8 +177,6 @@ def window_state(appointment: Appointment, day: dt.date | None) -> str:
 
 
 def _require(actor, appointment: Appointment) -> None:
-    from participants.services import ensure_may_enter_data, require_role
-
     require_role(actor, ENTER_DATA, site=appointment.participant.site, doing="manage appointments at this site")
     ensure_may_enter_data(appointment.participant)
 
@@ -243,8 +242,6 @@ def appointment_add_unscheduled(
     *, actor, participant: Participant, booked_date: dt.date, title: str, reason: str
 ) -> Appointment:
     """Add an unscheduled visit (e.g. for an adverse event), with a reason."""
-    from participants.services import ensure_may_enter_data, require_role
-
     require_role(actor, ENTER_DATA, site=participant.site, doing="add visits at this site")
     ensure_may_enter_data(participant)
     problems: dict[str, list[str]] = {}

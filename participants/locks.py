@@ -1,8 +1,8 @@
 """Database lock and unblinding for analysis.
 
 A data manager locks a trial (or one participant) with a reason; while the lock stands, every
-service that changes clinical data refuses (409) through :func:`ensure_unlocked`. Unlocking needs a
-reason too; both are audited. Unblinding the whole trial for analysis happens only while the trial
+service that changes clinical data refuses (409) through :func:`participants.guards.ensure_unlocked`.
+Unlocking needs a reason too; both are audited. Unblinding the whole trial for analysis happens only while the trial
 is locked, with a reason and the password again, and cannot be undone; from then on the trial
 cannot be unlocked, and every member of the trial may see every factor.
 """
@@ -10,9 +10,9 @@ cannot be unlocked, and every member of the trial may see every factor.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
+from participants.guards import active_lock, require_role
 from participants.models import AnalysisUnblinding, DataLock, Participant
 from trialtracker import audit
 from trialtracker.errors import Conflict, Invalid
@@ -21,30 +21,7 @@ from trialtracker.roles import Role
 LOCKERS = frozenset({Role.DATA_MANAGER})
 
 
-def active_lock(*, trial, participant: Participant | None = None) -> DataLock | None:
-    """The lock that stops changes to ``participant`` (or to the trial as a whole), if any."""
-    locks = DataLock.objects.filter(trial=trial, unlocked_at__isnull=True)
-    if participant is None:
-        return locks.filter(participant__isnull=True).first()
-    # One query; a trial-wide lock (no participant) sorts first.
-    return (
-        locks.filter(Q(participant__isnull=True) | Q(participant=participant))
-        .order_by(F("participant").asc(nulls_first=True))
-        .first()
-    )
-
-
-def ensure_unlocked(*, trial, participant: Participant | None = None) -> None:
-    """Refuse (409) a change to locked data, naming the lock's reason."""
-    lock = active_lock(trial=trial, participant=participant)
-    if lock is not None:
-        what = "the trial's data are" if lock.participant_id is None else "this participant's data are"
-        raise Conflict(f"{what} locked ({lock.reason}); a data manager must unlock them first", code="locked")
-
-
 def data_lock(*, actor, trial, reason: str, participant: Participant | None = None) -> DataLock:
-    from participants.services import require_role
-
     site = participant.site if participant is not None else None
     require_role(actor, LOCKERS, site=site, trial=None if site else trial, doing="lock data")
     reason = (reason or "").strip()
@@ -57,8 +34,6 @@ def data_lock(*, actor, trial, reason: str, participant: Participant | None = No
 
 
 def data_unlock(*, actor, lock: DataLock, reason: str) -> DataLock:
-    from participants.services import require_role
-
     site = lock.participant.site if lock.participant_id else None
     require_role(actor, LOCKERS, site=site, trial=None if site else lock.trial, doing="unlock data")
     reason = (reason or "").strip()
@@ -78,8 +53,6 @@ def data_unlock(*, actor, lock: DataLock, reason: str) -> DataLock:
 
 
 def trial_unblind_for_analysis(*, actor, trial, reason: str, password: str) -> AnalysisUnblinding:
-    from participants.services import require_role
-
     require_role(actor, LOCKERS, trial=trial, doing="unblind the trial for analysis")
     problems: dict[str, list[str]] = {}
     if not (reason or "").strip():

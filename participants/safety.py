@@ -12,7 +12,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from participants.locks import ensure_unlocked
+from participants.guards import ensure_may_enter_data, ensure_unlocked, require_role
 from participants.models import (
     AdverseEvent,
     Causality,
@@ -101,8 +101,6 @@ def adverse_event_record(
 ) -> AdverseEvent:
     """Record an adverse event. Seriousness is a list of criteria, separate from the grade; a
     serious event starts its reporting clock at ``aware_at`` (now by default)."""
-    from participants.services import ensure_may_enter_data, require_role
-
     require_role(actor, ENTER_DATA, site=participant.site, doing="record adverse events at this site")
     ensure_may_enter_data(participant)
     seriousness = sorted(set(seriousness or []))
@@ -143,8 +141,6 @@ def adverse_event_record(
 
 def adverse_event_update(*, actor, ae: AdverseEvent, reason: str, **changes) -> AdverseEvent:
     """Change an adverse event after first entry; a reason is required and audited."""
-    from participants.services import require_role
-
     require_role(actor, ENTER_DATA, site=ae.participant.site, doing="change adverse events at this site")
     ensure_unlocked(trial=ae.participant.trial, participant=ae.participant)
     unknown = sorted(set(changes) - set(AE_FIELDS))
@@ -169,8 +165,6 @@ def adverse_event_update(*, actor, ae: AdverseEvent, reason: str, **changes) -> 
 
 def adverse_event_report(*, actor, ae: AdverseEvent, to: str, reported_at: dt.datetime | None = None) -> AdverseEvent:
     """Record that a serious event was reported to the sponsor or (a SUSAR) to the regulator."""
-    from participants.services import require_role
-
     require_role(actor, ENTER_DATA, site=ae.participant.site, doing="report adverse events at this site")
     ensure_unlocked(trial=ae.participant.trial, participant=ae.participant)
     reported_at = reported_at or timezone.now()
@@ -195,8 +189,6 @@ def deviation_record(
     *, actor, participant: Participant, kind: str, description: str, occurred_on: dt.date, appointment=None
 ) -> Deviation:
     """Record a protocol deviation by hand (automatic ones are recorded by the visit services)."""
-    from participants.services import require_role
-
     require_role(actor, ENTER_DATA, site=participant.site, doing="record deviations at this site")
     ensure_unlocked(trial=participant.trial, participant=participant)
     problems: dict[str, list[str]] = {}
@@ -224,8 +216,6 @@ def deviation_record(
 def deviation_review(*, actor, deviation: Deviation, important: bool, note: str = "") -> Deviation:
     """Class a deviation as important (may affect data reliability or a participant's safety or
     rights) or not. A data manager or investigator of the site reviews; a second review needs a note."""
-    from participants.services import require_role
-
     require_role(actor, REVIEWERS, site=deviation.participant.site, doing="review deviations at this site")
     ensure_unlocked(trial=deviation.participant.trial, participant=deviation.participant)
     note = (note or "").strip()

@@ -14,16 +14,15 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 
 from participants import randomisation
 from participants.appointments import appointments_materialise
-from participants.locks import ensure_unlocked
+from participants.guards import consent_is_current, ensure_may_enter_data, ensure_unlocked, require_role
 from participants.models import (
     Allocation,
     AllocationMethod,
     Consent,
-    DataLock,
     EmergencyUnblinding,
     Identity,
     ListSlot,
@@ -37,6 +36,7 @@ from participants.models import (
     WithdrawalScope,
 )
 from participants.study_ids import new_study_id
+from participants.tasks import staff_notifications_queue
 from reminders.planning import reminders_plan
 from trials.models import Arm, Site, Trial
 from trials.protocol import CriterionKind, RandomisationMethod
@@ -49,12 +49,6 @@ from trialtracker.roles import (
     RECORD_WITHDRAWAL,
     SCREEN_AND_ENROL,
 )
-
-
-def require_role(actor, roles, *, site=None, trial=None, doing: str) -> None:
-    """Refuse with :class:`Forbidden` unless ``actor`` holds one of ``roles`` at ``site``/``trial``."""
-    if actor is None or not permissions.has_role(actor, roles, site=site, trial=trial):
-        raise Forbidden(f"your roles here do not allow you to {doing}")
 
 
 def _date_not_future(value: dt.date, *, site: Site, field: str) -> None:
@@ -291,33 +285,6 @@ def consent_record(*, actor, participant: Participant, form_version: str, consen
             raise Conflict(f"consent to form {form_version} is already recorded", code="duplicate")
         return Consent.objects.create(
             participant=locked, form_version=form_version, consented_on=consented_on, taken_by=actor
-        )
-
-
-def consent_is_current(participant: Participant, *, on: dt.date | None = None) -> bool:
-    """True when the participant consented to the consent form version now in force."""
-    current = participant.trial.version_on(on).protocol.current_consent_form().version
-    if "consents" in getattr(participant, "_prefetched_objects_cache", {}):
-        return any(c.form_version == current for c in participant.consents.all())
-    return participant.consents.filter(form_version=current).exists()
-
-
-def ensure_may_enter_data(participant: Participant) -> None:
-    """Refuse (409) further data entry for a participant whose data are locked, who must re-consent
-    or who withdrew consent for data use.
-
-    Every service that records clinical data calls this: three EXISTS queries (cheaper to build
-    than one query combining them) after the version in force, which the trial instance remembers.
-    """
-    current = participant.trial.version_on().protocol.current_consent_form().version
-    locks = DataLock.objects.filter(trial_id=participant.trial_id, unlocked_at__isnull=True)
-    if locks.filter(Q(participant__isnull=True) | Q(participant_id=participant.pk)).exists():
-        ensure_unlocked(trial=participant.trial, participant=participant)  # raises, naming the lock
-    if Withdrawal.objects.filter(participant_id=participant.pk, scope=WithdrawalScope.DATA_USE).exists():
-        raise Conflict("the participant withdrew consent for further data use", code="withdrawn")
-    if not Consent.objects.filter(participant_id=participant.pk, form_version=current).exists():
-        raise Conflict(
-            "the consent form has a new version: re-consent before further data entry", code="reconsent_required"
         )
 
 
@@ -696,12 +663,6 @@ def participant_import(
     return participant
 
 
-def anchor_date(participant: Participant) -> dt.date | None:
-    """The participant's anchor (study day 1): the randomisation date; None before randomisation."""
-    allocation = Allocation.objects.filter(participant=participant).only("allocated_on").first()
-    return allocation.allocated_on if allocation else None
-
-
 # --- emergency unblinding -------------------------------------------------------------------------
 
 
@@ -746,39 +707,5 @@ def participant_unblind(*, actor, participant: Participant, reason: str, passwor
                     f"{participant.site.code} on {event.created_at:%Y-%m-%d %H:%M} UTC.\nReason: {event.reason}"
                 ),
             )
-    transaction.on_commit(_send_staff_notifications)
+    staff_notifications_queue()
     return event
-
-
-def _send_staff_notifications() -> None:
-    from participants.tasks import send_staff_notifications
-
-    send_staff_notifications.delay()
-
-
-def staff_notifications_send() -> int:
-    """Send every unsent staff notification by email, each in its own transaction.
-
-    A row is locked (others skip it), sent, and marked sent before the next, so one failure does
-    not roll back or repeat the others; a failed row stays unsent for the next run.
-    """
-    from django.core.mail import send_mail
-    from django.utils import timezone
-
-    sent = 0
-    for pk in list(StaffNotification.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)):
-        with transaction.atomic():
-            note = (
-                StaffNotification.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, sent_at__isnull=True)
-                .select_related("recipient")
-                .first()
-            )
-            if note is None:
-                continue
-            if note.recipient.email:
-                send_mail(note.subject, note.body, None, [note.recipient.email])
-            note.sent_at = timezone.now()
-            note.save(update_fields=["sent_at"])
-            sent += 1
-    return sent

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from participants import appointments as appointment_services
 from participants import blinding
+from participants.guards import ensure_may_enter_data, require_role
 from participants.models import (
     Allocation,
     Appointment,
@@ -41,8 +42,6 @@ TWO_PLACES = Decimal("0.01")
 
 
 def _require(actor, appointment: Appointment) -> None:
-    from participants.services import ensure_may_enter_data, require_role
-
     require_role(actor, ENTER_DATA, site=appointment.participant.site, doing="record visits at this site")
     ensure_may_enter_data(appointment.participant)
 

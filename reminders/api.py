@@ -12,8 +12,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from participants.guards import require_role
 from participants.selectors import participant_get
-from participants.services import require_role
 from reminders import selectors, services
 from reminders.models import Channel, ContactPreference, Kind, Language, State
 from trialtracker.roles import READ_IDENTITY

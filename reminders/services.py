@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from outcomes import services as outcome_services
 from outcomes.models import DrinkingRecord, Source
+from participants.guards import anchor_date, require_role
 from participants.models import Appointment, Identity, Participant, StaffNotification
-from participants.services import require_role
+from participants.tasks import staff_notifications_queue
 from reminders import preferences as prefs
 from reminders.models import Channel, ContactPreference, Language, Notification, ParticipantResponse, ResponseKind
 from reminders.planning import reminders_plan
@@ -182,7 +183,7 @@ def reschedule_request(*, notification: Notification, note: str = "") -> Partici
                     f"Their note: {note or '(none)'}\nSee the reminders worklist."
                 ),
             )
-    transaction.on_commit(_send_staff_notifications)
+    staff_notifications_queue()
     return response
 
 
@@ -194,7 +195,6 @@ def diary_days_due(participant: Participant, today: dt.date) -> list[dt.date]:
     participant through a link, or staff transcribing a diary), or when a diary answer from before
     reports were stored as drinking records lists it.
     """
-    from participants.services import anchor_date
 
     anchor = anchor_date(participant) or today
     start = max(anchor, today - dt.timedelta(days=DIARY_MAX_DAYS))
@@ -309,12 +309,6 @@ def _coordinators(site):
     )
 
 
-def _send_staff_notifications() -> None:
-    from participants.tasks import send_staff_notifications
-
-    send_staff_notifications.delay()
-
-
 def coordinator_digest_send(*, now: dt.datetime | None = None) -> int:
     """Queue one email per coordinator with their sites' overdue appointments and failed reminders.
 
@@ -347,5 +341,5 @@ def coordinator_digest_send(*, now: dt.datetime | None = None) -> int:
             )
             queued += 1
     if queued:
-        transaction.on_commit(_send_staff_notifications)
+        staff_notifications_queue()
     return queued

@@ -22,7 +22,8 @@ import pandas as pd
 
 from outcomes.analysis import consort, dataset, figures, stats
 from outcomes.analysis.labels import Labels
-from participants.locks import active_lock, is_unblinded_for_analysis
+from participants.guards import active_lock
+from participants.locks import is_unblinded_for_analysis
 
 GRADES = {1: "1 mild", 2: "2 moderate", 3: "3 severe", 4: "4 life-threatening", 5: "5 death"}
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from participants import blinding, locks
+from participants import blinding, guards, locks
 from trialtracker import permissions
 from trialtracker.errors import Forbidden
 from trialtracker.roles import Role
@@ -86,5 +86,5 @@ def _may_export_unblinded(held: frozenset[str], trial) -> bool:
     if held & {str(r) for r in UNBLINDED_EXPORTERS}:
         return True
     if held & {str(r) for r in AFTER_UNBLINDING_EXPORTERS}:
-        return locks.active_lock(trial=trial) is not None and locks.is_unblinded_for_analysis(trial)
+        return guards.active_lock(trial=trial) is not None and locks.is_unblinded_for_analysis(trial)
     return False

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from outcomes.models import DataQuery, DrinkingRecord
 from outcomes.services import biomarker_record
-from participants.services import anchor_date
+from participants.guards import anchor_date
 
 
 def _url(participant) -> str:
