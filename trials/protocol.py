@@ -35,6 +35,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -298,16 +299,23 @@ class DosingSpec(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _infusions_look_alike(self) -> DosingSpec:
-        # A placebo (or another dose) must look the same at the bedside: with another length, volume
-        # or route, the infusion's start and stop times, its volume or route (all entered and
-        # exported) would tell a blinded user the drug level.
-        if len({(d.infusion_minutes, d.volume_ml, d.route) for d in self.regimen}) > 1:
+    def _infusions_look_alike(self, info: ValidationInfo) -> DosingSpec:
+        # A placebo (or another dose) must look the same at the bedside: with another length or
+        # volume, the infusion's start and stop times or its volume (entered and exported) would tell
+        # a blinded user the drug level; so would a route the staff see.
+        if _loading_new(info) and len({(d.infusion_minutes, d.volume_ml, d.route) for d in self.regimen}) > 1:
             raise ValueError(
                 "the drug levels' infusions must have the same length, volume and route, so that those "
                 "blinded to the drug factor cannot tell them apart"
             )
         return self
+
+
+def _loading_new(info: ValidationInfo) -> bool:
+    """False when a stored version is being read back (:func:`from_document`): a rule added since it
+    was stored must not make a running trial's protocol unreadable. Rules that only protect the
+    blinding of new protocols apply to new ones."""
+    return not (info.context or {}).get("stored", False)
 
 
 class SessionProgramme(_Strict):
@@ -322,10 +330,10 @@ class TherapySpec(_Strict):
     programmes: list[SessionProgramme] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _programmes_look_alike(self) -> TherapySpec:
+    def _programmes_look_alike(self, info: ValidationInfo) -> TherapySpec:
         # A blinded comparator must look the same: with other session counts or lengths, which
         # sessions and minutes are accepted (and exported) would tell a blinded user the programme.
-        if len({(p.sessions, p.minutes) for p in self.programmes}) > 1:
+        if _loading_new(info) and len({(p.sessions, p.minutes) for p in self.programmes}) > 1:
             raise ValueError(
                 "the programmes must have the same number of sessions and minutes, so that those blinded to "
                 "the therapy factor cannot tell them apart"
@@ -710,5 +718,6 @@ def load_file(path: str | Path) -> Protocol:
 
 
 def from_document(document: dict[str, Any]) -> Protocol:
-    """Rebuild a stored protocol version's document (already validated when it was stored)."""
-    return Protocol.model_validate(document)
+    """Rebuild a stored protocol version's document (validated when it was stored; the rules that
+    protect only new protocols, such as look-alike comparators, are not applied again)."""
+    return Protocol.model_validate(document, context={"stored": True})

@@ -16,7 +16,7 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from trials.models import ProtocolVersion, Site, Trial
-from trials.protocol import ProtocolInvalid, load_file, parse, validate
+from trials.protocol import ProtocolInvalid, from_document, load_file, parse, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 KARE_FILE = ROOT / "protocols" / "kare.yaml"
@@ -112,6 +112,10 @@ def _volumes_differ(doc):
     doc["dosing"]["regimen"][1]["volume_ml"] = 100
 
 
+def _routes_differ(doc):
+    doc["dosing"]["regimen"][1]["route"] = "oral"
+
+
 def _anchor_first_infusion(doc):
     doc["outcomes"]["anchor"] = "first_infusion"
 
@@ -169,6 +173,7 @@ INVALID: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("programmes_differ", _programmes_differ, "therapy", "cannot tell them apart"),
     ("infusion_lengths_differ", _infusions_differ, "dosing", "cannot tell them apart"),
     ("infusion_volumes_differ", _volumes_differ, "dosing", "cannot tell them apart"),
+    ("infusion_routes_differ", _routes_differ, "dosing", "cannot tell them apart"),
     ("unknown_field", _unknown_field, "trial.colour", "unknown field"),
     ("dose_for_unknown_level", _dose_unknown_level, "dosing.regimen.1.level", "unknown level 'aspirin' of drug"),
     ("programme_unknown_level", _programme_unknown_level, "therapy.programmes.0.level", "unknown level 'yoga'"),
@@ -348,3 +353,20 @@ def test_invalid_amendment_leaves_the_trial_as_it_was(tmp_path, kare):
         call_command("load_protocol", str(file), "--amend", "--reason", "new schedule")
 
     assert _counts() == before
+
+
+@pytest.mark.parametrize(
+    ("breaks", "read"),
+    [
+        (_infusions_differ, lambda p: {d.infusion_minutes for d in p.dosing.regimen}),
+        (_programmes_differ, lambda p: {g.sessions for g in p.therapy.programmes}),
+    ],
+    ids=["infusions", "programmes"],
+)
+def test_a_stored_version_still_reads_after_a_blinding_rule_it_breaks_was_added(breaks, read):
+    """A rule for new protocols must not make a running trial's stored version unreadable."""
+    doc = kare_document()
+    breaks(doc)
+    with pytest.raises(ProtocolInvalid):
+        validate(doc)
+    assert len(read(from_document(doc))) == 2  # read back as stored, the difference kept
