@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from django.db import connection, transaction
 
@@ -15,14 +15,23 @@ def snapshot() -> Iterator[None]:
     For work of many queries whose results must agree with each other (an export: participants,
     their visits, their records and the audit events of all three). On PostgreSQL the block is a
     ``REPEATABLE READ READ ONLY`` transaction: rows committed by others after its first query are
-    not seen, and a write inside it is refused. Inside a transaction already open the block joins
-    it (its isolation level can no longer be chosen). On SQLite, the embedded default for one
-    user, a transaction's reads already see one snapshot; as its transactions begin IMMEDIATE, other
-    writers wait until the block ends.
+    not seen, and a write inside it is refused. On SQLite (the embedded default) it is a deferred
+    transaction, which under WAL reads one snapshot and takes no write lock, so data entry goes on
+    while a slow client downloads an export (the project's other transactions begin IMMEDIATE).
+    Inside a transaction already open the block joins it: its isolation can no longer be chosen.
     """
-    choose = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic():
-        if choose:
+    outermost = not connection.in_atomic_block
+    with ExitStack() as stack:
+        if outermost and connection.vendor == "sqlite":
+            connection.ensure_connection()  # connecting sets the configured mode
+            mode, connection.transaction_mode = connection.transaction_mode, "DEFERRED"
+            try:
+                stack.enter_context(transaction.atomic())
+            finally:
+                connection.transaction_mode = mode
+        else:
+            stack.enter_context(transaction.atomic())
+        if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.conf import settings
 from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
@@ -27,10 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KARE_FILE = ROOT / "protocols" / "kare.yaml"
 _KARE = yaml.safe_load(KARE_FILE.read_text(encoding="utf-8"))
 
-sqlite_only = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
-    reason="checks the behaviour without an audit trail (SQLite)",
-)
+sqlite_only = pytest.mark.sqlite  # the behaviour without an audit trail
 # A real commit per service call, as in production; the roles written by migration are restored after.
 committing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

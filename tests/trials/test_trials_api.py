@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.conf import settings
 
 from trials.protocol import validate
 from trials.services import protocol_load
@@ -147,10 +146,7 @@ def test_history_of_another_trial_is_404(as_user, data_manager, more_kare):
     assert as_user(data_manager).get("/api/trials/MORE-KARE/history/").status_code == 404
 
 
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
-    reason="the audit trail is recorded on PostgreSQL",
-)
+@pytest.mark.sqlite  # the audit trail is recorded on PostgreSQL
 def test_history_is_empty_without_an_audit_trail(as_user, data_manager):
     body = as_user(data_manager).get("/api/trials/KARE/history/").json()
 
