@@ -10,8 +10,11 @@ SMTP connection (or an ESP's HTTPS session) for every message would cost a hands
 for every reminder. Django's backends leave a connection that was open before ``send_messages``
 open after it. The connection is closed and a new one opened when it has been idle longer than
 ``REMINDERS_EMAIL_IDLE_SECONDS`` (mail servers drop idle connections, and a send on a dropped one
-would fail), when the backend setting names another backend, and after any error, since the state
-of a connection that failed mid-message is unknown. A failed send is not retried here: the
+would fail), when an SMTP connection paused for a second no longer answers a NOOP, after
+``REMINDERS_EMAIL_MAX_PER_CONNECTION`` messages (servers cap them, e.g. Exim's
+``smtp_accept_max_per_connection``), when the backend setting names another backend, and after any
+error, since the state of a connection that failed mid-message is unknown. A server's 4xx reply
+(try later) is a transient failure, a 5xx a permanent one. A failed send is not retried here: the
 dispatcher retries it later with the same key, so that a message is never sent twice by one call.
 """
 
@@ -60,6 +63,10 @@ def send_email(*, to: str, subject: str, text: str, html: str, key: str, unsubsc
     try:
         _send_held(held, msg)
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        code = _smtp_code(exc)
+        if code is not None and 400 <= code < 500:
+            # 4xx: not now (too many messages on one connection, greylisting, a full mailbox)
+            raise TransientSendError(f"the mail server deferred the message ({code})") from None
         raise PermanentSendError(f"the mail server refused the message: {exc.__class__.__name__}") from None
     except (TimeoutError, smtplib.SMTPException, ConnectionError, OSError) as exc:
         raise TransientSendError(f"the mail server could not take the message: {exc.__class__.__name__}") from None
@@ -72,11 +79,35 @@ def send_email(*, to: str, subject: str, text: str, html: str, key: str, unsubsc
     return getattr(msg, "recorded_id", None) or message_id(key)
 
 
+def _smtp_code(exc: smtplib.SMTPException) -> int | None:
+    """The server's reply code; for refused recipients the lowest (a 4xx for any of them: try again)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return min(codes) if codes else None
+    return getattr(exc, "smtp_code", None)
+
+
 @dataclass
 class _HeldConnection:
     path: str
     connection: BaseEmailBackend
     last_used: float
+    sent: int = 0
+
+    def alive(self) -> bool:
+        """After a pause, whether an SMTP connection still answers (NOOP): a server may have dropped
+        it, with or without a 421, and a message must not be refused for that. Other backends and
+        connections in steady use are taken as they are."""
+        smtp = getattr(self.connection, "connection", None)
+        if not isinstance(smtp, smtplib.SMTP) or monotonic() - self.last_used < PROBE_AFTER_SECONDS:
+            return True
+        try:
+            return smtp.noop()[0] == 250
+        except (smtplib.SMTPException, OSError):
+            return False
+
+
+PROBE_AFTER_SECONDS = 1.0
 
 
 _local = threading.local()
@@ -85,7 +116,12 @@ _local = threading.local()
 def _email_connection(path: str) -> _HeldConnection:
     """This thread's connection of the backend at ``path``: the one held, unless it is stale."""
     held = getattr(_local, "email", None)
-    if held is not None and (held.path != path or monotonic() - held.last_used > settings.REMINDERS_EMAIL_IDLE_SECONDS):
+    if held is not None and (
+        held.path != path
+        or monotonic() - held.last_used > settings.REMINDERS_EMAIL_IDLE_SECONDS
+        or held.sent >= settings.REMINDERS_EMAIL_MAX_PER_CONNECTION
+        or not held.alive()
+    ):
         _close_email_connection()
         held = None
     if held is None:
@@ -105,6 +141,7 @@ def _send_held(held: _HeldConnection, msg: mail.EmailMessage) -> None:
         _close_email_connection()
         raise
     held.last_used = monotonic()
+    held.sent += 1
 
 
 def _close_email_connection() -> None:

@@ -1,6 +1,7 @@
 """The channels' provider connections: Twilio's API against a local HTTP server, email through a
-counting backend. A worker thread keeps one connection per provider for all its messages, and gives
-up an email connection that is idle, failed or no longer the configured backend."""
+counting backend and through Django's SMTP backend against a local mail server. A worker thread
+keeps one connection per provider for all its messages, and gives up an email connection that is
+idle, dead, full, failed or no longer the configured backend."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import http.server
 import json
 import smtplib
 import socket
+import socketserver
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 
@@ -283,3 +286,125 @@ def test_changing_the_email_backend_closes_the_old_connection(counting, settings
     _email(2)
     assert (counting.opened, counting.closed) == (1, 1)
     assert len(mail.outbox) == 2
+
+
+# --- a real SMTP conversation ---------------------------------------------------------------------
+
+
+@dataclass
+class FakeSmtp:
+    """A local mail server: what it took, on how many connections, and how it behaves."""
+
+    port: int = 0
+    connections: int = 0
+    messages: list[str] = field(default_factory=list)
+    per_connection: int = 1000  # then ``421`` at MAIL FROM, as Exim's smtp_accept_max_per_connection
+    idle_seconds: float | None = None  # then the server hangs up, as Postfix's smtpd_timeout
+    rcpt_reply: str = "250 ok"
+
+
+class SmtpHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        server: FakeSmtp = self.server.fake
+        server.connections += 1
+        if server.idle_seconds is not None:
+            self.connection.settimeout(server.idle_seconds)
+        taken = 0
+
+        def say(line: str) -> None:
+            self.wfile.write(f"{line}\r\n".encode())
+            self.wfile.flush()
+
+        say("220 mail.example.org ESMTP")
+        while True:
+            try:
+                command = self.rfile.readline().decode().strip().upper()
+            except TimeoutError:
+                return  # idle too long: hang up without a word
+            if not command:
+                return
+            if command.startswith(("EHLO", "HELO")):
+                say("250 mail.example.org")
+            elif command.startswith("MAIL"):
+                if taken >= server.per_connection:
+                    say("421 4.7.0 too many messages on this connection")
+                    return
+                say("250 ok")
+            elif command.startswith("RCPT"):
+                say(server.rcpt_reply)
+            elif command == "DATA":
+                say("354 go ahead")
+                lines = []
+                while (line := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(line.decode())
+                taken += 1
+                server.messages.append("".join(lines))
+                say("250 queued")
+            elif command == "QUIT":
+                say("221 bye")
+                return
+            else:  # NOOP, RSET
+                say("250 ok")
+
+
+@pytest.fixture
+def smtp(settings):
+    fake = FakeSmtp()
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), SmtpHandler)
+    server.daemon_threads = True
+    server.fake = fake
+    fake.port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.REMINDERS_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", fake.port, 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.REMINDERS_EMAIL_IDLE_SECONDS = 30
+    settings.REMINDERS_EMAIL_MAX_PER_CONNECTION = 100
+    yield fake
+    channels.close_connections()
+    server.shutdown()
+    server.server_close()
+
+
+def test_emails_share_one_smtp_connection(smtp):
+    for n in (1, 2, 3):
+        _email(n)
+    assert (len(smtp.messages), smtp.connections) == (3, 1)
+
+
+def test_a_new_smtp_connection_is_opened_before_the_servers_cap(smtp, settings):
+    smtp.per_connection = settings.REMINDERS_EMAIL_MAX_PER_CONNECTION = 2
+    for n in range(1, 6):
+        _email(n)
+    assert (len(smtp.messages), smtp.connections) == (5, 3)
+
+
+def test_a_421_is_transient_and_the_next_message_goes_on_a_new_connection(smtp):
+    smtp.per_connection = 2
+    _email(1)
+    _email(2)
+    with pytest.raises(TransientSendError, match="421"):
+        _email(3)
+    _email(4)
+    assert (len(smtp.messages), smtp.connections) == (3, 2)
+    assert "key-3" not in "".join(smtp.messages)
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced_before_the_message(smtp, clock):
+    smtp.idle_seconds = 0.2
+    _email(1)
+    time.sleep(0.5)  # the server has hung up
+    clock.now += 2  # and the worker notices the pause
+    _email(2)  # no error: the dead connection is found by NOOP and replaced
+    assert (len(smtp.messages), smtp.connections) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"), [("550 5.1.1 no such user", PermanentSendError), ("450 4.2.1 try later", TransientSendError)]
+)
+def test_a_refused_recipient_is_permanent_for_a_5xx_and_transient_for_a_4xx(smtp, reply, error):
+    smtp.rcpt_reply = reply
+    with pytest.raises(error):
+        _email(1)
+    assert smtp.messages == []

@@ -197,6 +197,7 @@ REMINDERS_FROM_EMAIL = env("REMINDERS_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)  
 REMINDERS_EMAIL_BACKEND = env("REMINDERS_EMAIL_BACKEND", default="")  # empty: EMAIL_BACKEND
 # A worker's email connection idle longer than this is closed and a new one opened: mail servers drop idle ones.
 REMINDERS_EMAIL_IDLE_SECONDS = env.int("REMINDERS_EMAIL_IDLE_SECONDS", default=30)
+REMINDERS_EMAIL_MAX_PER_CONNECTION = env.int("REMINDERS_EMAIL_MAX_PER_CONNECTION", default=100)
 REMINDERS_SMS_BACKEND = env("REMINDERS_SMS_BACKEND", default="reminders.sms.ConsoleSmsBackend")
 REMINDERS_RECORDING_URL = env("REMINDERS_RECORDING_URL", default="")  # the recording backends' Redis
 REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=5)
