@@ -38,10 +38,12 @@ def arguments(*, description: str, database: str) -> argparse.Namespace:
 
 
 def urls(url: str, name: str) -> tuple[str, str]:
+    """``(admin, bench)``: the server's own ``postgres`` database, where the throwaway one is created
+    and dropped (so the database ``url`` names need not exist), and the throwaway one."""
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql", "pgsql"):
         sys.exit("DATABASE_URL must name a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/trialtracker")
-    return url, urlunsplit(parts._replace(path=f"/{name}"))
+    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def admin(url: str, sql: str) -> None:
@@ -124,7 +126,10 @@ def load(args, trial) -> None:
 
     began = time.perf_counter()
     total = args.participants * args.days
-    columns = "participant_id, day, source, amount, unit, grams, visit_code, change_reason, entered_at, updated_at"
+    columns = (
+        "participant_id, day, source, amount, unit, grams, visit_code, change_reason, entered_by_participant, "
+        "entered_at, updated_at"
+    )
     stamp = "2024-01-01 00:00:00+00"
     with transaction.atomic(), connection.cursor() as cursor:
         # The generated rows point at the participants just made: skip the per-row foreign-key
@@ -139,7 +144,7 @@ def load(args, trial) -> None:
                 for d in range(args.days):
                     grams = 0 if rng.random() > drinker * 0.8 else rng.randint(1, 160)
                     day = (first + dt.timedelta(days=d)).isoformat()
-                    buffer.write(f"{p.pk}\t{day}\ttlfb\t{grams}\tg\t{grams}\t\t\t{stamp}\t{stamp}\n")
+                    buffer.write(f"{p.pk}\t{day}\ttlfb\t{grams}\tg\t{grams}\t\t\tf\t{stamp}\t{stamp}\n")
                 copy.write(buffer.getvalue())
                 done += args.days
                 if (i + 1) % max(1, args.participants // 10) == 0:
