@@ -1,7 +1,7 @@
 """System checks for what makes the tracker unfit for a real trial."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.db import connections
 
 
@@ -32,3 +32,18 @@ def broker_configured(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def providers_over_https(app_configs=None, **kwargs):
+    """Refuse a Twilio address that is not HTTPS: every request carries the account's credentials."""
+    url = getattr(settings, "TWILIO_API_URL", "")
+    if url.startswith("https://"):
+        return []
+    return [
+        Error(
+            f"TWILIO_API_URL is {url!r}: SMS requests would carry the Twilio credentials unencrypted, or go nowhere.",
+            hint="Use https://api.twilio.com, or a Twilio edge such as https://api.dublin.ie1.twilio.com.",
+            id="trialtracker.E001",
+        )
+    ]

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from outcomes import endpoints
+from participants.guards import active_lock
+from participants.locks import is_unblinded_for_analysis
 from participants.models import (
     AdverseEvent,
     Appointment,
@@ -57,6 +59,7 @@ class AnalysisData:
     endpoints: pd.DataFrame
     screenings: pd.DataFrame
     adverse_events: pd.DataFrame
+    database_state: str = ""  # "locked", "not locked", with ", unblinded for analysis": as the data were read
 
     @property
     def factors(self) -> list[str]:
@@ -243,6 +246,9 @@ def _read(trial) -> AnalysisData:
     events["serious"] = events["seriousness"].map(bool).astype(bool)
     events = events.merge(people[["participant_id", "arm", *factors]], on="participant_id", how="left")
 
+    state = "locked" if active_lock(trial=trial) else "not locked"
+    if is_unblinded_for_analysis(trial):
+        state += ", unblinded for analysis"
     return AnalysisData(
         trial_code=trial.code,
         protocol=protocol,
@@ -250,4 +256,5 @@ def _read(trial) -> AnalysisData:
         endpoints=ends,
         screenings=screenings,
         adverse_events=events,
+        database_state=state,
     )

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import FancyBboxPatch
+from matplotlib.textpath import TextToPath
 
 from outcomes.analysis import stats
 from outcomes.analysis.consort import Flow, Group
@@ -41,7 +43,11 @@ def save(fig: Figure, out_dir: Path, name: str) -> list[str]:
 
 LINE = 0.17  # inches per text line
 PAD = 0.08
-REASON_WIDTH = 50  # characters of an exclusion reason's line in the 3.3-inch excluded box
+EXCLUDED_WIDTH = 3.3  # inches
+REASON_CHARACTERS = 50  # an exclusion reason's line at most; fewer where its letters are wide
+REASON_INCHES = EXCLUDED_WIDTH - 2 * PAD - 0.05
+_FONT = FontProperties(family=STYLE["font.family"], size=8)
+_TEXT_PATH = TextToPath()
 
 
 def _box(ax, x: float, top: float, width: float, lines: list[str], *, bold: int = 1) -> float:
@@ -81,11 +87,22 @@ def _band(ax, y: float, text: str, width: float) -> None:
 
 
 def _reason(text: str, n: int) -> list[str]:
-    """An exclusion reason and its count, wrapped at words to the excluded box's width (the count
-    kept whole: its spaces do not break)."""
-    return textwrap.wrap(
-        f"{text}  n\u00a0=\u00a0{n}", width=REASON_WIDTH, initial_indent="    ", subsequent_indent="        "
-    )
+    """An exclusion reason and its count, wrapped at words so that every line fits the excluded box
+    as drawn (capitals are wider than small letters); the count is kept whole (its spaces do not
+    break)."""
+    for width in range(REASON_CHARACTERS, 9, -2):
+        lines = textwrap.wrap(
+            f"{text}  n\u00a0=\u00a0{n}", width=width, initial_indent="    ", subsequent_indent="        "
+        )
+        if all(_inches(line) <= REASON_INCHES for line in lines):
+            break
+    return lines
+
+
+def _inches(line: str) -> float:
+    """How wide ``line`` is drawn in the diagram's 8-point text."""
+    width, _height, _descent = _TEXT_PATH.get_text_width_height_descent(line, _FONT, ismath=False)
+    return width / 72
 
 
 def _group_lines(group: Group, title: str) -> tuple[list[str], list[str], list[str]]:
@@ -177,12 +194,12 @@ def consort(flow: Flow, labels: Labels, *, show_margins: bool) -> Figure:
     left = centre - 1.6
     bottom = _box(ax, left, top, 2.6, assessed)
     ex_top = bottom - 0.15
-    ex_bottom = _box(ax, centre + 1.9, ex_top, 3.3, excluded)
+    ex_bottom = _box(ax, centre + 1.9, ex_top, EXCLUDED_WIDTH, excluded)
     random_top = ex_bottom - 0.3
     ax.plot([left, left], [bottom, random_top + 0.05], color="#333333", lw=0.9)
     _arrow(ax, (left, random_top + 0.05), (left, random_top))
     branch_y = ex_top - PAD - LINE * 0.5
-    _arrow(ax, (left, branch_y), (centre + 1.9 - 3.3 / 2, branch_y))
+    _arrow(ax, (left, branch_y), (centre + 1.9 - EXCLUDED_WIDTH / 2, branch_y))
     rand_bottom = _box(ax, left, random_top, 2.6, ["Randomised", f"n = {flow.randomised}"])
     _band(ax, rand_bottom - 0.3, "Allocation, follow-up and analysis by arm", width)
     offset = (width - len(arms) * col_width) / 2

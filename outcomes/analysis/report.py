@@ -22,8 +22,6 @@ import pandas as pd
 
 from outcomes.analysis import consort, dataset, figures, stats
 from outcomes.analysis.labels import Labels
-from participants.guards import active_lock
-from participants.locks import is_unblinded_for_analysis
 
 GRADES = {1: "1 mild", 2: "2 moderate", 3: "3 severe", 4: "4 life-threatening", 5: "5 death"}
 
@@ -359,16 +357,12 @@ def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
         )
 
     version = trial.version_on()
-    lock = active_lock(trial=trial)
-    state = "locked" if lock else "not locked"
-    if is_unblinded_for_analysis(trial):
-        state += ", unblinded for analysis"
     sites = sorted(data.participants["site"].dropna().unique())
     body = [
         f"<h1>{escape(labels.title)}</h1>",
         f"<p class='meta'>{'Blinded' if blinded else 'Unblinded'} analysis report, written on "
         f"{dt.date.today().isoformat()} from protocol version {version.number} ({escape(version.label)}); "
-        f"primary window {escape(data.primary_window)}; database {state}.</p>",
+        f"primary window {escape(data.primary_window)}; database {data.database_state}.</p>",
     ]
     if blinded:
         body.append(

@@ -107,7 +107,7 @@ def export_open(*, user, trial, format: str, dataset: str | None = None, via: st
         version = trial.version_on()
 
         def blocks() -> Iterator[bytes]:
-            # Nothing is read before the first block is asked for, and all of it in one snapshot.
+            # The data are read when the first block is asked for, all of them in one snapshot.
             with snapshot():
                 table = table_for(scope, dataset)
                 if format == "csv":
@@ -140,12 +140,17 @@ def export_open(*, user, trial, format: str, dataset: str | None = None, via: st
 
 
 def _logged(blocks: Iterator[bytes], log, counter: list[int]) -> Iterator[bytes]:
+    """The blocks as they come; the log completed once the last is out. A stream closed early (a
+    client that hung up) closes ``blocks`` at once, ending its snapshot, and leaves the log open."""
     digest = hashlib.sha256()
     size = 0
-    for block in blocks:
-        digest.update(block)
-        size += len(block)
-        yield block
+    try:
+        for block in blocks:
+            digest.update(block)
+            size += len(block)
+            yield block
+    finally:
+        blocks.close()
     export_log_close(log=log, rows=counter[0], size=size, sha256=digest.hexdigest())
 
 

@@ -175,6 +175,18 @@ def test_missing_credentials_are_permanent_and_send_nothing(twilio, settings, mi
     assert twilio.requests == []
 
 
+@pytest.mark.parametrize("url", ["http://api.twilio.com", ""])
+def test_a_twilio_address_that_is_not_https_fails_the_system_check(settings, url):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.TWILIO_API_URL = url
+    with pytest.raises(SystemCheckError, match=r"trialtracker\.E001"):
+        call_command("check")
+    settings.TWILIO_API_URL = "https://api.dublin.ie1.twilio.com"
+    call_command("check")
+
+
 # --- email ----------------------------------------------------------------------------------------
 
 

@@ -128,7 +128,14 @@ def test_adverse_events_are_counted_by_arm_and_grade(run):
     assert events["arm"].nunique() == 1
 
 
-def test_every_text_of_the_diagram_lies_whole_inside_its_box(run, monkeypatch):
+@pytest.mark.parametrize(
+    "long",
+    [
+        "Dependence on another substance than alcohol or nicotine, judged by the investigator at screening",
+        "WOMEN WHO ARE PREGNANT, BREASTFEEDING OR NOT USING EFFECTIVE CONTRACEPTION",  # capitals are wide
+    ],
+)
+def test_every_text_of_the_diagram_lies_whole_inside_its_box(run, monkeypatch, long):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from outcomes.analysis import figures
@@ -136,7 +143,6 @@ def test_every_text_of_the_diagram_lies_whole_inside_its_box(run, monkeypatch):
 
     data = dataset.load(run)
     labels = Labels(protocol=data.protocol, trial_code=run.code, blinded=False)
-    long = "Dependence on another substance than alcohol or nicotine, judged by the investigator at screening"
     monkeypatch.setattr(Labels, "criterion", lambda self, code: f"{code}: {long}")
     fig = figures.consort(consort.flow(data), labels, show_margins=True)
     renderer = FigureCanvasAgg(fig).get_renderer()

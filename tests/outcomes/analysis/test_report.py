@@ -95,3 +95,16 @@ def test_a_one_factor_trial_gets_a_report_with_the_two_arm_comparison(more_kare_
     assert "primary endpoint is heavy_days" in html
     assert (tmp_path / "consort.png").exists()
     assert (tmp_path / "time_to_relapse.svg").exists()
+
+
+def test_the_report_says_whether_the_database_was_locked_and_unblinded(kare_trial, make_user, tmp_path):
+    from participants import locks
+
+    manager = make_user("data_manager", kare_trial, username="dm")
+    assert "database not locked." in write_report(trial=kare_trial, out_dir=tmp_path / "a").read_text()
+    locks.data_lock(actor=manager, trial=kare_trial, reason="final analysis")
+    locks.trial_unblind_for_analysis(
+        actor=manager, trial=kare_trial, reason="final analysis", password="correct-horse-battery-staple"
+    )
+    html = write_report(trial=kare_trial, out_dir=tmp_path / "b").read_text()
+    assert "database locked, unblinded for analysis." in html
