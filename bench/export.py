@@ -14,9 +14,9 @@ audit and foreign-key triggers of that one table switched off while loading. It 
 the same run and on the same rows:
 
 * the export path: ``outcomes.exports.export_open(format="csv", dataset="drinking")``, as
-  ``manage.py export --dataset drinking`` and the API use it (the export log written, the rows
-  read through a server-side cursor, the CSV produced block by block and hashed), every block
-  read to the end by this process;
+  ``manage.py export --dataset drinking`` and the API use it (the export log written, the CSV
+  written by PostgreSQL's COPY inside the export's snapshot and produced block by block, hashed),
+  every block read to the end by this process;
 * ``COPY (<the same SELECT>) TO STDOUT WITH (FORMAT csv, HEADER)``, read to the end by this
   process;
 

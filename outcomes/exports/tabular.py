@@ -29,6 +29,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+from django.db import connection
+
 from outcomes.exports.tables import BOOLEAN, DATE, DECIMAL, INTEGER, Table
 from trialtracker.errors import Invalid
 
@@ -46,10 +48,21 @@ def csv_cell(value) -> str:
 
 
 def csv_chunks(table: Table, counter: list[int]) -> Iterator[bytes]:
-    """The table as UTF-8 CSV, in blocks; ``counter[0]`` holds the rows written so far."""
+    """The table as UTF-8 CSV, in blocks; ``counter[0]`` holds the rows written so far.
+
+    A table whose rows come from one query as text (``meta["copy"]``: the SQL and its parameters)
+    is written on PostgreSQL by the database's own CSV writer, ``COPY (...) TO STDOUT``: the same
+    bytes as Python's writer gives for such rows (no value is empty, none holds a comma, a quote or
+    a line break), at the speed of COPY.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([c.name for c in table.columns])
+    copy = table.meta.get("copy")
+    if copy is not None and connection.vendor == "postgresql":
+        yield buffer.getvalue().encode()
+        yield from _copied(*copy(), counter)
+        return
     batches = table.meta.get("batches")
     if batches is not None:
         # Rows that come from the database as text already: written as they are, a batch at a time.
@@ -70,6 +83,23 @@ def csv_chunks(table: Table, counter: list[int]) -> Iterator[bytes]:
                 buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue().encode()
+
+
+def _copied(sql: str, params: list, counter: list[int]) -> Iterator[bytes]:
+    """``COPY (sql) TO STDOUT`` as CSV, in blocks of about :data:`BLOCK` bytes; the rows counted at the end."""
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+            parts: list[bytes] = []
+            size = 0
+            for data in copy:
+                parts.append(bytes(data))
+                size += len(data)
+                if size >= BLOCK:
+                    yield b"".join(parts)
+                    parts, size = [], 0
+            if parts:
+                yield b"".join(parts)
+        counter[0] = cursor.cursor.rowcount
 
 
 def _numeric(value):

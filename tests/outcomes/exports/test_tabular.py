@@ -110,3 +110,18 @@ def test_the_drinking_records_export_one_row_per_participant_day_and_source(impo
     assert day[2] == "1"
     before = next(r for r in rows if r[0] == "K03000" and r[1] == "2024-07-07")
     assert before[2] == "-1"
+
+
+@pytest.mark.postgres
+def test_on_postgres_the_drinking_csv_written_by_copy_is_the_python_writers_byte_for_byte(imported):
+    from outcomes.exports import tabular
+    from outcomes.exports.policy import export_scope
+    from outcomes.exports.tables import drinking_table
+
+    copied, written = [0], [0]
+    table = drinking_table(export_scope(user=None, trial=imported))
+    by_copy = b"".join(tabular.csv_chunks(table, copied))
+    del table.meta["copy"]
+    by_python = b"".join(tabular.csv_chunks(table, written))
+    assert by_copy == by_python
+    assert copied == written == [1336]
