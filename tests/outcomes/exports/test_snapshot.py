@@ -20,6 +20,7 @@ from outcomes import services as outcome_services
 from outcomes.models import DrinkingRecord, ExportLog
 from participants.models import Participant
 from tests.outcomes.exports.conftest import export
+from trials.models import Trial
 from trialtracker.db import snapshot
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -69,8 +70,6 @@ def test_an_odm_export_does_not_see_a_day_committed_while_it_runs(imported, nurs
 
 def test_a_write_inside_a_snapshot_is_refused(imported):
     from django.db import InternalError
-
-    from trials.models import Trial
 
     with pytest.raises(InternalError, match="read-only transaction"), snapshot():
         Trial.objects.filter(pk=imported.pk).update(title="changed")
@@ -123,3 +122,16 @@ def test_the_analysis_data_set_is_read_in_one_snapshot(imported):
         data = dataset.load(imported)
     assert len(data.participants) == 6
     assert isolation.one_snapshot(), isolation.seen
+
+
+def test_a_stream_closed_early_ends_its_snapshot_and_leaves_the_log_open(imported):
+    from outcomes.exports import export_open
+
+    export = export_open(user=None, trial=imported, format="csv", dataset="drinking", via="api")
+    assert next(export.chunks).startswith(b"study_id,date,study_day,grams,source\n")
+    assert connection.in_atomic_block  # the snapshot is open while the client reads
+    export.chunks.close()  # the client hung up
+    assert not connection.in_atomic_block
+    export.log.refresh_from_db()
+    assert export.log.completed_at is None
+    assert Trial.objects.filter(pk=imported.pk).update(title=imported.title) == 1  # writes go on
