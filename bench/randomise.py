@@ -93,10 +93,10 @@ def main() -> None:
 def _run(args: argparse.Namespace) -> None:
     from django.core.management import call_command
 
+    from core.services import sites_for, user_create
     from participants import services
     from trials.protocol import CriterionKind, load_file
     from trials.services import protocol_load
-    from trialtracker.services import sites_for, user_create
 
     print("migrating", flush=True)
     call_command("migrate", verbosity=0, interactive=False)

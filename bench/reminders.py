@@ -130,12 +130,12 @@ def _prepare(args) -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from core.services import sites_for, user_create
     from participants import services
     from reminders.models import Kind, Notification
     from reminders.services import contact_preferences_set
     from trials.protocol import CriterionKind, load_file
     from trials.services import protocol_load
-    from trialtracker.services import sites_for, user_create
 
     print("migrating", flush=True)
     call_command("migrate", verbosity=0, interactive=False)

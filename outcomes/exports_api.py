@@ -13,9 +13,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
+from core.errors import Invalid, NotFound
 from outcomes.exports import CONTENT_TYPES, DATASETS, DEFAULT_DATASETS, FORMATS, export_open
 from trials.selectors import trial_get
-from trialtracker.errors import Invalid, NotFound
 
 _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")
 

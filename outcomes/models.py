@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from trialtracker import audit
+from core import audit
 
 
 class Source(models.TextChoices):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from core import permissions
 from outcomes import endpoints
 from outcomes.models import BiomarkerSample, DataQuery, DrinkingRecord, QuestionnaireResponse
 from participants import blinding
 from participants.models import Allocation, EmergencyUnblinding, Participant
 from participants.selectors import participants_visible
 from trials.models import ArmLevel
-from trialtracker import permissions
 
 
 def drinking_records(*, participant: Participant) -> QuerySet[DrinkingRecord]:

@@ -17,6 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
+from core import audit, permissions
+from core.clock import study_day, today_at
+from core.errors import Conflict, Forbidden, Invalid
+from core.roles import ENTER_DATA
 from outcomes import instruments
 from outcomes.models import (
     BiomarkerKind,
@@ -30,10 +34,6 @@ from outcomes.models import (
 )
 from participants.guards import anchor_date, ensure_may_enter_data, ensure_unlocked, require_role
 from participants.models import Participant, WithdrawalScope
-from trialtracker import audit, permissions
-from trialtracker.clock import study_day, today_at
-from trialtracker.errors import Conflict, Forbidden, Invalid
-from trialtracker.roles import ENTER_DATA
 
 UNIT_GRAMS = {Unit.GRAMS: Decimal(1), Unit.UK_UNIT: Decimal(8), Unit.US_DRINK: Decimal(14)}
 SELF_REPORT = (Source.TLFB, Source.DIARY)

@@ -7,8 +7,8 @@ Changes go through the API and its services, never through these pages.
 
 from django.contrib import admin
 
+from core import permissions
 from participants.models import Consent, Participant, Screening, Withdrawal
-from trialtracker import permissions
 
 
 class ScopedReadOnly(admin.ModelAdmin):

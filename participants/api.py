@@ -13,14 +13,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import history, permissions
+from core.api import HistoryEventSerializer
+from core.errors import Forbidden, Invalid, NotFound
+from core.roles import MANAGE_RANDOMISATION_LIST, READ_IDENTITY
 from participants import blinding, guards, locks, selectors, services
 from participants.models import ScreeningOutcome, Sex, WithdrawalScope
 from trials.models import Site
 from trials.selectors import trial_get
-from trialtracker import history, permissions
-from trialtracker.api import HistoryEventSerializer
-from trialtracker.errors import Forbidden, Invalid, NotFound
-from trialtracker.roles import MANAGE_RANDOMISATION_LIST, READ_IDENTITY
 
 # --- screening ----------------------------------------------------------------------------------
 

@@ -14,6 +14,10 @@ import datetime as dt
 
 from django.db import transaction
 
+from core import audit
+from core.clock import today_at
+from core.errors import Conflict, Invalid
+from core.roles import ENTER_DATA
 from participants.guards import ensure_may_enter_data, require_role
 from participants.models import (
     Allocation,
@@ -26,10 +30,6 @@ from participants.models import (
 from reminders.planning import reminders_plan
 from trials.models import ProtocolVersion
 from trials.protocol import RANDOMISATION_ANCHOR, Protocol
-from trialtracker import audit
-from trialtracker.clock import today_at
-from trialtracker.errors import Conflict, Invalid
-from trialtracker.roles import ENTER_DATA
 
 OPEN = (AppointmentStatus.SCHEDULED,)
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from trialtracker import permissions
-from trialtracker.errors import Invalid
+from core import permissions
+from core.errors import Invalid
 
 BLINDED = "blinded"
 

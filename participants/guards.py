@@ -14,9 +14,9 @@ import datetime as dt
 
 from django.db.models import F, Q
 
+from core import permissions
+from core.errors import Conflict, Forbidden
 from participants.models import Allocation, Consent, DataLock, Participant, Withdrawal, WithdrawalScope
-from trialtracker import permissions
-from trialtracker.errors import Conflict, Forbidden
 
 
 def require_role(actor, roles, *, site=None, trial=None, doing: str) -> None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from core import audit
+from core.errors import Conflict, Invalid
+from core.roles import Role
 from participants.guards import active_lock, require_role
 from participants.models import AnalysisUnblinding, DataLock, Participant
-from trialtracker import audit
-from trialtracker.errors import Conflict, Invalid
-from trialtracker.roles import Role
 
 LOCKERS = frozenset({Role.DATA_MANAGER})
 

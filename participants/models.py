@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from encrypted_fields.fields import EncryptedCharField, EncryptedDateField, EncryptedEmailField, EncryptedTextField
 
-from trialtracker import audit
+from core import audit
 
 
 class Sex(models.TextChoices):

@@ -12,6 +12,10 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from core import audit
+from core.clock import today_at
+from core.errors import Conflict, Invalid
+from core.roles import ENTER_DATA, Role
 from participants.guards import ensure_may_enter_data, ensure_unlocked, require_role
 from participants.models import (
     AdverseEvent,
@@ -22,10 +26,6 @@ from participants.models import (
     Participant,
     Seriousness,
 )
-from trialtracker import audit
-from trialtracker.clock import today_at
-from trialtracker.errors import Conflict, Invalid
-from trialtracker.roles import ENTER_DATA, Role
 
 SPONSOR_HOURS = 24
 REGULATOR_DAYS_FATAL = 7

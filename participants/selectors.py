@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from core import permissions
+from core.errors import Invalid, NotFound
 from participants import blinding
 from participants.models import Participant, Screening
 from trials.models import Trial
-from trialtracker import permissions
-from trialtracker.errors import Invalid, NotFound
 
 ORDERINGS = {"study_id", "enrolled_on", "site", "created_at"}
 

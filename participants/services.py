@@ -16,6 +16,15 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 
+from core import audit, permissions
+from core.clock import today_at
+from core.errors import Conflict, Forbidden, Invalid
+from core.roles import (
+    MANAGE_RANDOMISATION_LIST,
+    RANDOMISE,
+    RECORD_WITHDRAWAL,
+    SCREEN_AND_ENROL,
+)
 from participants import randomisation
 from participants.appointments import appointments_materialise
 from participants.guards import consent_is_current, ensure_may_enter_data, ensure_unlocked, require_role
@@ -40,15 +49,6 @@ from participants.tasks import staff_notifications_queue
 from reminders.planning import reminders_plan
 from trials.models import Arm, Site, Trial
 from trials.protocol import CriterionKind, RandomisationMethod
-from trialtracker import audit, permissions
-from trialtracker.clock import today_at
-from trialtracker.errors import Conflict, Forbidden, Invalid
-from trialtracker.roles import (
-    MANAGE_RANDOMISATION_LIST,
-    RANDOMISE,
-    RECORD_WITHDRAWAL,
-    SCREEN_AND_ENROL,
-)
 
 
 def _date_not_future(value: dt.date, *, site: Site, field: str) -> None:

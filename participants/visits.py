@@ -15,6 +15,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
+from core import audit
+from core.clock import today_at
+from core.errors import Conflict, Forbidden, Invalid
+from core.roles import ENTER_DATA
 from participants import appointments as appointment_services
 from participants import blinding
 from participants.guards import ensure_may_enter_data, require_role
@@ -32,10 +36,6 @@ from participants.models import (
     WithdrawalScope,
 )
 from reminders.planning import reminders_plan
-from trialtracker import audit
-from trialtracker.clock import today_at
-from trialtracker.errors import Conflict, Forbidden, Invalid
-from trialtracker.roles import ENTER_DATA
 
 VITAL_RANGES = {"systolic": (50, 300), "diastolic": (20, 200), "heart_rate": (20, 250), "spo2": (50, 100)}
 TWO_PLACES = Decimal("0.01")

@@ -17,6 +17,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import permissions
+from core.clock import today_at
+from core.errors import Invalid, NotFound
 from participants import appointments as appointment_services
 from participants import blinding, safety, selectors, visits
 from participants.models import (
@@ -30,9 +33,6 @@ from participants.models import (
     VitalsPhase,
 )
 from trials.models import Site
-from trialtracker import permissions
-from trialtracker.clock import today_at
-from trialtracker.errors import Invalid, NotFound
 
 # --- reading helpers ----------------------------------------------------------------------------
 

@@ -12,11 +12,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.roles import READ_IDENTITY
 from participants.guards import require_role
 from participants.selectors import participant_get
 from reminders import selectors, services
 from reminders.models import Channel, ContactPreference, Kind, Language, State
-from trialtracker.roles import READ_IDENTITY
 
 _TRIAL_PARAM = OpenApiParameter("trial", str, description="A trial code, when a study id is used in several trials.")
 

@@ -31,13 +31,13 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
+from core import audit
 from participants.models import AppointmentStatus, Participant, WithdrawalScope
 from reminders import channels, links, messages
 from reminders.models import Channel, ContactPreference, Kind, Notification, State
 from reminders.planning import INTERVENTION_KINDS, STOPS_EVERYTHING, withdrawal_scopes
 from reminders.preferences import contact_problem, in_quiet_hours, out_of_quiet_hours, zone_for
 from reminders.sms import PermanentSendError, TransientSendError
-from trialtracker import audit
 
 log = logging.getLogger(__name__)
 

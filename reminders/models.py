@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from trialtracker import audit
+from core import audit
 
 
 class Channel(models.TextChoices):

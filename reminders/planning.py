@@ -25,10 +25,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import audit
 from participants.models import Appointment, AppointmentStatus, Participant, WithdrawalScope
 from reminders.models import LIVE_STATES, Channel, ContactPreference, Kind, Notification, State
 from reminders.preferences import at_local, out_of_quiet_hours, zone_for
-from trialtracker import audit
 
 INTERVENTION_KINDS = frozenset({"infusion", "therapy"})
 STOPS_EVERYTHING = (WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA_USE)

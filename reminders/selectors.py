@@ -8,9 +8,9 @@ import zoneinfo
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core import permissions
 from participants.models import Appointment, AppointmentStatus, WithdrawalScope
 from reminders.models import Notification, ParticipantResponse, ResponseKind, State
-from trialtracker import permissions
 
 
 def notifications_of(*, participant) -> QuerySet[Notification]:

@@ -15,6 +15,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from core import audit
+from core.errors import Conflict, Invalid
+from core.roles import READ_IDENTITY, Role
 from outcomes import services as outcome_services
 from outcomes.models import DrinkingRecord, Source
 from participants.guards import anchor_date, require_role
@@ -23,9 +26,6 @@ from participants.tasks import staff_notifications_queue
 from reminders import preferences as prefs
 from reminders.models import Channel, ContactPreference, Language, Notification, ParticipantResponse, ResponseKind
 from reminders.planning import reminders_plan
-from trialtracker import audit
-from trialtracker.errors import Conflict, Invalid
-from trialtracker.roles import READ_IDENTITY, Role
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 DIARY_MAX_DAYS = 7

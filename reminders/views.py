@@ -21,13 +21,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import Conflict, Invalid
 from outcomes.services import ensure_may_self_report
 from participants.models import AppointmentStatus, Participant
 from reminders import links, services
 from reminders.dispatch import notification_delivery_report
 from reminders.models import ContactPreference, Kind, Notification
 from reminders.preferences import zone_for
-from trialtracker.errors import Conflict, Invalid
 
 
 def _page(request, template: str, status: int = 200, **context) -> HttpResponse:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from trialtracker.roles import Role
+from core.roles import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("TRIALTRACKER_REQUIRE_SERVICES") == "1"
@@ -78,8 +78,8 @@ def _declared_roles(request):
         marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
-    from trialtracker.models import RoleDefinition
-    from trialtracker.roles import ROLE_SPECS
+    from core.models import RoleDefinition
+    from core.roles import ROLE_SPECS
 
     if RoleDefinition.objects.count() != len(ROLE_SPECS):
         for spec in ROLE_SPECS:
@@ -111,7 +111,7 @@ def more_kare(db):
 @pytest.fixture
 def make_user(db):
     """``make_user(role, trial, sites=None)``: a user with ``role`` at the named sites (all by default)."""
-    from trialtracker.services import sites_for, user_create
+    from core.services import sites_for, user_create
 
     counter = {"n": 0}
 

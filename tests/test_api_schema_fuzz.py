@@ -22,10 +22,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from core.roles import Role
+from core.services import membership_grant, sites_for, user_create
 from trials.protocol import load_file
 from trials.services import protocol_load
-from trialtracker.roles import Role
-from trialtracker.services import membership_grant, sites_for, user_create
 from trialtracker.wsgi import application
 
 KARE_FILE = Path(__file__).resolve().parent.parent / "protocols" / "kare.yaml"

@@ -8,8 +8,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import HistoryEventSerializer
 from trials import selectors
-from trialtracker.api import HistoryEventSerializer
 
 
 class SiteSerializer(serializers.Serializer):
@@ -110,7 +110,7 @@ def _version(request, code: str):
         try:
             number = int(raw)
         except ValueError:
-            from trialtracker.errors import Invalid
+            from core.errors import Invalid
 
             raise Invalid(
                 "version must be a whole number", fields={"version": ["A valid integer is required."]}

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core import audit
 from trials import protocol as protocol_doc
-from trialtracker import audit
 
 _PROTOCOLS: dict[str, protocol_doc.Protocol] = {}
 # Bumped whenever this process saves a protocol version; a Trial's memo of versions in force is

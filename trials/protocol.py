@@ -40,7 +40,7 @@ from pydantic import (
     model_validator,
 )
 
-from trialtracker.roles import Role
+from core.roles import Role
 
 
 def _time_text(value: Any) -> Any:

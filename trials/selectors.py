@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from core import history, permissions
+from core.errors import Forbidden, NotFound
+from core.roles import Role
 from trials.models import Arm, ArmLevel, Factor, Level, ProtocolVersion, Site, Trial
-from trialtracker import history, permissions
-from trialtracker.errors import Forbidden, NotFound
-from trialtracker.roles import Role
 
 HISTORY_READERS = frozenset(
     {Role.DATA_MANAGER, Role.MONITOR, Role.ADMINISTRATOR, Role.INVESTIGATOR, Role.UNBLINDED_STATISTICIAN}

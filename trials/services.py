@@ -8,10 +8,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from core import audit
+from core.errors import Conflict, Invalid
 from trials.models import Arm, ArmLevel, Factor, Level, ProtocolVersion, Site, Trial
 from trials.protocol import Protocol
-from trialtracker import audit
-from trialtracker.errors import Conflict, Invalid
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The trial tracker's Django project: settings, URLs, the Celery app and cross-cutting pieces."""
+"""The trial tracker's Django project, on top of every app: settings, URLs, WSGI, the Celery app, the
+system checks, the health endpoint and the simulated trial."""
 
 from trialtracker.celery import app as celery_app
 

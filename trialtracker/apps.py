@@ -1,9 +1,12 @@
 from django.apps import AppConfig
 
 
-class TrialTrackerConfig(AppConfig):
+class ProjectConfig(AppConfig):
+    """The project on top of the apps: the simulation command and the system checks."""
+
     name = "trialtracker"
-    verbose_name = "Trial tracker: people, roles and sites"
+    label = "project"
+    verbose_name = "Trial tracker project"
 
     def ready(self) -> None:
-        from trialtracker import audit, checks  # noqa: F401  (registers system checks and task hooks)
+        from trialtracker import checks  # noqa: F401  (registers the system checks)

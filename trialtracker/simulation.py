@@ -30,14 +30,14 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from core.clock import today_at
+from core.services import sites_for, user_create
 from outcomes import services as outcome_services
 from participants import blinding, safety, visits
 from participants import services as participant_services
 from participants.models import Appointment, AppointmentStatus, Participant
 from reminders import services as reminder_services
 from trials.protocol import CriterionKind, Procedure, RandomisationMethod
-from trialtracker.clock import today_at
-from trialtracker.services import sites_for, user_create
 
 # Percentage of days abstinent by factor level, added to BASE_PDA; the interaction applies when
 # both levels of INTERACTION are present. Levels not named here add nothing.

@@ -4,13 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from core import api as core_api
 from outcomes import api as outcomes_api
 from outcomes import exports_api
 from participants import api as participants_api
 from participants import visits_api
 from reminders import urls as reminders_urls
 from trials import api as trials_api
-from trialtracker import api as core_api
 from trialtracker.health import healthz
 
 api_patterns = [
@@ -118,4 +118,4 @@ urlpatterns = [
 ]
 
 # A URL under /api/ that matches no view (e.g. /api/users/abc/memberships/) answers in the error shape.
-handler404 = "trialtracker.errors.page_not_found"
+handler404 = "core.errors.page_not_found"

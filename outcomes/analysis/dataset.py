@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.db import snapshot
 from outcomes import endpoints
 from participants.guards import active_lock
 from participants.locks import is_unblinded_for_analysis
@@ -44,7 +45,6 @@ from participants.models import (
     WithdrawalScope,
 )
 from trials.protocol import EventKind, Protocol, WindowSpec
-from trialtracker.db import snapshot
 
 # The look-back window added to the endpoint engine's windows for baseline drinking. Its code must
 # differ from the engine's own baseline code, which it computes but does not return.
@@ -106,7 +106,7 @@ def _float(value):
 
 def load(trial) -> AnalysisData:
     """Read the trial's analysis data set (protocol version in force today), from one consistent
-    view of the database (:func:`trialtracker.db.snapshot`)."""
+    view of the database (:func:`core.db.snapshot`)."""
     with snapshot():
         return _read(trial)
 

@@ -5,7 +5,7 @@
 1. :func:`outcomes.exports.policy.export_scope` decides whether the user may export and which
    sites and factor columns the file may carry (403 otherwise);
 2. an :class:`~outcomes.models.ExportLog` row records who, what, when and with which filters;
-3. the file is produced, from one consistent view of the database (:func:`trialtracker.db.snapshot`:
+3. the file is produced, from one consistent view of the database (:func:`core.db.snapshot`:
    what others commit meanwhile is not seen): CSV and Dataset-JSON as a stream of blocks
    (``ExportFile.chunks``), Stata, SPSS, SAS transport and ODM written to a temporary file
    (``ExportFile.path``);
@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.db import snapshot
+from core.errors import Invalid
 from outcomes.exports import adam, dataset_json, odm, tables, tabular
 from outcomes.exports.log import export_log_close, export_log_open
 from outcomes.exports.policy import ExportScope, export_scope
-from trialtracker.db import snapshot
-from trialtracker.errors import Invalid
 
 TABULAR_FORMATS = ("csv", "dta", "sav", "xpt", "dataset-json")
 FORMATS = (*TABULAR_FORMATS, "odm")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from core import audit
 from outcomes.models import ExportLog
-from trialtracker import audit
 
 
 def export_log_open(

@@ -15,7 +15,7 @@ One transactional ODM file (``FileType="Transactional"``):
 
 Each record is one ``ItemGroupData`` per audit event of its row (``Insert``, then one ``Update``
 per change, carrying the items that changed), each with its ``AuditRecord`` (who, where, when,
-why), as read from the audit trail through :func:`trialtracker.history.events_for`. Where the
+why), as read from the audit trail through :func:`core.history.events_for`. Where the
 database keeps no audit trail (SQLite, or rows older than it) the record is one ``Insert`` with
 the row's own author and time (a vital sign's are its infusion's).
 
@@ -44,6 +44,7 @@ from django.db.models import Q
 from django.utils import timezone
 from lxml import etree
 
+from core import history
 from outcomes.exports.tables import levels_by_participant, participants_in
 from outcomes.models import BiomarkerSample, DrinkingRecord, QuestionnaireResponse
 from participants.models import (
@@ -61,7 +62,6 @@ from participants.models import (
     VitalSigns,
     Withdrawal,
 )
-from trialtracker import history
 
 NS = "http://www.cdisc.org/ns/odm/v1.3"
 BATCH = 200

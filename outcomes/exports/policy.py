@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core import permissions
+from core.errors import Forbidden
+from core.roles import Role
 from participants import blinding, guards, locks
-from trialtracker import permissions
-from trialtracker.errors import Forbidden
-from trialtracker.roles import Role
 
 UNBLINDED_EXPORTERS = frozenset({Role.UNBLINDED_STATISTICIAN})
 AFTER_UNBLINDING_EXPORTERS = frozenset({Role.INVESTIGATOR, Role.DATA_MANAGER})
@@ -61,7 +61,7 @@ class ExportScope:
 def export_scope(*, user, trial, blinded: bool = False) -> ExportScope:
     """The sites and factor columns ``user`` may export of ``trial`` (``user`` None: the system).
 
-    Raises :class:`~trialtracker.errors.Forbidden` when none of the user's roles in the trial may
+    Raises :class:`~core.errors.Forbidden` when none of the user's roles in the trial may
     export. The message names no factor and no site.
     """
     every = tuple(f.code for f in trial.version_on().protocol.factors)

@@ -31,8 +31,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from core.errors import Invalid
 from outcomes.exports.tables import BOOLEAN, DATE, DECIMAL, INTEGER, Table
-from trialtracker.errors import Invalid
 
 BLOCK = 256 * 1024
 STAT_FORMATS = ("dta", "sav", "xpt")

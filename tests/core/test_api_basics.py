@@ -8,7 +8,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
 
-from trialtracker.roles import Role
+from core.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +155,7 @@ def test_null_character_in_the_path_is_400(as_user, coordinator):
 
 def test_lists_are_paginated(as_user, kare, more_kare, make_user):
     user = make_user(Role.MONITOR, kare)
-    from trialtracker.services import membership_grant, sites_for
+    from core.services import membership_grant, sites_for
 
     membership_grant(user=user, role=Role.MONITOR, sites=sites_for(trial="MORE-KARE", sites=[]))
     client = as_user(user)

@@ -16,11 +16,11 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from pghistory.models import Context
 
+from core import audit
+from core.history import event_model_for
+from core.models import RoleDefinition, SiteMembership
+from core.roles import Role
 from trials.models import ProtocolVersion, Site, Trial
-from trialtracker import audit
-from trialtracker.history import event_model_for
-from trialtracker.models import RoleDefinition, SiteMembership
-from trialtracker.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 KARE_FILE = ROOT / "protocols" / "kare.yaml"
@@ -260,7 +260,7 @@ def test_audit_trail_check_warns_on_sqlite():
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_events_of_one_transaction_come_out_in_the_order_they_happened():
-    from trialtracker.history import events_for
+    from core.history import events_for
 
     with transaction.atomic(), audit.context(reason="renamed many times"):  # one transaction: one time
         trial = Trial.objects.create(code="T", title="title 0", sponsor="s")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 
+from core.db import snapshot
 from trials.models import Trial
-from trialtracker.db import snapshot
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.django_db(transaction=True)]
 

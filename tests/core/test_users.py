@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from trialtracker.models import RoleDefinition, SiteMembership
-from trialtracker.roles import ROLE_SPECS, Role
+from core.models import RoleDefinition, SiteMembership
+from core.roles import ROLE_SPECS, Role
 
 pytestmark = pytest.mark.django_db
 

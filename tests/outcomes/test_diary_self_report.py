@@ -11,13 +11,13 @@ from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.clock import today_at
+from core.errors import Conflict, Invalid
 from outcomes import endpoints
 from outcomes.models import DataQuery, DrinkingRecord, Source
 from outcomes.services import DayEntry, biomarker_record, diary_days_record, drinking_days_record
 from participants import services as participant_services
 from participants.locks import data_lock
-from trialtracker.clock import today_at
-from trialtracker.errors import Conflict, Invalid
 
 pytestmark = pytest.mark.django_db
 

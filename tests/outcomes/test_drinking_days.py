@@ -18,7 +18,7 @@ def _url(participant) -> str:
 
 
 def _day(participant, study_day: int) -> str:
-    from trialtracker.clock import date_of_study_day
+    from core.clock import date_of_study_day
 
     return date_of_study_day(anchor_date(participant), study_day).isoformat()
 

@@ -9,9 +9,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.clock import date_of_study_day, study_day
 from outcomes import endpoints
 from outcomes.services import drinking_days_import
-from trialtracker.clock import date_of_study_day, study_day
 
 ANCHOR = dt.date(2024, 1, 10)
 IDS = itertools.count()

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import Forbidden, Invalid
 from outcomes import services as outcome_services
 from participants import services
 from participants.models import Appointment, Participant
 from tests.participants.conftest import days_ago
-from trialtracker.errors import Forbidden, Invalid
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import Conflict, Forbidden, Invalid
 from participants import locks, services
 from participants.models import AnalysisUnblinding, DataLock, Withdrawal
 from tests.participants.conftest import PASSWORD, days_ago
-from trialtracker.errors import Conflict, Forbidden, Invalid
 
 
 @pytest.fixture

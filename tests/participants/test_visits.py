@@ -9,10 +9,10 @@ import datetime as dt
 import pytest
 from django.db.models import Q
 
+from core import history
 from participants.models import Deviation, DeviationKind, TherapySession, Visit
 from tests.participants.conftest import days_ago
 from tests.participants.visits_fixtures import Clinic, client_for, refused, row_counts
-from trialtracker import history
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Q
 
+from core import history
+from core.errors import Conflict, Invalid
 from outcomes import endpoints
 from outcomes.models import DrinkingRecord, Source
 from outcomes.services import DayEntry, drinking_days_record
@@ -21,8 +23,6 @@ from reminders import services as reminder_services
 from reminders.models import Kind, Notification, ParticipantResponse, ResponseKind
 from tests.participants.conftest import People
 from tests.reminders.conftest import Contacts, london, pending
-from trialtracker import history
-from trialtracker.errors import Conflict, Invalid
 
 pytestmark = pytest.mark.django_db
 

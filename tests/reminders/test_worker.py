@@ -73,8 +73,8 @@ def _env(broker: str | None, **extra) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def _roles():
     """The roles the migrations wrote (a flush by an earlier committing test may have emptied the table)."""
-    from trialtracker.models import RoleDefinition
-    from trialtracker.roles import ROLE_SPECS
+    from core.models import RoleDefinition
+    from core.roles import ROLE_SPECS
 
     for spec in ROLE_SPECS:
         RoleDefinition.objects.get_or_create(

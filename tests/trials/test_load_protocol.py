@@ -155,8 +155,8 @@ def test_amendment_removing_an_unreferenced_site_deletes_it(amended):
 
 
 def test_amendment_removing_a_site_where_staff_hold_roles_is_refused(amended):
-    from trialtracker.models import SiteMembership
-    from trialtracker.services import membership_revoke, user_create
+    from core.models import SiteMembership
+    from core.services import membership_revoke, user_create
 
     load(KARE_FILE)
     london = Site.objects.get(trial__code="KARE", code="london")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from core.roles import Role
 from trials.protocol import validate
 from trials.services import protocol_load
-from trialtracker.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -176,8 +176,8 @@ def test_history_gives_the_inserts_of_the_first_version(as_user, data_manager):
 
 @pytest.mark.postgres
 def test_history_gives_deletes(as_user, data_manager):
-    from trialtracker.models import SiteMembership
-    from trialtracker.services import membership_revoke
+    from core.models import SiteMembership
+    from core.services import membership_revoke
 
     # A site goes only once the roles held there are revoked.
     for membership in SiteMembership.objects.filter(site__code="london"):

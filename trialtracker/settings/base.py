@@ -35,22 +35,23 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "rules.apps.AutodiscoverRulesConfig",
-    "trialtracker",
+    "core.apps.CoreConfig",
     "trials",
     "participants",
     "outcomes",
     "reminders",
+    "trialtracker.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "trialtracker.errors.RefuseNulCharacters",
+    "core.errors.RefuseNulCharacters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "trialtracker.audit.AuditMiddleware",
+    "core.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -127,10 +128,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "trialtracker.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "trialtracker.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "trialtracker.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -154,7 +155,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "trialtracker.errors.add_error_responses",
+        "core.errors.add_error_responses",
     ],
 }
 

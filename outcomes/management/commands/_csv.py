@@ -7,8 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from core.errors import DomainError
 from trials.models import Trial
-from trialtracker.errors import DomainError
 
 
 def trial_or_error(code: str) -> Trial:

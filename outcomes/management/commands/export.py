@@ -13,10 +13,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import DomainError
+from core.management_utils import actor_from_option
 from outcomes.exports import DATASETS, DEFAULT_DATASETS, FORMATS, export_open
 from outcomes.management.commands._csv import refusal, trial_or_error
-from trialtracker.errors import DomainError
-from trialtracker.management_utils import actor_from_option
 
 
 class Command(BaseCommand):

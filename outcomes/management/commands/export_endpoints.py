@@ -7,11 +7,11 @@ import csv
 
 from django.core.management.base import BaseCommand
 
+from core.errors import DomainError
+from core.management_utils import actor_from_option
 from outcomes import selectors
 from outcomes.endpoints import COLUMNS
 from outcomes.management.commands._csv import refusal, trial_or_error
-from trialtracker.errors import DomainError
-from trialtracker.management_utils import actor_from_option
 
 
 def cell(value) -> str:

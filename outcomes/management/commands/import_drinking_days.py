@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import DomainError
+from core.management_utils import actor_from_option
 from outcomes.management.commands._csv import read_rows, refusal, trial_or_error
 from outcomes.services import drinking_days_import
-from trialtracker.errors import DomainError
-from trialtracker.management_utils import actor_from_option
 
 COLUMNS = ["study_id", "date", "amount", "unit", "source"]
 

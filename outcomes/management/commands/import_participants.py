@@ -8,10 +8,10 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.errors import DomainError, Forbidden, Invalid
+from core.management_utils import actor_from_option
 from outcomes.management.commands._csv import read_rows, refusal, trial_or_error
 from participants.services import participant_import
-from trialtracker.errors import DomainError, Forbidden, Invalid
-from trialtracker.management_utils import actor_from_option
 
 COLUMNS = ["study_id", "site", "sex", "randomised_on"]
 

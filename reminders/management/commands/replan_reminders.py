@@ -8,11 +8,11 @@ nothing; without, the changes are written with the audit reason given.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core import audit
+from core.management_utils import actor_from_option
 from participants.models import Participant
 from reminders.planning import reminders_plan
 from trials.models import Trial
-from trialtracker import audit
-from trialtracker.management_utils import actor_from_option
 
 
 class Command(BaseCommand):

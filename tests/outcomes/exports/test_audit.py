@@ -63,7 +63,7 @@ def test_a_stream_left_unread_stays_an_unfinished_export(imported):
 
 
 def test_a_refused_export_is_not_logged(imported, make_user):
-    from trialtracker.errors import Forbidden
+    from core.errors import Forbidden
 
     with pytest.raises(Forbidden):
         export_open(user=make_user("coordinator", imported), trial=imported, format="csv", via="api")
@@ -74,7 +74,7 @@ def test_a_refused_export_is_not_logged(imported, make_user):
 def test_the_log_itself_is_in_the_audit_trail(imported, make_user):
     from django.db.models import Q
 
-    from trialtracker import history
+    from core import history
 
     user = make_user("monitor", imported)
     b"".join(export_open(user=user, trial=imported, format="csv", dataset="adsl", via="api").chunks)

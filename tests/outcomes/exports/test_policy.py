@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import Forbidden
 from outcomes.exports import export_open
 from outcomes.exports.policy import export_scope
-from trialtracker.errors import Forbidden
 
 
 def test_the_system_exports_every_site_and_factor(imported):

@@ -16,12 +16,12 @@ import pytest
 from django.db import connection, connections
 from lxml import etree
 
+from core.db import snapshot
 from outcomes import services as outcome_services
 from outcomes.models import DrinkingRecord, ExportLog
 from participants.models import Participant
 from tests.outcomes.exports.conftest import export
 from trials.models import Trial
-from trialtracker.db import snapshot
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"

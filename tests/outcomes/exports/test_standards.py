@@ -66,8 +66,8 @@ def test_the_odm_file_carries_study_metadata_and_an_audit_record_per_change(impo
 
 @pytest.mark.postgres
 def test_on_postgres_the_odm_audit_records_come_from_the_audit_trail(imported, tmp_path, odm_schema, admin_user):
+    from core import audit
     from outcomes.models import DrinkingRecord
-    from trialtracker import audit
 
     record = DrinkingRecord.objects.filter(participant__study_id="K03000").order_by("day").first()
     with audit.context(actor=admin_user, reason="transcription error"):

@@ -2,10 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import DomainError
+from core.management_utils import actor_from_option
 from trials.protocol import ProtocolInvalid, load_file
 from trials.services import protocol_load
-from trialtracker.errors import DomainError
-from trialtracker.management_utils import actor_from_option
 
 
 class Command(BaseCommand):

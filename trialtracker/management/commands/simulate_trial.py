@@ -17,13 +17,13 @@ from statistics import mean
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import DomainError
 from outcomes import endpoints
 from participants import blinding
 from participants.models import Allocation, Participant, Screening
 from reminders.models import Notification
 from trials.protocol import ProtocolInvalid, load_file
 from trials.services import protocol_load
-from trialtracker.errors import DomainError
 from trialtracker.simulation import Simulation
 
 STEPS = 7

@@ -5,10 +5,10 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from trialtracker.errors import DomainError
-from trialtracker.management_utils import actor_from_option
-from trialtracker.roles import Role
-from trialtracker.services import set_password_link, sites_for, user_create
+from core.errors import DomainError
+from core.management_utils import actor_from_option
+from core.roles import Role
+from core.services import set_password_link, sites_for, user_create
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@
 from django import forms
 from django.contrib import admin
 
-from trialtracker.models import RoleDefinition, SiteMembership
-from trialtracker.services import membership_grant, membership_revoke
+from core.models import RoleDefinition, SiteMembership
+from core.services import membership_grant, membership_revoke
 
 
 @admin.register(RoleDefinition)

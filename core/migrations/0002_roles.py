@@ -1,4 +1,4 @@
-"""Write the roles declared in trialtracker.roles to the database.
+"""Write the roles declared in core.roles to the database.
 
 A later change to the declared roles comes with its own migration calling ``sync`` again.
 """
@@ -7,7 +7,7 @@ from django.db import migrations
 
 
 def sync(apps, schema_editor):
-    from trialtracker.roles import ROLE_SPECS
+    from core.roles import ROLE_SPECS
 
     RoleDefinition = apps.get_model("trialtracker", "RoleDefinition")
     for spec in ROLE_SPECS:

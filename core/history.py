@@ -14,7 +14,7 @@ from django.apps import apps
 from django.db import models
 from pghistory.models import Event
 
-from trialtracker import audit
+from core import audit
 
 HIDDEN_FIELDS = frozenset({"password"})
 

@@ -12,10 +12,9 @@ from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from trials.models import Site, Trial
-from trialtracker import audit, permissions
-from trialtracker.errors import Conflict, Invalid
-from trialtracker.models import RoleDefinition, SiteMembership
+from core import audit, permissions
+from core.errors import Conflict, Invalid
+from core.models import RoleDefinition, SiteMembership, site_model, trial_model
 
 
 @dataclass(frozen=True)
@@ -27,18 +26,19 @@ class Grant:
     role: str
 
 
-def sites_for(*, trial: str | None, sites: list[str]) -> list[Site]:
+def sites_for(*, trial: str | None, sites: list[str]) -> list:
     """Resolve site codes (in one trial, or unique across trials) or every site of a trial.
 
     Raises :class:`Invalid` naming any unknown or ambiguous code.
     """
+    Site, Trial = site_model(), trial_model()
     if trial is not None and not Trial.objects.filter(code=trial).exists():
         raise Invalid(f"unknown trial {trial!r}", fields={"trial": [f"Unknown trial {trial!r}."]})
     if not sites:
         if trial is None:
             raise Invalid("name a trial or at least one site", fields={"site": ["Name a trial or a site."]})
         return list(Site.objects.filter(trial__code=trial))
-    found: list[Site] = []
+    found: list = []
     problems: list[str] = []
     for code in sites:
         matches = Site.objects.filter(code=code)
@@ -74,7 +74,7 @@ def user_create(
     last_name: str = "",
     password: str | None = None,
     role: str,
-    sites: list[Site],
+    sites: list,
     actor=None,
     reason: str = "user added",
 ):
@@ -114,9 +114,7 @@ def user_create(
     return user
 
 
-def membership_grant(
-    *, user, role: str, sites: list[Site], actor=None, reason: str = "role granted"
-) -> list[SiteMembership]:
+def membership_grant(*, user, role: str, sites: list, actor=None, reason: str = "role granted") -> list[SiteMembership]:
     """Give ``user`` a role at each site; a role already held is left as it is."""
     role_obj = _role(role)
     with transaction.atomic(), audit.context(actor=actor, reason=reason):

@@ -1,9 +1,13 @@
-"""People's roles at sites. The roles themselves are declared in :mod:`trialtracker.roles`."""
+"""People's roles at sites. The roles themselves are declared in :mod:`core.roles`.
+
+A membership names its site through a foreign key to ``trials.Site`` by label: the base layer
+imports no app, and reaches the site and trial models through that key (:func:`site_model`).
+"""
 
 from django.conf import settings
 from django.db import models
 
-from trialtracker import audit
+from core import audit
 
 
 class RoleDefinition(models.Model):
@@ -38,3 +42,13 @@ class SiteMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} as {self.role_id} at {self.site}"
+
+
+def site_model():
+    """The model of a trial's sites, as the membership's foreign key names it."""
+    return SiteMembership._meta.get_field("site").related_model
+
+
+def trial_model():
+    """The model of trials, as a site's foreign key names it."""
+    return site_model()._meta.get_field("trial").related_model

@@ -13,12 +13,11 @@ from collections.abc import Iterable
 import rules
 from rest_framework.permissions import BasePermission
 
-from trialtracker.roles import MANAGE_PEOPLE, MANAGE_PROTOCOL, Role
+from core.models import SiteMembership, trial_model
+from core.roles import MANAGE_PEOPLE, MANAGE_PROTOCOL, Role
 
 
 def _memberships(user):
-    from trialtracker.models import SiteMembership
-
     if not getattr(user, "is_authenticated", False):
         return SiteMembership.objects.none()
     cache = getattr(user, "_membership_cache", None)
@@ -46,9 +45,7 @@ def site_ids(user, *, trial=None, roles: Iterable[str] | None = None) -> set[int
 
 def trial_ids(user) -> set[int]:
     if getattr(user, "is_superuser", False):
-        from trials.models import Trial
-
-        return set(Trial.objects.values_list("pk", flat=True))
+        return set(trial_model().objects.values_list("pk", flat=True))
     return {m.site.trial_id for m in _memberships(user)}
 
 

@@ -13,11 +13,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from trialtracker import permissions
-from trialtracker.errors import Forbidden, Invalid, NotFound
-from trialtracker.permissions import IsAdministrator
-from trialtracker.roles import Role
-from trialtracker.services import membership_grant, set_password_link, sites_for, user_create
+from core import permissions
+from core.errors import Forbidden, Invalid, NotFound
+from core.permissions import IsAdministrator
+from core.roles import Role
+from core.services import membership_grant, set_password_link, sites_for, user_create
 
 
 class TokenThrottle(AnonRateThrottle):
