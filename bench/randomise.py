@@ -94,7 +94,8 @@ def _run(args: argparse.Namespace) -> None:
     from django.core.management import call_command
 
     from core.services import sites_for, user_create
-    from participants import services
+    from participants.enrolment import services as enrolment
+    from participants.randomisation import services as randomisation
     from trials.protocol import CriterionKind, load_file
     from trials.services import protocol_load
 
@@ -105,7 +106,7 @@ def _run(args: argparse.Namespace) -> None:
     coordinator = user_create(username="bench-coordinator", role="coordinator", sites=all_sites)
     statistician = user_create(username="bench-statistician", role="unblinded_statistician", sites=all_sites)
     per_stratum = -(-args.participants * len(args.threads) // len(STRATA))
-    services.randomisation_lists_generate(actor=statistician, trial=trial, blocks=per_stratum // 4 + 2)
+    randomisation.randomisation_lists_generate(actor=statistician, trial=trial, blocks=per_stratum // 4 + 2)
     print(f"KARE loaded, lists generated for {per_stratum} or more participants per stratum", flush=True)
 
     sites = {s.code: s for s in trial.sites.all()}
@@ -117,10 +118,10 @@ def _run(args: argparse.Namespace) -> None:
         participants = []
         for i in range(n):
             site, sex = STRATA[i % len(STRATA)]
-            screening = services.screening_record(
+            screening = enrolment.screening_record(
                 actor=coordinator, site=sites[site], screened_on=screened_on, answers=answers
             )
-            participant = services.participant_enrol(
+            participant = enrolment.participant_enrol(
                 actor=coordinator,
                 screening=screening,
                 sex=sex,
@@ -131,7 +132,7 @@ def _run(args: argparse.Namespace) -> None:
                 last_name=f"Participant {i}",
             )
             participants.append(
-                services.baseline_complete(
+                enrolment.baseline_complete(
                     actor=coordinator,
                     participant=participant,
                     completed_on=screened_on + dt.timedelta(days=7),
@@ -146,7 +147,7 @@ def _run(args: argparse.Namespace) -> None:
     for threads in args.threads:
         print(f"run with {threads} thread(s): preparing {args.participants} participants", flush=True)
         participants = prepare(args.participants)
-        rows.append(_measure(services, coordinator, participants, threads))
+        rows.append(_measure(randomisation, coordinator, participants, threads))
         print(f"    {rows[-1]['rate']:.1f} randomisations/s", flush=True)
 
     print()
@@ -160,7 +161,7 @@ def _run(args: argparse.Namespace) -> None:
         )
 
 
-def _measure(services, coordinator, participants: list, threads: int) -> dict:
+def _measure(randomisation, coordinator, participants: list, threads: int) -> dict:
     from django.db import connection
 
     from participants.models import Allocation
@@ -177,7 +178,7 @@ def _measure(services, coordinator, participants: list, threads: int) -> dict:
             for participant in share:
                 began = time.perf_counter()
                 try:
-                    services.participant_randomise(actor=coordinator, participant=participant)
+                    randomisation.participant_randomise(actor=coordinator, participant=participant)
                 except Exception as exc:
                     failed.append(repr(exc))
                 mine.append(time.perf_counter() - began)

@@ -131,7 +131,8 @@ def _prepare(args) -> None:
     from django.utils import timezone
 
     from core.services import sites_for, user_create
-    from participants import services
+    from participants.enrolment import services as enrolment
+    from participants.randomisation import services as randomisation
     from reminders.models import Kind, Notification
     from reminders.services import contact_preferences_set
     from trials.protocol import CriterionKind, load_file
@@ -149,14 +150,14 @@ def _prepare(args) -> None:
     day = timezone.localdate() - dt.timedelta(days=30)
     participants = []
     for i in range(args.participants):
-        screening = services.screening_record(actor=coordinator, site=site, screened_on=day, answers=answers)
-        p = services.participant_enrol(
+        screening = enrolment.screening_record(actor=coordinator, site=site, screened_on=day, answers=answers)
+        p = enrolment.participant_enrol(
             actor=coordinator, screening=screening, sex="MF"[i % 2], consent_form_version="1.0", consented_on=day,
             first_name="Bench", last_name=f"Participant {i}", age_at_consent=40, phone="+447911123456",
         )  # fmt: skip
-        p = services.baseline_complete(actor=coordinator, participant=p, completed_on=day, weight_kg=Decimal(75))
+        p = enrolment.baseline_complete(actor=coordinator, participant=p, completed_on=day, weight_kg=Decimal(75))
         contact_preferences_set(actor=coordinator, participant=p, email_consent=False, sms_consent=True)
-        services.participant_randomise(actor=coordinator, participant=p)
+        randomisation.participant_randomise(actor=coordinator, participant=p)
         participants.append(p)
     Notification.objects.all().delete()
     now = timezone.now()

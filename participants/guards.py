@@ -16,7 +16,15 @@ from django.db.models import F, Q
 
 from core import permissions
 from core.errors import Conflict, Forbidden
-from participants.models import Allocation, Consent, DataLock, Participant, Withdrawal, WithdrawalScope
+from participants.models import (
+    Allocation,
+    AnalysisUnblinding,
+    Consent,
+    DataLock,
+    Participant,
+    Withdrawal,
+    WithdrawalScope,
+)
 
 
 def require_role(actor, roles, *, site=None, trial=None, doing: str) -> None:
@@ -80,3 +88,8 @@ def ensure_unlocked(*, trial, participant: Participant | None = None) -> None:
     if lock is not None:
         what = "the trial's data are" if lock.participant_id is None else "this participant's data are"
         raise Conflict(f"{what} locked ({lock.reason}); a data manager must unlock them first", code="locked")
+
+
+def is_unblinded_for_analysis(trial) -> bool:
+    """True once the whole trial was unblinded for analysis (which only a locked trial can be)."""
+    return AnalysisUnblinding.objects.filter(trial=trial).exists()

@@ -33,9 +33,12 @@ from django.db import transaction
 from core.clock import today_at
 from core.services import sites_for, user_create
 from outcomes import services as outcome_services
-from participants import blinding, safety, visits
-from participants import services as participant_services
+from participants import blinding
+from participants.enrolment import services as enrolment
 from participants.models import Appointment, AppointmentStatus, Participant
+from participants.randomisation import services as randomisation
+from participants.safety import services as safety
+from participants.schedule import services as schedule
 from reminders import services as reminder_services
 from trials.protocol import CriterionKind, Procedure, RandomisationMethod
 
@@ -114,7 +117,7 @@ class Simulation:
         )
         if self.protocol.randomisation.method == RandomisationMethod.PERMUTED_BLOCKS:
             seed_text = hashlib.sha256(f"simulation:{self.trial.code}:{self.seed}".encode()).hexdigest()[:32]
-            participant_services.randomisation_lists_generate(
+            randomisation.randomisation_lists_generate(
                 actor=statistician, trial=self.trial, blocks=max(4, len(self.protocol.arms)), seed=seed_text
             )
         self.staff = Staff(coordinators, pharmacists, statistician)
@@ -144,12 +147,12 @@ class Simulation:
                 answers[failing.code] = not answers[failing.code]
             eligible = all(answers[c.code] == (c.kind == CriterionKind.INCLUSION) for c in criteria)
             declined = eligible and rng.random() < DECLINE_RATE
-            screening = participant_services.screening_record(
+            screening = enrolment.screening_record(
                 actor=coordinator, site=site, screened_on=day, answers=answers, outcome="declined" if declined else None
             )
             if screening.outcome != "eligible":
                 continue
-            participant = participant_services.participant_enrol(
+            participant = enrolment.participant_enrol(
                 actor=coordinator,
                 screening=screening,
                 sex=rng.choices(["M", "F"], weights=[0.62, 0.38])[0],
@@ -161,9 +164,7 @@ class Simulation:
                 email=f"sim{self.tally.screened}@example.org",
             )
             weight = Decimal(str(round(rng.gauss(78, 12), 1))).max(Decimal(50)).min(Decimal(130))
-            participant_services.baseline_complete(
-                actor=coordinator, participant=participant, completed_on=day, weight_kg=weight
-            )
+            enrolment.baseline_complete(actor=coordinator, participant=participant, completed_on=day, weight_kg=weight)
             if self.contact_rng.random() < EMAIL_CONSENT_RATE:
                 reminder_services.contact_preferences_set(
                     actor=coordinator, participant=participant, email_consent=True, sms_consent=False
@@ -177,12 +178,12 @@ class Simulation:
 
     def _randomise(self, participant, coordinator, day) -> None:
         try:
-            participant_services.participant_randomise(actor=coordinator, participant=participant, on=day)
+            randomisation.participant_randomise(actor=coordinator, participant=participant, on=day)
         except Exception as exc:
             if getattr(exc, "code", "") != "list_exhausted":
                 raise
-            participant_services.randomisation_list_top_up(actor=self.staff.statistician, trial=self.trial, blocks=4)
-            participant_services.participant_randomise(actor=coordinator, participant=participant, on=day)
+            randomisation.randomisation_list_top_up(actor=self.staff.statistician, trial=self.trial, blocks=4)
+            randomisation.participant_randomise(actor=coordinator, participant=participant, on=day)
 
     # -- follow-through ---------------------------------------------------------------------------
 
@@ -267,7 +268,7 @@ class Simulation:
             if day > today:
                 break
             if dropout_day is not None and day >= anchor + dt.timedelta(days=dropout_day):
-                participant_services.withdrawal_record(
+                enrolment.withdrawal_record(
                     actor=coordinator,
                     participant=participant,
                     scope="follow_up",
@@ -281,7 +282,7 @@ class Simulation:
                 MISSED_FOLLOW_UP_RATE if follow_up else (MISSED_SESSION_RATE if event.kind.value == "therapy" else 0)
             )
             if rng.random() < misses:
-                visits.visit_record(
+                schedule.visit_record(
                     actor=coordinator,
                     appointment=appointment,
                     actual_date=day,
@@ -291,7 +292,7 @@ class Simulation:
                 self.tally.visits += 1
                 last_visit = day
                 continue
-            visits.visit_record(
+            schedule.visit_record(
                 actor=coordinator, appointment=appointment, actual_date=day, attended=True, seen_by=coordinator
             )
             self.tally.visits += 1
@@ -302,7 +303,7 @@ class Simulation:
                 last_infusion = day
             if Procedure.PSYCHOLOGICAL_SESSION in event.procedures and self.protocol.therapy is not None:
                 session_number += 1
-                visits.session_record(
+                schedule.session_record(
                     actor=coordinator,
                     appointment=appointment,
                     session_number=session_number,
@@ -323,17 +324,17 @@ class Simulation:
         minutes = next(d.infusion_minutes for d in dosing.regimen) + rng.randint(-2, 2)
         breach = rng.random() < VITALS_BREACH_RATE
         vitals = [
-            visits.VitalsReading("before", 0, rng.randint(110, 135), rng.randint(70, 85), rng.randint(60, 85), 98)
+            schedule.VitalsReading("before", 0, rng.randint(110, 135), rng.randint(70, 85), rng.randint(60, 85), 98)
         ]
         for minute in range(dosing.vitals_every_minutes, minutes + 1, dosing.vitals_every_minutes):
             systolic = (
                 dosing.safety.systolic_max + rng.randint(2, 12) if breach and minute == 15 else rng.randint(115, 150)
             )
             vitals.append(
-                visits.VitalsReading("during", minute, systolic, rng.randint(70, 95), rng.randint(60, 95), 97)
+                schedule.VitalsReading("during", minute, systolic, rng.randint(70, 95), rng.randint(60, 95), 97)
             )
-        vitals.append(visits.VitalsReading("after", minutes + 15, rng.randint(110, 140), rng.randint(70, 88), 75, 98))
-        infusion = visits.infusion_record(
+        vitals.append(schedule.VitalsReading("after", minutes + 15, rng.randint(110, 140), rng.randint(70, 88), 75, 98))
+        infusion = schedule.infusion_record(
             actor=pharmacist,
             appointment=appointment,
             weight_kg=participant.baseline_weight_kg,

@@ -7,8 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from core import api as core_api
 from outcomes import api as outcomes_api
 from outcomes import exports_api
-from participants import api as participants_api
-from participants import visits_api
+from participants.enrolment import api as enrolment_api
+from participants.locks import api as locks_api
+from participants.randomisation import api as randomisation_api
+from participants.safety import api as safety_api
+from participants.schedule import api as schedule_api
 from reminders import urls as reminders_urls
 from trials import api as trials_api
 from trialtracker.health import healthz
@@ -31,70 +34,72 @@ api_patterns = [
     path("trials/<str:code>/settings/", trials_api.SettingsApi.as_view(), name="trial-settings"),
     path("trials/<str:code>/history/", trials_api.ProtocolHistoryApi.as_view(), name="trial-history"),
     path(
-        "trials/<str:code>/allocation-counts/", participants_api.AllocationCountsApi.as_view(), name="allocation-counts"
+        "trials/<str:code>/allocation-counts/",
+        randomisation_api.AllocationCountsApi.as_view(),
+        name="allocation-counts",
     ),
-    path("trials/<str:code>/randomisation-lists/", participants_api.RandomisationListApi.as_view(), name="lists"),
+    path("trials/<str:code>/randomisation-lists/", randomisation_api.RandomisationListApi.as_view(), name="lists"),
     path(
         "trials/<str:code>/randomisation-lists/top-up/",
-        participants_api.RandomisationListTopUpApi.as_view(),
+        randomisation_api.RandomisationListTopUpApi.as_view(),
         name="lists-top-up",
     ),
     path(
         "trials/<str:code>/randomisation-lists/verify/",
-        participants_api.RandomisationListVerifyApi.as_view(),
+        randomisation_api.RandomisationListVerifyApi.as_view(),
         name="lists-verify",
     ),
     path(
         "trials/<str:code>/randomisation-lists/slots/",
-        participants_api.RandomisationListSlotsApi.as_view(),
+        randomisation_api.RandomisationListSlotsApi.as_view(),
         name="lists-slots",
     ),
-    path("trials/<str:code>/locks/", participants_api.LockListApi.as_view(), name="locks"),
-    path("locks/<int:pk>/unlock/", participants_api.UnlockApi.as_view(), name="unlock"),
+    path("trials/<str:code>/locks/", locks_api.LockListApi.as_view(), name="locks"),
+    path("locks/<int:pk>/unlock/", locks_api.UnlockApi.as_view(), name="unlock"),
     path(
         "trials/<str:code>/analysis-unblinding/",
-        participants_api.AnalysisUnblindingApi.as_view(),
+        locks_api.AnalysisUnblindingApi.as_view(),
         name="analysis-unblinding",
     ),
     path("trials/<str:code>/exports/<str:format>/", exports_api.ExportApi.as_view(), name="trial-export"),
-    path("screenings/", participants_api.ScreeningListApi.as_view(), name="screenings"),
-    path("screenings/<int:pk>/", participants_api.ScreeningDetailApi.as_view(), name="screening"),
-    path("participants/", participants_api.ParticipantListApi.as_view(), name="participants"),
-    path("participants/<str:study_id>/", participants_api.ParticipantDetailApi.as_view(), name="participant"),
-    path("participants/<str:study_id>/consents/", participants_api.ConsentApi.as_view(), name="consents"),
-    path("participants/<str:study_id>/withdrawals/", participants_api.WithdrawalApi.as_view(), name="withdrawals"),
-    path("participants/<str:study_id>/baseline/", participants_api.BaselineApi.as_view(), name="baseline"),
-    path("participants/<str:study_id>/randomise/", participants_api.RandomiseApi.as_view(), name="randomise"),
-    path("participants/<str:study_id>/allocation/", participants_api.AllocationApi.as_view(), name="allocation"),
-    path("participants/<str:study_id>/unblind/", participants_api.UnblindApi.as_view(), name="unblind"),
-    path("participants/<str:study_id>/identity/", participants_api.IdentityApi.as_view(), name="identity"),
-    path("participants/<str:study_id>/history/", participants_api.ParticipantHistoryApi.as_view(), name="history"),
+    path("screenings/", enrolment_api.ScreeningListApi.as_view(), name="screenings"),
+    path("screenings/<int:pk>/", enrolment_api.ScreeningDetailApi.as_view(), name="screening"),
+    path("participants/", enrolment_api.ParticipantListApi.as_view(), name="participants"),
+    path("participants/<str:study_id>/", enrolment_api.ParticipantDetailApi.as_view(), name="participant"),
+    path("participants/<str:study_id>/consents/", enrolment_api.ConsentApi.as_view(), name="consents"),
+    path("participants/<str:study_id>/withdrawals/", enrolment_api.WithdrawalApi.as_view(), name="withdrawals"),
+    path("participants/<str:study_id>/baseline/", enrolment_api.BaselineApi.as_view(), name="baseline"),
+    path("participants/<str:study_id>/randomise/", randomisation_api.RandomiseApi.as_view(), name="randomise"),
+    path("participants/<str:study_id>/allocation/", randomisation_api.AllocationApi.as_view(), name="allocation"),
+    path("participants/<str:study_id>/unblind/", locks_api.UnblindApi.as_view(), name="unblind"),
+    path("participants/<str:study_id>/identity/", enrolment_api.IdentityApi.as_view(), name="identity"),
+    path("participants/<str:study_id>/history/", enrolment_api.ParticipantHistoryApi.as_view(), name="history"),
     path(
         "participants/<str:study_id>/appointments/",
-        visits_api.ParticipantAppointmentsApi.as_view(),
+        schedule_api.ParticipantAppointmentsApi.as_view(),
         name="participant-appointments",
     ),
     path(
         "participants/<str:study_id>/adverse-events/",
-        visits_api.ParticipantAdverseEventsApi.as_view(),
+        safety_api.ParticipantAdverseEventsApi.as_view(),
         name="participant-adverse-events",
     ),
     path(
         "participants/<str:study_id>/deviations/",
-        visits_api.ParticipantDeviationsApi.as_view(),
+        safety_api.ParticipantDeviationsApi.as_view(),
         name="participant-deviations",
     ),
-    path("appointments/", visits_api.WorklistApi.as_view(), name="worklist"),
-    path("appointments/<int:pk>/reschedule/", visits_api.RescheduleApi.as_view(), name="reschedule"),
-    path("appointments/<int:pk>/cancel/", visits_api.CancelApi.as_view(), name="cancel"),
-    path("appointments/<int:pk>/visit/", visits_api.VisitApi.as_view(), name="visit"),
-    path("appointments/<int:pk>/infusion/", visits_api.InfusionApi.as_view(), name="infusion"),
-    path("appointments/<int:pk>/session/", visits_api.SessionApi.as_view(), name="session"),
-    path("adverse-events/deadlines/", visits_api.DeadlinesApi.as_view(), name="ae-deadlines"),
-    path("adverse-events/<int:pk>/", visits_api.AdverseEventDetailApi.as_view(), name="adverse-event"),
-    path("adverse-events/<int:pk>/reports/", visits_api.AdverseEventReportApi.as_view(), name="ae-reports"),
-    path("deviations/", visits_api.DeviationListApi.as_view(), name="deviations"),
-    path("deviations/<int:pk>/review/", visits_api.DeviationReviewApi.as_view(), name="deviation-review"),
+    path("appointments/", schedule_api.WorklistApi.as_view(), name="worklist"),
+    path("appointments/<int:pk>/reschedule/", schedule_api.RescheduleApi.as_view(), name="reschedule"),
+    path("appointments/<int:pk>/cancel/", schedule_api.CancelApi.as_view(), name="cancel"),
+    path("appointments/<int:pk>/visit/", schedule_api.VisitApi.as_view(), name="visit"),
+    path("appointments/<int:pk>/infusion/", schedule_api.InfusionApi.as_view(), name="infusion"),
+    path("appointments/<int:pk>/session/", schedule_api.SessionApi.as_view(), name="session"),
+    path("adverse-events/deadlines/", safety_api.DeadlinesApi.as_view(), name="ae-deadlines"),
+    path("adverse-events/<int:pk>/", safety_api.AdverseEventDetailApi.as_view(), name="adverse-event"),
+    path("adverse-events/<int:pk>/reports/", safety_api.AdverseEventReportApi.as_view(), name="ae-reports"),
+    path("deviations/", safety_api.DeviationListApi.as_view(), name="deviations"),
+    path("deviations/<int:pk>/review/", safety_api.DeviationReviewApi.as_view(), name="deviation-review"),
     *reminders_urls.api_patterns,
     path("trials/<str:code>/endpoints/", outcomes_api.TrialEndpointsApi.as_view(), name="trial-endpoints"),
     path("participants/<str:study_id>/drinking-days/", outcomes_api.DrinkingDaysApi.as_view(), name="drinking-days"),

@@ -31,8 +31,7 @@ import pandas as pd
 
 from core.db import snapshot
 from outcomes import endpoints
-from participants.guards import active_lock
-from participants.locks import is_unblinded_for_analysis
+from participants.guards import active_lock, is_unblinded_for_analysis
 from participants.models import (
     AdverseEvent,
     Appointment,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from core import permissions
 from core.errors import Forbidden
 from core.roles import Role
-from participants import blinding, guards, locks
+from participants import blinding, guards
 
 UNBLINDED_EXPORTERS = frozenset({Role.UNBLINDED_STATISTICIAN})
 AFTER_UNBLINDING_EXPORTERS = frozenset({Role.INVESTIGATOR, Role.DATA_MANAGER})
@@ -86,5 +86,5 @@ def _may_export_unblinded(held: frozenset[str], trial) -> bool:
     if held & {str(r) for r in UNBLINDED_EXPORTERS}:
         return True
     if held & {str(r) for r in AFTER_UNBLINDING_EXPORTERS}:
-        return guards.active_lock(trial=trial) is not None and locks.is_unblinded_for_analysis(trial)
+        return guards.active_lock(trial=trial) is not None and guards.is_unblinded_for_analysis(trial)
     return False

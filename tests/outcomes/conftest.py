@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from participants.randomisation import services as randomisation
+
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -27,7 +29,7 @@ def imported(kare, admin_user):
 @pytest.fixture
 def import_one(kare, admin_user):
     """``import_one(study_id, sex, randomised_on)``: one participant imported (placebo + education)."""
-    from participants.services import participant_import
+    from participants.randomisation.services import participant_import
 
     def make(study_id: str = "T0001", sex: str = "M", randomised_on: dt.date | None = None, site: str = "exeter"):
         return participant_import(
@@ -51,9 +53,8 @@ def coordinator(kare, make_user):
 @pytest.fixture
 def randomised(kare, coordinator, make_user):
     """A KARE participant taken through screening to randomisation by a coordinator (anchor today)."""
-    from participants import services
     from tests.participants.conftest import LIST_SEED, People
 
     statistician = make_user("unblinded_statistician", kare)
-    services.randomisation_lists_generate(actor=statistician, trial=kare, blocks=2, seed=LIST_SEED)
+    randomisation.randomisation_lists_generate(actor=statistician, trial=kare, blocks=2, seed=LIST_SEED)
     return People(kare, coordinator).randomised()

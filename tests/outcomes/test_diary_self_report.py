@@ -16,8 +16,8 @@ from core.errors import Conflict, Invalid
 from outcomes import endpoints
 from outcomes.models import DataQuery, DrinkingRecord, Source
 from outcomes.services import DayEntry, biomarker_record, diary_days_record, drinking_days_record
-from participants import services as participant_services
-from participants.locks import data_lock
+from participants.enrolment import services as enrolment
+from participants.locks.services import data_lock
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +142,7 @@ def _lock(participant, make_user, kare):
 
 def _withdraw(scope):
     def withdraw(participant, make_user, kare):
-        participant_services.withdrawal_record(
+        enrolment.withdrawal_record(
             actor=make_user("coordinator", kare),
             participant=participant,
             scope=scope,

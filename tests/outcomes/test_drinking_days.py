@@ -131,7 +131,7 @@ def test_a_later_abstinent_report_under_a_positive_breath_test_opens_a_query(as_
 
 
 def test_locked_data_cannot_change(as_user, coordinator, make_user, kare, randomised):
-    from participants.locks import data_lock
+    from participants.locks.services import data_lock
 
     data_lock(actor=make_user("data_manager", kare), trial=kare, reason="database lock for analysis")
     days = [{"date": _day(randomised, -1), "amount": "0", "unit": "g"}]

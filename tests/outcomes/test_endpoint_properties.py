@@ -69,7 +69,7 @@ def reference(sex: str, days: dict[int, dict[str, float]], outcomes) -> list[dic
 
 
 def _load(trial, admin_user, people) -> list:
-    from participants.services import participant_import
+    from participants.randomisation.services import participant_import
 
     made = []
     rows = []

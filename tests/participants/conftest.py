@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from participants import services
+from participants.enrolment import services as enrolment
 from participants.models import Participant, Screening
+from participants.randomisation import services as randomisation
 from trials.protocol import CriterionKind
 
 FIRST_NAME = "Zebedee"
@@ -95,7 +96,7 @@ class People:
         answers = eligible_answers(self.trial)
         for code in failing:
             answers[code] = not answers[code]
-        return services.screening_record(
+        return enrolment.screening_record(
             actor=self.coordinator, site=self.site(site), screened_on=on or days_ago(30), answers=answers
         )
 
@@ -114,18 +115,18 @@ class People:
             "phone": PHONE,
         }
         fields.update(values)
-        return services.participant_enrol(actor=self.coordinator, screening=screening, **fields)
+        return enrolment.participant_enrol(actor=self.coordinator, screening=screening, **fields)
 
     def ready(self, *, site: str = "exeter", sex: str = "M") -> Participant:
         """Enrolled, consented to the current form and baseline complete: randomisable."""
         participant = self.enrol(site=site, sex=sex)
-        return services.baseline_complete(
+        return enrolment.baseline_complete(
             actor=self.coordinator, participant=participant, completed_on=days_ago(20), weight_kg=Decimal("75.0")
         )
 
     def randomised(self, *, site: str = "exeter", sex: str = "M") -> Participant:
         participant = self.ready(site=site, sex=sex)
-        services.participant_randomise(actor=self.coordinator, participant=participant)
+        randomisation.participant_randomise(actor=self.coordinator, participant=participant)
         return Participant.objects.select_related("allocation__arm").get(pk=participant.pk)
 
 
@@ -142,7 +143,7 @@ def statistician(kare, make_user):
 @pytest.fixture
 def lists(kare, statistician):
     """KARE's allocation lists, drawn from a fixed seed so every run allocates alike."""
-    return services.randomisation_lists_generate(actor=statistician, trial=kare, blocks=10, seed=LIST_SEED)
+    return randomisation.randomisation_lists_generate(actor=statistician, trial=kare, blocks=10, seed=LIST_SEED)
 
 
 @pytest.fixture

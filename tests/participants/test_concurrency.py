@@ -17,8 +17,8 @@ import pytest
 from django.db import connection, transaction
 
 from core import permissions
-from participants import services
 from participants.models import Allocation, ListSlot
+from participants.randomisation import services as randomisation
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -56,14 +56,15 @@ def _capture(call: Callable[[], object]) -> tuple[object | None, Exception | Non
 
 
 def test_concurrent_randomisations_share_no_slot_and_allocate_everyone_once(people, statistician):
-    services.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=45, seed="c" * 32)
+    randomisation.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=45, seed="c" * 32)
     permissions.roles(people.coordinator)  # fill the membership cache before threads share the user
     participants = _prepare(people, STRATA, THREADS * PER_THREAD)
 
     def randomise_batch(t: int):
         batch = participants[t::THREADS]  # both strata in every thread
         return [
-            _capture(lambda p=p: services.participant_randomise(actor=people.coordinator, participant=p)) for p in batch
+            _capture(lambda p=p: randomisation.participant_randomise(actor=people.coordinator, participant=p))
+            for p in batch
         ]
 
     outcomes = [outcome for batch in _in_threads(THREADS, randomise_batch) for outcome in batch]
@@ -83,12 +84,12 @@ def test_concurrent_randomisations_share_no_slot_and_allocate_everyone_once(peop
 
 
 def test_one_participant_randomised_by_many_threads_at_once_is_allocated_once(people, statistician):
-    services.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=2, seed="d" * 32)
+    randomisation.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=2, seed="d" * 32)
     participant = people.ready()
     permissions.roles(people.coordinator)
 
     def randomise(_: int):
-        return _capture(lambda: services.participant_randomise(actor=people.coordinator, participant=participant))
+        return _capture(lambda: randomisation.participant_randomise(actor=people.coordinator, participant=participant))
 
     outcomes = _in_threads(20, randomise)
     assert [repr(error) for _, error in outcomes if error is not None] == []
@@ -98,10 +99,10 @@ def test_one_participant_randomised_by_many_threads_at_once_is_allocated_once(pe
 
 
 def test_concurrent_unscheduled_visits_get_distinct_codes_and_sequences(people, statistician):
-    from participants.appointments import appointment_add_unscheduled
     from participants.models import Appointment
+    from participants.schedule.services import appointment_add_unscheduled
 
-    services.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=2, seed="u" * 32)
+    randomisation.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=2, seed="u" * 32)
     permissions.roles(people.coordinator)
     participant = people.randomised()
     day = participant.allocation.allocated_on

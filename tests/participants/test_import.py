@@ -8,8 +8,8 @@ import pytest
 
 from core.errors import Forbidden, Invalid
 from outcomes import services as outcome_services
-from participants import services
 from participants.models import Appointment, Participant
+from participants.randomisation import services as randomisation
 from tests.participants.conftest import days_ago
 
 
@@ -19,7 +19,7 @@ def administrator(kare, make_user):
 
 
 def _import(kare, administrator, study_id="K99001", **levels):
-    return services.participant_import(
+    return randomisation.participant_import(
         actor=administrator,
         trial=kare,
         study_id=study_id,

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from participants import visits
 from participants.models import Deviation, DeviationKind, InfusionSession
+from participants.schedule import services as schedule
 from tests.participants.conftest import mentions, values_in
 from tests.participants.visits_fixtures import Clinic, client_for, refused, row_counts, vitals
 
@@ -58,7 +58,7 @@ def _drug_leaks(data) -> list[str]:
     ],
 )
 def test_the_dose_is_mg_per_kg_times_the_weight_capped_at_the_maximum(kare, level, weight, dose):
-    mg_per_kg, computed = visits.dose_for(protocol=kare.version_on().protocol, level=level, weight_kg=Decimal(weight))
+    mg_per_kg, computed = schedule.dose_for(protocol=kare.version_on().protocol, level=level, weight_kg=Decimal(weight))
     assert mg_per_kg == (Decimal("0.8") if level == "ketamine" else Decimal("0"))
     assert computed == Decimal(dose)
 

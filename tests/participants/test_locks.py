@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import Conflict, Forbidden, Invalid
-from participants import locks, services
+from participants.enrolment import services as enrolment
+from participants.locks import services as locks
 from participants.models import AnalysisUnblinding, DataLock, Withdrawal
 from tests.participants.conftest import PASSWORD, days_ago
 
@@ -34,10 +35,10 @@ def test_locked_participant_refuses_withdrawal_but_others_are_free(kare, people,
     free_one = people.randomised(sex="F")
     locks.data_lock(actor=data_manager, trial=kare, participant=locked_one, reason="query resolved")
     with pytest.raises(Conflict):
-        services.withdrawal_record(
+        enrolment.withdrawal_record(
             actor=coordinator, participant=locked_one, scope="follow_up", withdrawn_on=days_ago(1), reason="moved"
         )
-    services.withdrawal_record(
+    enrolment.withdrawal_record(
         actor=coordinator, participant=free_one, scope="follow_up", withdrawn_on=days_ago(1), reason="moved"
     )
     assert list(Withdrawal.objects.values_list("participant_id", flat=True)) == [free_one.pk]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from participants.randomisation import (
+from participants.randomisation.algorithms import (
     Slot,
     fingerprint,
     generate_list,

@@ -7,8 +7,10 @@ from collections import Counter
 
 import pytest
 
-from participants import randomisation, services
+from participants.enrolment import services as enrolment
 from participants.models import Allocation, ListSlot, RandomisationList, Screening
+from participants.randomisation import algorithms
+from participants.randomisation import services as randomisation
 from tests.participants.conftest import ALL_ROLES, People, days_ago
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +61,7 @@ def test_a_participant_without_a_complete_baseline_is_not_randomised(people, lis
 
 def test_a_withdrawn_participant_is_not_randomised(people, lists, as_user):
     participant = people.ready()
-    services.withdrawal_record(
+    enrolment.withdrawal_record(
         actor=people.coordinator, participant=participant, scope="intervention", withdrawn_on=days_ago(1), reason="x"
     )
     status, code, message = _refusal(_randomise(as_user(people.coordinator), participant))
@@ -85,7 +87,7 @@ def test_randomising_again_returns_the_first_allocation(people, lists, as_user):
     first, second = _randomise(client, participant), _randomise(client, participant)
     assert first.status_code == second.status_code == 200
     assert first.json() == second.json()
-    again = services.participant_randomise(actor=people.coordinator, participant=participant)
+    again = randomisation.participant_randomise(actor=people.coordinator, participant=participant)
     assert Allocation.objects.get() == again
 
 
@@ -97,7 +99,7 @@ def test_participants_take_their_stratum_slots_in_order(people, lists):
 
 
 def test_an_exhausted_list_refuses_the_next_participant(people, statistician, as_user):
-    services.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=1, seed="s" * 32)
+    randomisation.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=1, seed="s" * 32)
     slots = ListSlot.objects.filter(list__stratum=EXETER_MEN).count()
     for _ in range(slots):
         people.randomised(sex="M")
@@ -116,7 +118,7 @@ def _slot_rows(stratum):
 
 
 def test_top_up_keeps_every_existing_slot_and_still_verifies(people, statistician, as_user):
-    services.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=2, seed="t" * 32)
+    randomisation.randomisation_lists_generate(actor=statistician, trial=people.trial, blocks=2, seed="t" * 32)
     for _ in range(3):
         people.randomised(sex="M")
     before = _slot_rows(EXETER_MEN)
@@ -137,7 +139,8 @@ def test_verify_detects_a_changed_slot(people, statistician, lists):
     other = ListSlot.objects.filter(list__stratum=EXETER_MEN).exclude(arm=first.arm).order_by("position").first()
     ListSlot.objects.filter(pk=first.pk).update(arm=other.arm)
     results = {
-        r["stratum"]: r["matches"] for r in services.randomisation_lists_verify(actor=statistician, trial=people.trial)
+        r["stratum"]: r["matches"]
+        for r in randomisation.randomisation_lists_verify(actor=statistician, trial=people.trial)
     }
     assert results.pop(EXETER_MEN) is False
     assert all(results.values())
@@ -148,14 +151,14 @@ def test_the_stored_fingerprint_is_that_of_the_list_regenerated_from_its_seed(ka
     arms = [(arm.code, arm.ratio) for arm in protocol.arms]
     assert len(lists) == 4
     for rlist in RandomisationList.objects.filter(trial=kare):
-        regenerated = randomisation.generate_list(
+        regenerated = algorithms.generate_list(
             seed=rlist.seed,
             stratum=rlist.stratum,
             arms=arms,
             block_sizes=protocol.randomisation.block_sizes,
             blocks=rlist.blocks,
         )
-        assert rlist.fingerprint == randomisation.fingerprint(regenerated)
+        assert rlist.fingerprint == algorithms.fingerprint(regenerated)
         assert [(s.position, s.arm) for s in regenerated] == list(
             rlist.slots.order_by("position").values_list("position", "arm__code")
         )
@@ -201,7 +204,7 @@ def test_a_statistician_of_another_trial_is_told_the_lists_do_not_exist(kare, mo
 
 def test_minimisation_allocates_more_kare_in_balance(more_kare, make_user, monkeypatch):
     # The service draws a fresh secret seed per allocation; a seeded source makes the run repeatable.
-    monkeypatch.setattr(services.secrets, "randbits", random.Random(7).getrandbits)
+    monkeypatch.setattr(randomisation.secrets, "randbits", random.Random(7).getrandbits)
     people = People(more_kare, make_user("coordinator", more_kare))
     sites = ["exeter", "london", "bristol", "plymouth"]
     allocated = [people.randomised(site=sites[i % 4], sex="F" if i % 3 == 0 else "M") for i in range(40)]

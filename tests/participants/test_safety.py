@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from participants import safety
 from participants.models import AdverseEvent, Deviation
+from participants.safety import services as safety
 from tests.participants.visits_fixtures import Clinic, client_for, refused, row_counts
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 import yaml
 
-from participants import appointments
 from participants.models import Appointment, AppointmentStatus, Deviation, DeviationKind
+from participants.schedule import selectors as schedule_selectors
+from participants.schedule import services as schedule
 from tests.conftest import ROOT
 from tests.participants.conftest import days_ago
 from tests.participants.visits_fixtures import Clinic, client_for, refused, row_counts
@@ -43,8 +44,8 @@ def _schedule(client, participant) -> dict[str, dict]:
 def test_chained_events_count_from_the_actual_date_of_their_anchor(kare):
     protocol = kare.version_on().protocol
     r = dt.date(2024, 3, 1)
-    planned = appointments.schedule_dates(protocol, anchor_date=r)
-    late = appointments.schedule_dates(protocol, anchor_date=r, actual={"V2": r + D(10)})
+    planned = schedule.schedule_dates(protocol, anchor_date=r)
+    late = schedule.schedule_dates(protocol, anchor_date=r, actual={"V2": r + D(10)})
     # V3 and V4 hang on V2 (targets V2+7 and V2+14), V5..V8 further down the chain: all move by 3.
     for code in ("V3", "V4", "V5", "V6", "V7", "V8"):
         assert [d - p for d, p in zip(late[code], planned[code], strict=True)] == [D(3)] * 3, code
@@ -82,20 +83,20 @@ def _v2(status: str = AppointmentStatus.SCHEDULED) -> Appointment:
 )
 def test_display_status_follows_the_window(today_offset, expected):
     v2 = _v2()
-    assert appointments.display_status(v2, v2.window_start + D(today_offset)) == expected
+    assert schedule_selectors.display_status(v2, v2.window_start + D(today_offset)) == expected
 
 
 @pytest.mark.parametrize("status", ["done", "missed", "cancelled"])
 def test_display_status_of_a_closed_appointment_is_its_status(status):
     v2 = _v2(status)
-    assert appointments.display_status(v2, v2.window_start + D(20)) == status
+    assert schedule_selectors.display_status(v2, v2.window_start + D(20)) == status
 
 
 @pytest.mark.parametrize(("offset", "expected"), [(-1, "early"), (0, "in_window"), (13, "in_window"), (14, "late")])
 def test_window_state_places_a_day_against_the_window(offset, expected):
     v2 = _v2()
-    assert appointments.window_state(v2, v2.window_start + D(offset)) == expected
-    assert appointments.window_state(v2, None) == "in_window"  # the booking, when no day is given
+    assert schedule_selectors.window_state(v2, v2.window_start + D(offset)) == expected
+    assert schedule_selectors.window_state(v2, None) == "in_window"  # the booking, when no day is given
 
 
 # --- re-dating along the chain ---------------------------------------------------------------------
@@ -249,7 +250,7 @@ def test_an_amended_window_changes_open_appointments_but_not_done_ones(clinic, c
     clinic.attend(coordinator_client, done_one, "V9", 91)
     done_before = clinic.appointment(done_one, "V9")
     _amend_v9_window([-21, 21])
-    changed = appointments.appointments_apply_amendment(
+    changed = schedule.appointments_apply_amendment(
         trial=clinic.trial, actor=clinic.coordinator, reason="amendment 1.1"
     )
     assert changed > 0

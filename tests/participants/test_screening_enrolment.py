@@ -8,7 +8,7 @@ import pytest
 import yaml
 from django.db import connection
 
-from participants import services
+from participants.enrolment import services as enrolment
 from participants.models import Consent, Identity, Participant, Screening, Withdrawal
 from tests.conftest import ROOT
 from tests.participants.conftest import (
@@ -319,7 +319,7 @@ def test_baseline_waits_for_re_consent_to_a_new_form(people, as_user):
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "reconsent_required"
     assert Participant.objects.get(pk=participant.pk).baseline_completed_on is None
-    services.consent_record(
+    enrolment.consent_record(
         actor=people.coordinator, participant=participant, form_version="2.0", consented_on=days_ago(1)
     )
     assert client.post(url, body).status_code == 200

@@ -45,7 +45,7 @@ def test_a_study_id_already_used_in_the_trial_is_drawn_again(people, kare, monke
     taken = people.enrol().study_id
     fresh = "0000000" if taken != "0000000" else "1111111"
     draws = iter([taken, fresh])
-    monkeypatch.setattr("participants.services.new_study_id", lambda: next(draws))
+    monkeypatch.setattr("participants.enrolment.services.new_study_id", lambda: next(draws))
     assert people.enrol().study_id == fresh
     assert sorted(kare.participants.values_list("study_id", flat=True)) == sorted([taken, fresh])
 
@@ -55,7 +55,7 @@ def test_a_study_id_may_repeat_in_another_trial(people, more_kare, make_user, mo
     from tests.participants.conftest import People
 
     taken = people.enrol().study_id
-    monkeypatch.setattr("participants.services.new_study_id", lambda: taken)
+    monkeypatch.setattr("participants.enrolment.services.new_study_id", lambda: taken)
     other = People(more_kare, make_user("coordinator", more_kare)).enrol()
     assert other.study_id == taken
     assert study_ids.is_valid(taken)

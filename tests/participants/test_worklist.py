@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from participants import services
+from participants.randomisation import services as randomisation
 from tests.participants.conftest import days_ago
 from tests.participants.visits_fixtures import Clinic, client_for, refused
 
@@ -37,7 +37,7 @@ def busy_site(kare, make_user):
     randomised_on = days_ago(10)
     with transaction.atomic():
         for n in range(SITE_PARTICIPANTS):
-            services.participant_import(
+            randomisation.participant_import(
                 actor=administrator,
                 trial=kare,
                 study_id=f"W{n:04d}",

@@ -18,7 +18,7 @@ from typing import Any
 
 from rest_framework.test import APIClient
 
-from participants import services
+from participants.enrolment import services as enrolment
 from participants.models import (
     AdverseEvent,
     Appointment,
@@ -29,6 +29,7 @@ from participants.models import (
     Visit,
     VitalSigns,
 )
+from participants.randomisation import services as randomisation
 from tests.participants.conftest import days_ago
 
 RANDOMISED_DAYS_AGO = 200
@@ -120,10 +121,10 @@ class Clinic:
         """Consented ``ago + 30`` days ago, baseline ``ago + 5`` days ago, randomised ``ago`` days ago."""
         screening = self.people.screen(site=site, on=days_ago(ago + 30))
         participant = self.people.enrol(site=site, sex=sex, screening=screening)
-        services.baseline_complete(
+        enrolment.baseline_complete(
             actor=self.coordinator, participant=participant, completed_on=days_ago(ago + 5), weight_kg=Decimal(weight)
         )
-        services.participant_randomise(actor=self.coordinator, participant=participant, on=days_ago(ago))
+        randomisation.participant_randomise(actor=self.coordinator, participant=participant, on=days_ago(ago))
         return Participant.objects.select_related("allocation__arm", "site").get(pk=participant.pk)
 
     def in_arm(self, arm: str, **kwargs) -> Participant:

@@ -16,8 +16,9 @@ import pytest
 import time_machine
 from django.core import mail
 
-from participants import services
+from participants.enrolment import services as enrolment
 from participants.models import Participant
+from participants.randomisation import services as randomisation
 from reminders import services as reminder_services
 from reminders.dispatch import notifications_dispatch
 from reminders.models import Notification, State
@@ -98,7 +99,7 @@ class Contacts:
 
     def enrolled(self, *, site="exeter", sex="M", phone=MOBILE, email="zebedee.quillfeather@example.org", **v):
         participant = self.people.enrol(site=site, sex=sex, phone=phone, email=email, **v)
-        return services.baseline_complete(
+        return enrolment.baseline_complete(
             actor=self.coordinator,
             participant=participant,
             completed_on=participant.enrolled_on + dt.timedelta(days=10),
@@ -112,7 +113,7 @@ class Contacts:
     def randomised(self, *, prefs: dict | None = None, **values) -> Participant:
         participant = self.enrolled(**values)
         self.prefer(participant, **(prefs or {}))
-        services.participant_randomise(actor=self.coordinator, participant=participant)
+        randomisation.participant_randomise(actor=self.coordinator, participant=participant)
         return Participant.objects.select_related("allocation", "site", "trial").get(pk=participant.pk)
 
 
@@ -121,7 +122,7 @@ def contacts(kare, make_user) -> Contacts:
     """KARE with its allocation lists and a coordinator at every site."""
     coordinator = make_user("coordinator", kare, email="coordinator@example.org")
     statistician = make_user("unblinded_statistician", kare)
-    services.randomisation_lists_generate(actor=statistician, trial=kare, blocks=10, seed=LIST_SEED)
+    randomisation.randomisation_lists_generate(actor=statistician, trial=kare, blocks=10, seed=LIST_SEED)
     return Contacts(People(kare, coordinator), coordinator)
 
 

@@ -16,8 +16,9 @@ from core.errors import Conflict, Invalid
 from outcomes import endpoints
 from outcomes.models import DrinkingRecord, Source
 from outcomes.services import DayEntry, drinking_days_record
-from participants import services
-from participants.locks import data_lock
+from participants.enrolment import services as enrolment
+from participants.locks.services import data_lock
+from participants.randomisation import services as randomisation
 from reminders import links
 from reminders import services as reminder_services
 from reminders.models import Kind, Notification, ParticipantResponse, ResponseKind
@@ -42,7 +43,7 @@ def diarist(clock, more_kare, staff):
     contacts = Contacts(People(more_kare, staff), staff)
     participant = contacts.enrolled(sex="M")
     contacts.prefer(participant, preferred_time=dt.time(20, 30), email_consent=False)
-    services.participant_randomise(actor=staff, participant=participant)
+    randomisation.participant_randomise(actor=staff, participant=participant)
     return participant
 
 
@@ -122,7 +123,7 @@ def test_a_locked_participant_gets_a_clear_page_and_nothing_is_written(client, d
 
 
 def test_a_participant_who_withdrew_consent_for_data_use_cannot_report(client, diarist, link, staff):
-    services.withdrawal_record(
+    enrolment.withdrawal_record(
         actor=staff, participant=diarist, scope="data_use", withdrawn_on=dt.date(2025, 3, 23), reason="asked"
     )
     page = client.post(_path(link), _answers(d20="0", d21="1", d22="2"))

@@ -12,8 +12,8 @@ import yaml
 from django.core import mail
 from django.core.management import call_command
 
-from participants import services
 from participants.models import Appointment, Identity, StaffNotification
+from participants.randomisation import services as randomisation
 from reminders import links
 from reminders.models import ContactPreference, Kind, Notification, ParticipantResponse, State
 from reminders.services import coordinator_digest_send
@@ -187,7 +187,7 @@ def diarist(clock, more_kare, make_user):
     contacts = Contacts(People(more_kare, coordinator), coordinator)
     participant = contacts.enrolled()
     contacts.prefer(participant, preferred_time=dt.time(20, 30), email_consent=False)
-    services.participant_randomise(actor=coordinator, participant=participant)
+    randomisation.participant_randomise(actor=coordinator, participant=participant)
     return participant
 
 

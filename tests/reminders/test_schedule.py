@@ -8,8 +8,9 @@ import datetime as dt
 
 import pytest
 
-from participants import services, visits
+from participants.enrolment import services as enrolment
 from participants.models import Appointment, AppointmentStatus
+from participants.schedule import services as schedule
 from reminders.models import Kind, Notification, State
 from reminders.preferences import at_local, in_quiet_hours, out_of_quiet_hours
 from tests.reminders.conftest import LONDON, london, pending
@@ -42,12 +43,12 @@ def walk(clock, dispatch, coordinator, *, until: dt.date, miss: set[str] = froze
         clock.go(at_local(day, dt.time(15, 0), LONDON))
         if withdraw_on == day:
             participant = Notification.objects.first().participant
-            services.withdrawal_record(
+            enrolment.withdrawal_record(
                 actor=coordinator, participant=participant, scope="follow_up", withdrawn_on=day, reason="moved away"
             )
         for appointment in Appointment.objects.filter(status=AppointmentStatus.SCHEDULED, booked_date=day):
             attended = appointment.event_code not in miss
-            visits.visit_record(
+            schedule.visit_record(
                 actor=coordinator,
                 appointment=appointment,
                 actual_date=day,
@@ -145,17 +146,16 @@ def test_quiet_hours_overnight_and_by_day():
 
 
 def test_rescheduling_moves_pending_reminders_and_cancelling_drops_them(clock, contacts, coordinator):
-    from participants import appointments
 
     clock.go(london(2025, 7, 28, 11))
     participant = contacts.randomised()
     v9 = Appointment.objects.get(participant=participant, event_code="V9")
     before = set(pending(participant).filter(appointment=v9).values_list("pk", flat=True))
     assert len(before) == 6  # -7, -1 and 0 days, by email and SMS
-    appointments.appointment_reschedule(actor=coordinator, appointment=v9, booked_date=v9.booked_date + dt.timedelta(3))
+    schedule.appointment_reschedule(actor=coordinator, appointment=v9, booked_date=v9.booked_date + dt.timedelta(3))
     assert not pending(participant).filter(pk__in=before).exists()
     moved = pending(participant).filter(appointment=v9)
     assert {n.subject_date for n in moved} == {v9.booked_date + dt.timedelta(3)}
     assert moved.count() == 6
-    appointments.appointment_cancel(actor=coordinator, appointment=v9, reason="participant moved abroad")
+    schedule.appointment_cancel(actor=coordinator, appointment=v9, reason="participant moved abroad")
     assert not pending(participant).filter(appointment=v9).exists()

@@ -9,8 +9,9 @@ import re
 import pytest
 from django.core.management import call_command
 
-from participants import services, visits
+from participants.enrolment import services as enrolment
 from participants.models import Appointment, Identity
+from participants.schedule import services as schedule
 from reminders import dispatch as dispatching
 from reminders import sms
 from reminders.models import Kind, Notification, State
@@ -56,7 +57,7 @@ def test_a_due_reminder_goes_out_once_with_a_neutral_text(clock, participant, di
 def test_nothing_goes_out_after_withdrawal_even_if_already_claimed(clock, participant, coordinator, sms_outbox):
     (n,) = _due_now(clock, participant)
     assert dispatching.notifications_claim() == [n.pk]
-    services.withdrawal_record(
+    enrolment.withdrawal_record(
         actor=coordinator, participant=participant, scope="follow_up", withdrawn_on=dt.date(2025, 7, 28), reason="x"
     )
     assert dispatching.notification_send(notification_id=n.pk) == "cancelled"
@@ -68,7 +69,7 @@ def test_nothing_goes_out_after_withdrawal_even_if_already_claimed(clock, partic
 
 
 def test_stopping_the_intervention_stops_only_infusion_and_therapy_reminders(participant, coordinator):
-    services.withdrawal_record(
+    enrolment.withdrawal_record(
         actor=coordinator, participant=participant, scope="intervention", withdrawn_on=dt.date(2025, 7, 28), reason="x"
     )
     kinds = set(pending(participant).values_list("appointment__kind", flat=True))
@@ -94,11 +95,10 @@ def test_unsigned_provider_hooks_are_refused_in_production(client, settings):
 
 
 def test_the_text_is_rendered_when_sent_from_the_current_booking(clock, participant, coordinator, dispatch):
-    from participants import appointments
 
     v9 = Appointment.objects.get(participant=participant, event_code="V9")
     clock.go(london(2025, 10, 19, 12))
-    appointments.appointment_reschedule(actor=coordinator, appointment=v9, booked_date=dt.date(2025, 10, 28))
+    schedule.appointment_reschedule(actor=coordinator, appointment=v9, booked_date=dt.date(2025, 10, 28))
     n = pending(participant).filter(appointment=v9, channel="email").first()
     assert n.subject_date == dt.date(2025, 10, 28)
     assert n.offset_days == -7
@@ -197,7 +197,7 @@ def test_a_broker_that_refuses_keeps_the_rows(clock, participant, monkeypatch, d
 def test_a_missed_visit_plans_its_reminders_and_a_done_visit_cancels_its_own(clock, participant, coordinator):
     clock.go(london(2025, 8, 4, 15))
     v2 = Appointment.objects.get(participant=participant, event_code="V2")
-    visits.visit_record(actor=coordinator, appointment=v2, actual_date=dt.date(2025, 8, 4), attended=False,
+    schedule.visit_record(actor=coordinator, appointment=v2, actual_date=dt.date(2025, 8, 4), attended=False,
                         missed_reason="unwell")  # fmt: skip
     missed = pending(participant).filter(kind=Kind.MISSED_VISIT)
     assert sorted({(n.offset_days, n.subject_date) for n in missed}) == [
@@ -206,7 +206,7 @@ def test_a_missed_visit_plans_its_reminders_and_a_done_visit_cancels_its_own(clo
     ]
     v9 = Appointment.objects.get(participant=participant, event_code="V9")
     clock.go(london(2025, 10, 21, 15))
-    visits.visit_record(actor=coordinator, appointment=v9, actual_date=dt.date(2025, 10, 21), attended=True)
+    schedule.visit_record(actor=coordinator, appointment=v9, actual_date=dt.date(2025, 10, 21), attended=True)
     assert not pending(participant).filter(appointment=v9).exists()
 
 

@@ -24,8 +24,9 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from participants import services, visits
 from participants.models import Appointment
+from participants.randomisation import services as randomisation
+from participants.schedule import services as schedule
 from reminders.models import Kind, Notification, State
 from tests.conftest import ROOT
 from tests.participants.conftest import People
@@ -141,7 +142,7 @@ def due_diary_rows(more_kare, make_user, n: int) -> list[Notification]:
     contacts = Contacts(People(more_kare, coordinator), coordinator)
     participant = contacts.enrolled()
     contacts.prefer(participant, email_consent=False)
-    services.participant_randomise(actor=coordinator, participant=participant)
+    randomisation.participant_randomise(actor=coordinator, participant=participant)
     Notification.objects.filter(participant=participant).delete()
     now = timezone.now()
     tomorrow = now.date() + dt.timedelta(days=1)  # a diary day not yet past in any time zone of the trial
@@ -250,7 +251,7 @@ def test_rows_saved_while_redis_is_down_go_out_once_it_is_back(kare, make_user, 
     try:
         coordinator = make_user("coordinator", kare)
         statistician = make_user("unblinded_statistician", kare)
-        services.randomisation_lists_generate(actor=statistician, trial=kare, blocks=2, seed=LIST_SEED)
+        randomisation.randomisation_lists_generate(actor=statistician, trial=kare, blocks=2, seed=LIST_SEED)
         contacts = Contacts(People(kare, coordinator), coordinator)
         participant = contacts.randomised()
         workers.start(broker, concurrency=1)
@@ -260,7 +261,7 @@ def test_rows_saved_while_redis_is_down_go_out_once_it_is_back(kare, make_user, 
         v1 = Appointment.objects.get(participant=participant, event_code="V2")
         # Missed today, so both of its reminders (the next day and 3 days later, at 10:00 local) lie in the
         # future whatever the hour this test runs at.
-        visits.visit_record(actor=coordinator, appointment=v1, actual_date=timezone.localdate(),
+        schedule.visit_record(actor=coordinator, appointment=v1, actual_date=timezone.localdate(),
                             attended=False, missed_reason="unwell")  # fmt: skip
         missed = Notification.objects.filter(participant=participant, kind=Kind.MISSED_VISIT, state=State.PENDING)
         assert missed.count() == 4  # next day and 3 days later, by email and SMS

@@ -11,7 +11,7 @@ from django.db import transaction
 from core.errors import DomainError, Forbidden, Invalid
 from core.management_utils import actor_from_option
 from outcomes.management.commands._csv import read_rows, refusal, trial_or_error
-from participants.services import participant_import
+from participants.randomisation.services import participant_import
 
 COLUMNS = ["study_id", "site", "sex", "randomised_on"]
 

@@ -16,9 +16,10 @@ import pytest
 from django.utils import timezone
 
 from outcomes.services import drinking_days_import
-from participants import services
+from participants.enrolment import services as enrolment
 from participants.models import Appointment, Participant
-from participants.visits import VitalsReading
+from participants.randomisation import services as randomisation
+from participants.schedule.services import VitalsReading
 from trials.protocol import CriterionKind
 
 BASE = 55.0
@@ -68,7 +69,7 @@ def synthetic(kare, admin_user):
             for _ in range(per_arm):
                 n += 1
                 study_id = f"S{n:04d}"
-                services.participant_import(
+                randomisation.participant_import(
                     actor=admin_user,
                     trial=kare,
                     study_id=study_id,
@@ -107,7 +108,7 @@ def more_kare_synthetic(more_kare, make_user):
         for _ in range(10):
             n += 1
             study_id = f"M{n:04d}"
-            services.participant_import(
+            randomisation.participant_import(
                 actor=admin,
                 trial=more_kare,
                 study_id=study_id,
@@ -149,7 +150,7 @@ class Clinic:
         answers = dict(self.answers)
         for code in failing:
             answers[code] = not answers[code]
-        return services.screening_record(
+        return enrolment.screening_record(
             actor=self.coordinator,
             site=self.trial.sites.get(code=site),
             screened_on=days_ago(RANDOMISED_DAYS_AGO + 30),
@@ -159,7 +160,7 @@ class Clinic:
 
     def enrol(self, *, site: str = "exeter", sex: str = "M") -> Participant:
         screening = self.screen(site=site)
-        participant = services.participant_enrol(
+        participant = enrolment.participant_enrol(
             actor=self.coordinator,
             screening=screening,
             sex=sex,
@@ -169,7 +170,7 @@ class Clinic:
             last_name="Person",
             age_at_consent=30 + screening.pk % 20,
         )
-        return services.baseline_complete(
+        return enrolment.baseline_complete(
             actor=self.coordinator,
             participant=participant,
             completed_on=days_ago(RANDOMISED_DAYS_AGO + 5),
@@ -178,7 +179,7 @@ class Clinic:
 
     def randomised(self, *, site: str = "exeter", sex: str = "M") -> Participant:
         participant = self.enrol(site=site, sex=sex)
-        services.participant_randomise(
+        randomisation.participant_randomise(
             actor=self.coordinator, participant=participant, on=days_ago(RANDOMISED_DAYS_AGO)
         )
         return Participant.objects.select_related("allocation__arm", "site").get(pk=participant.pk)
@@ -190,7 +191,7 @@ class Clinic:
         return participant.allocation.allocated_on + dt.timedelta(days=n)
 
     def attend(self, participant: Participant, code: str, n: int, *, attended: bool = True):
-        from participants.visits import visit_record
+        from participants.schedule.services import visit_record
 
         return visit_record(
             actor=self.coordinator,
@@ -201,7 +202,7 @@ class Clinic:
         )
 
     def infuse(self, participant: Participant) -> None:
-        from participants.visits import infusion_record
+        from participants.schedule.services import infusion_record
 
         self.attend(participant, "V2", 7)
         start = dt.datetime.combine(self.day(participant, 7), dt.time(10), tzinfo=participant.site.zone)
@@ -218,7 +219,7 @@ class Clinic:
         )
 
     def session(self, participant: Participant, *, attended: bool = True) -> None:
-        from participants.visits import session_record
+        from participants.schedule.services import session_record
 
         self.attend(participant, "V2", 7)
         session_record(
@@ -230,7 +231,7 @@ class Clinic:
         )
 
     def withdraw(self, participant: Participant, scope: str, n: int = 30) -> None:
-        services.withdrawal_record(
+        enrolment.withdrawal_record(
             actor=self.coordinator,
             participant=participant,
             scope=scope,
@@ -242,7 +243,7 @@ class Clinic:
         self.attend(participant, "V10", 182, attended=False)
 
     def adverse_event(self, participant: Participant, *, grade: int, serious: bool = False) -> None:
-        from participants.safety import adverse_event_record
+        from participants.safety.services import adverse_event_record
 
         adverse_event_record(
             actor=self.coordinator,
@@ -267,7 +268,7 @@ class Clinic:
 
 @pytest.fixture
 def clinic(kare, make_user, admin_user):
-    from participants.services import randomisation_lists_generate
+    from participants.randomisation.services import randomisation_lists_generate
 
     statistician = make_user("unblinded_statistician", kare, username="statistician")
     randomisation_lists_generate(actor=statistician, trial=kare, blocks=10, seed="0123456789abcdef0123456789abcdef")

@@ -8,6 +8,7 @@ import pytest
 
 from outcomes.analysis import dataset, stats, write_report
 from outcomes.analysis.labels import Labels, group_letters
+from participants.locks import services as locks
 
 PICTURES = ("consort", "pda", "time_to_relapse")
 
@@ -98,7 +99,6 @@ def test_a_one_factor_trial_gets_a_report_with_the_two_arm_comparison(more_kare_
 
 
 def test_the_report_says_whether_the_database_was_locked_and_unblinded(kare_trial, make_user, tmp_path):
-    from participants import locks
 
     manager = make_user("data_manager", kare_trial, username="dm")
     assert "database not locked." in write_report(trial=kare_trial, out_dir=tmp_path / "a").read_text()

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from participants import locks
+from participants.locks import services as locks
 
 STANDARDS = Path(__file__).resolve().parents[3] / "outcomes" / "exports" / "standards"
 PASSWORD = "correct-horse-battery-staple"  # what make_user gives everyone
@@ -100,7 +100,7 @@ def infusion_visit(nurse, participant, day: dt.date, *, minutes: int = 40):
     """``participant``'s V2 attended on ``day`` and its infusion, ``minutes`` long, with three vital
     signs readings, the one during the infusion past the systolic threshold (180 mmHg)."""
     from participants.models import Appointment
-    from participants.visits import VitalsReading, infusion_record, visit_record
+    from participants.schedule.services import VitalsReading, infusion_record, visit_record
 
     appointment = Appointment.objects.get(participant=participant, event_code="V2", unscheduled=False)
     visit_record(actor=nurse, appointment=appointment, actual_date=day, attended=True)
@@ -135,7 +135,12 @@ def nurse(imported):
 def imported(imported, make_user):
     """The example (see the module) with :data:`CLINIC_ID`'s V2 recorded by a nurse through the services."""
     from participants.models import Deviation, DeviationKind, Participant
-    from participants.safety import adverse_event_record, adverse_event_report, deviation_record, deviation_review
+    from participants.safety.services import (
+        adverse_event_record,
+        adverse_event_report,
+        deviation_record,
+        deviation_review,
+    )
 
     nurse = make_user("coordinator", imported, username="nurse")
     participant = Participant.objects.get(trial=imported, study_id=CLINIC_ID)

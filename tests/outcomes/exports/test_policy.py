@@ -7,6 +7,7 @@ import pytest
 from core.errors import Forbidden
 from outcomes.exports import export_open
 from outcomes.exports.policy import export_scope
+from participants.locks import services as locks
 
 
 def test_the_system_exports_every_site_and_factor(imported):
@@ -36,7 +37,6 @@ def test_after_lock_and_analysis_unblinding_investigators_export_every_factor(im
 
 
 def test_a_lock_alone_unblinds_nothing(imported, make_user, data_manager):
-    from participants import locks
 
     investigator = make_user("investigator", imported)
     locks.data_lock(actor=data_manager, trial=imported, reason="interim")

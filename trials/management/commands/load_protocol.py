@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 )
             )
             # Participants not yet past the changed events follow the amended schedule.
-            from participants.appointments import appointments_apply_amendment
+            from participants.schedule.services import appointments_apply_amendment
 
             changed = appointments_apply_amendment(trial=version.trial, actor=actor, reason=options["reason"])
             self.stdout.write(f"{version.trial.code}: {changed} open appointment(s) brought in line with the schedule")

@@ -1,22 +1,34 @@
-"""Database lock and unblinding for analysis.
+"""Database lock and unblinding: the trial's (or one participant's) data locked and unlocked, the
+whole trial unblinded for analysis, one participant unblinded in an emergency.
 
 A data manager locks a trial (or one participant) with a reason; while the lock stands, every
 service that changes clinical data refuses (409) through :func:`participants.guards.ensure_unlocked`.
-Unlocking needs a reason too; both are audited. Unblinding the whole trial for analysis happens only while the trial
-is locked, with a reason and the password again, and cannot be undone; from then on the trial
-cannot be unlocked, and every member of the trial may see every factor.
+Unlocking needs a reason too; both are audited. Unblinding the whole trial for analysis happens
+only while the trial is locked, with a reason and the password again, and cannot be undone; from
+then on the trial cannot be unlocked, and every member of the trial may see every factor.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from core import audit
 from core.errors import Conflict, Invalid
-from core.roles import Role
+from core.roles import (
+    Role,
+)
 from participants.guards import active_lock, require_role
-from participants.models import AnalysisUnblinding, DataLock, Participant
+from participants.models import (
+    Allocation,
+    AnalysisUnblinding,
+    DataLock,
+    EmergencyUnblinding,
+    Participant,
+    StaffNotification,
+)
+from participants.tasks import staff_notifications_queue
 
 LOCKERS = frozenset({Role.DATA_MANAGER})
 
@@ -69,5 +81,50 @@ def trial_unblind_for_analysis(*, actor, trial, reason: str, password: str) -> A
         return AnalysisUnblinding.objects.create(trial=trial, reason=reason.strip(), unblinded_by=actor)
 
 
-def is_unblinded_for_analysis(trial) -> bool:
-    return AnalysisUnblinding.objects.filter(trial=trial).exists()
+#
+# --- emergency unblinding -------------------------------------------------------------------------
+
+
+def participant_unblind(*, actor, participant: Participant, reason: str, password: str) -> EmergencyUnblinding:
+    """Reveal one participant's allocation to ``actor`` in an emergency.
+
+    Only roles the protocol allows, at the participant's site, with a reason and the actor's
+    password entered again. The event is audited, the participant is flagged as unblinded, and a
+    notification is queued for each member of the trial's unblinded team.
+    """
+    protocol = participant.trial.version_on().protocol
+    require_role(
+        actor, protocol.unblinding.emergency_roles, site=participant.site, doing="unblind participants at this site"
+    )
+    problems: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        problems["reason"] = ["This field is required."]
+    if not password or not actor.check_password(password):
+        problems["password"] = ["The password is not right."]
+    if problems:
+        raise Invalid("unblinding needs a reason and your password", fields=problems)
+    if not Allocation.objects.filter(participant=participant).exists():
+        raise Conflict("the participant is not randomised", code="not_randomised")
+    with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):
+        event = EmergencyUnblinding.objects.create(participant=participant, requested_by=actor, reason=reason.strip())
+        team = (
+            get_user_model()
+            .objects.filter(
+                memberships__site__trial=participant.trial,
+                memberships__role_id__in=protocol.unblinding.notify_roles,
+                is_active=True,
+            )
+            .distinct()
+        )
+        for member in team:
+            StaffNotification.objects.create(
+                recipient=member,
+                kind="emergency_unblinding",
+                subject=f"{participant.trial.code}: emergency unblinding of {participant.study_id}",
+                body=(
+                    f"{actor.get_username()} unblinded participant {participant.study_id} at site "
+                    f"{participant.site.code} on {event.created_at:%Y-%m-%d %H:%M} UTC.\nReason: {event.reason}"
+                ),
+            )
+    staff_notifications_queue()
+    return event

@@ -18,6 +18,7 @@ from core import audit
 from core.clock import today_at
 from core.errors import Conflict, Invalid
 from core.roles import ENTER_DATA
+from participants import events
 from participants.guards import ensure_may_enter_data, require_role
 from participants.models import (
     Allocation,
@@ -27,8 +28,7 @@ from participants.models import (
     DeviationKind,
     Participant,
 )
-from reminders.planning import reminders_plan
-from trials.models import ProtocolVersion
+from participants.schedule.selectors import actual_dates
 from trials.protocol import RANDOMISATION_ANCHOR, Protocol
 
 OPEN = (AppointmentStatus.SCHEDULED,)
@@ -91,31 +91,6 @@ def appointments_materialise(*, participant: Participant, allocation: Allocation
     return Appointment.objects.bulk_create(created)
 
 
-def protocol_of(appointment: Appointment) -> Protocol:
-    """The protocol the appointment follows. The version is read without its document unless it is
-    already loaded: versions are immutable and the parsed protocol is cached per process."""
-    if Appointment.protocol_version.is_cached(appointment):
-        return appointment.protocol_version.protocol
-    return ProtocolVersion.objects.defer("document").get(pk=appointment.protocol_version_id).protocol
-
-
-def allocation_of(participant: Participant) -> Allocation | None:
-    """The participant's allocation, or None. An allocation never changes once made, so one already
-    loaded with the participant (``select_related("allocation")``) is used as it is."""
-    if Participant.allocation.is_cached(participant) and participant.allocation is not None:
-        return participant.allocation
-    return Allocation.objects.select_related("arm").filter(participant=participant).first()
-
-
-def actual_dates(participant: Participant) -> dict[str, dt.date]:
-    """Dates on which the participant's scheduled events really happened (attended visits)."""
-    return dict(
-        Appointment.objects.filter(participant=participant, unscheduled=False, visit__attended=True).values_list(
-            "event_code", "visit__actual_date"
-        )
-    )
-
-
 def appointments_redate(*, participant: Participant, happened: str | None = None) -> list[Appointment]:
     """Re-date every open scheduled appointment from the actual dates of the events before it.
 
@@ -153,27 +128,6 @@ def appointments_redate(*, participant: Participant, happened: str | None = None
         appointment.save(update_fields=["target_date", "window_start", "window_end", "booked_date", "updated_at"])
         changed.append(appointment)
     return changed
-
-
-def display_status(appointment: Appointment, today: dt.date) -> str:
-    """upcoming, due, overdue, done, missed or cancelled, as a coordinator reads them."""
-    if appointment.status != AppointmentStatus.SCHEDULED:
-        return appointment.status
-    if today < appointment.window_start:
-        return "upcoming"
-    if today <= appointment.window_end:
-        return "due"
-    return "overdue"
-
-
-def window_state(appointment: Appointment, day: dt.date | None) -> str:
-    """Where ``day`` (the visit date, or the booking) falls: early, in_window or late."""
-    day = day or appointment.booked_date
-    if day < appointment.window_start:
-        return "early"
-    if day > appointment.window_end:
-        return "late"
-    return "in_window"
 
 
 def _require(actor, appointment: Appointment) -> None:
@@ -217,7 +171,7 @@ def appointment_reschedule(*, actor, appointment: Appointment, booked_date: dt.d
                 occurred_on=booked_date,
                 reported_by=actor,
             )
-        reminders_plan(participant=locked.participant, reason="appointment rescheduled")
+        events.schedule_changed(participant=locked.participant, reason="appointment rescheduled")
     return locked
 
 
@@ -234,7 +188,7 @@ def appointment_cancel(*, actor, appointment: Appointment, reason: str) -> Appoi
         locked.status = AppointmentStatus.CANCELLED
         locked.note = reason
         locked.save(update_fields=["status", "note", "updated_at"])
-        reminders_plan(participant=locked.participant, reason="appointment cancelled")
+        events.schedule_changed(participant=locked.participant, reason="appointment cancelled")
     return locked
 
 

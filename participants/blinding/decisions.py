@@ -1,22 +1,12 @@
-"""What a user may see of an allocation: decided here, and only here.
-
-The protocol names, per factor, the roles that may see it (``visible_to``). A user sees a factor
-of a participant when they hold one of those roles at the participant's site, or when they
-themselves unblinded that participant in an emergency. Once the whole trial has been unblinded
-for analysis (after the database lock), every member of the trial sees every factor.
-
-Everything that could reveal a factor (API fields, filters, ordering, search, per-arm counts, the
-audit history, exports, admin, error messages, reminder texts) asks this module; an arm's code is
-shown only to a user who may see every factor, since it names all of them.
-"""
+"""Who may see which factor of whose allocation."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from core import permissions
 from core.errors import Invalid
+from participants import guards
 
 BLINDED = "blinded"
 
@@ -27,15 +17,9 @@ def visible_factors(*, user, trial, site=None) -> frozenset[str]:
     that are asked across the user's sites)."""
     protocol = trial.version_on().protocol
     held = permissions.roles(user, site=site, trial=trial)
-    if held and _unblinded_for_analysis(trial):
+    if held and guards.is_unblinded_for_analysis(trial):
         return frozenset(f.code for f in protocol.factors)
     return frozenset(f.code for f in protocol.factors if held & set(f.visible_to))
-
-
-def _unblinded_for_analysis(trial) -> bool:
-    from participants.locks import is_unblinded_for_analysis
-
-    return is_unblinded_for_analysis(trial)
 
 
 def factors_visible_everywhere(*, user, trial) -> frozenset[str]:
@@ -74,22 +58,6 @@ def arm_levels(allocation) -> dict[str, str]:
     else:
         links = arm.arm_levels.select_related("level__factor")
     return {al.level.factor.code: al.level.code for al in links}
-
-
-def present(*, allocation, user, per_site: dict | None = None) -> dict[str, Any]:
-    """The allocation as ``user`` may see it: levels of hidden factors read ``"blinded"``, the arm
-    only when every factor is visible."""
-    participant = allocation.participant
-    visible = visible_for_participant(user=user, participant=participant, per_site=per_site)
-    levels = arm_levels(allocation)
-    all_visible = set(levels) <= visible
-    return {
-        "study_id": participant.study_id,
-        "allocated_on": allocation.allocated_on,
-        "allocated_at": allocation.allocated_at,
-        "arm": allocation.arm.code if all_visible else BLINDED,
-        "levels": {factor: (level if factor in visible else BLINDED) for factor, level in levels.items()},
-    }
 
 
 def hidden_factors(*, user, trial, site=None) -> frozenset[str]:

@@ -28,9 +28,17 @@ from participants.models import (
 )
 
 SPONSOR_HOURS = 24
+
+
 REGULATOR_DAYS_FATAL = 7
+
+
 REGULATOR_DAYS_OTHER = 15
+
+
 REVIEWERS = frozenset({Role.DATA_MANAGER, Role.INVESTIGATOR})
+
+
 AE_FIELDS = (
     "term",
     "onset_date",

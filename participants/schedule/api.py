@@ -1,9 +1,8 @@
-"""API of appointments, visits, infusions, sessions, adverse events and protocol deviations.
+"""API of appointments, visits, infusions and sessions.
 
 Site scoping: every object is reached through the participant's site (another site's id is a 404).
-Blinding: the infusion dose in mg and mg/kg are shown only to users who may see the dosing factor;
-a session's programme only to users who may see the therapy factor ("psychological session"
-otherwise).
+Blinding: the infusion's drug, dose in mg and mg/kg, and a session's programme are shown through
+:mod:`participants.blinding`.
 """
 
 from __future__ import annotations
@@ -20,21 +19,16 @@ from rest_framework.views import APIView
 from core import permissions
 from core.clock import today_at
 from core.errors import Invalid, NotFound
-from participants import appointments as appointment_services
-from participants import blinding, safety, selectors, visits
+from participants import blinding
 from participants.models import (
-    AdverseEvent,
     Appointment,
-    Causality,
-    Deviation,
-    DeviationKind,
     InfusionSession,
-    Seriousness,
     VitalsPhase,
 )
+from participants.schedule import selectors as schedule_selectors
+from participants.schedule import services
+from participants.serializers import participant_from_request
 from trials.models import Site
-
-# --- reading helpers ----------------------------------------------------------------------------
 
 
 def _appointment(request, pk: int) -> Appointment:
@@ -46,10 +40,6 @@ def _appointment(request, pk: int) -> Appointment:
     if appointment is None:
         raise NotFound("no such appointment")
     return appointment
-
-
-def _participant(request, study_id: str):
-    return selectors.participant_get(user=request.user, study_id=study_id, trial_code=request.query_params.get("trial"))
 
 
 class VisitSerializer(serializers.Serializer):
@@ -91,8 +81,8 @@ def appointment_data(appointment: Appointment, today: dt.date) -> dict:
         "window_start": appointment.window_start,
         "window_end": appointment.window_end,
         "booked_date": appointment.booked_date,
-        "status": appointment_services.display_status(appointment, today),
-        "window_state": appointment_services.window_state(appointment, visit.actual_date if visit else None),
+        "status": schedule_selectors.display_status(appointment, today),
+        "window_state": schedule_selectors.window_state(appointment, visit.actual_date if visit else None),
         "note": appointment.note,
         "visit": (
             {
@@ -111,9 +101,6 @@ def _with_visit(qs):
     return qs.select_related("participant__site", "visit__seen_by")
 
 
-# --- appointments -----------------------------------------------------------------------------------
-
-
 class ParticipantAppointmentsApi(GenericAPIView):
     """The participant's schedule with each appointment's status and window state; ``POST`` adds an
     unscheduled visit."""
@@ -128,7 +115,7 @@ class ParticipantAppointmentsApi(GenericAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("trial", str)])
     def get(self, request, study_id: str):
-        participant = _participant(request, study_id)
+        participant = participant_from_request(request, study_id)
         today = today_at(participant.site)
         qs = _with_visit(participant.appointments.all()).order_by("sequence", "booked_date", "pk")
         page = self.paginate_queryset(qs)
@@ -140,10 +127,10 @@ class ParticipantAppointmentsApi(GenericAPIView):
         parameters=[OpenApiParameter("trial", str)], request=InputSerializer, responses={201: AppointmentSerializer}
     )
     def post(self, request, study_id: str):
-        participant = _participant(request, study_id)
+        participant = participant_from_request(request, study_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        appointment = appointment_services.appointment_add_unscheduled(
+        appointment = services.appointment_add_unscheduled(
             actor=request.user, participant=participant, **data.validated_data
         )
         appointment = _with_visit(Appointment.objects.filter(pk=appointment.pk)).get()
@@ -206,7 +193,7 @@ class RescheduleApi(APIView):
         appointment = _appointment(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        appointment_services.appointment_reschedule(actor=request.user, appointment=appointment, **data.validated_data)
+        services.appointment_reschedule(actor=request.user, appointment=appointment, **data.validated_data)
         appointment = _with_visit(Appointment.objects.filter(pk=pk)).get()
         return Response(
             AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data
@@ -224,7 +211,7 @@ class CancelApi(APIView):
         appointment = _appointment(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        appointment_services.appointment_cancel(actor=request.user, appointment=appointment, **data.validated_data)
+        services.appointment_cancel(actor=request.user, appointment=appointment, **data.validated_data)
         appointment = _with_visit(Appointment.objects.filter(pk=pk)).get()
         return Response(
             AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data
@@ -262,7 +249,7 @@ class VisitApi(APIView):
             if seen_by is None:
                 raise Invalid("unknown person", fields={"seen_by": ["No such person at this site."]})
         values["seen_by"] = seen_by
-        visits.visit_record(actor=request.user, appointment=appointment, **values)
+        services.visit_record(actor=request.user, appointment=appointment, **values)
         appointment = _with_visit(Appointment.objects.filter(pk=pk)).get()
         return Response(
             AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data,
@@ -277,14 +264,11 @@ class VisitApi(APIView):
             raise NotFound("the visit is not recorded yet")
         data = self.ChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        visits.visit_update(actor=request.user, visit=visit, **data.validated_data)
+        services.visit_update(actor=request.user, visit=visit, **data.validated_data)
         appointment = _with_visit(Appointment.objects.filter(pk=pk)).get()
         return Response(
             AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data
         )
-
-
-# --- infusions and sessions ----------------------------------------------------------------------------
 
 
 class VitalsSerializer(serializers.Serializer):
@@ -387,8 +371,8 @@ class InfusionApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        values["vitals"] = [visits.VitalsReading(**v) for v in values["vitals"]]
-        visits.infusion_record(actor=request.user, appointment=appointment, **values)
+        values["vitals"] = [services.VitalsReading(**v) for v in values["vitals"]]
+        services.infusion_record(actor=request.user, appointment=appointment, **values)
         return Response(
             InfusionOutputSerializer(infusion_data(self._infusion(request, pk), request.user)).data,
             status=status.HTTP_201_CREATED,
@@ -433,7 +417,7 @@ class SessionApi(APIView):
             )
             if therapist is None:
                 raise Invalid("unknown therapist", fields={"therapist": ["No such person at this site."]})
-        session = visits.session_record(actor=request.user, appointment=appointment, therapist=therapist, **values)
+        session = services.session_record(actor=request.user, appointment=appointment, therapist=therapist, **values)
         participant = appointment.participant
         protocol = appointment.protocol_version.protocol
         label = protocol.factor(protocol.therapy.factor).blinded_label or "psychological session"
@@ -450,266 +434,3 @@ class SessionApi(APIView):
             "therapist": therapist.get_username() if therapist else None,
         }
         return Response(SessionOutputSerializer(out).data, status=status.HTTP_201_CREATED)
-
-
-# --- adverse events ------------------------------------------------------------------------------------
-
-
-class AdverseEventSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    study_id = serializers.CharField(source="participant.study_id")
-    term = serializers.CharField()
-    onset_date = serializers.DateField()
-    end_date = serializers.DateField(allow_null=True)
-    grade = serializers.IntegerField()
-    serious = serializers.BooleanField()
-    seriousness = serializers.ListField(child=serializers.CharField())
-    causality = serializers.CharField()
-    expected = serializers.BooleanField()
-    susar = serializers.BooleanField()
-    action_taken = serializers.CharField(allow_blank=True)
-    outcome = serializers.CharField(allow_blank=True)
-    infusion_event = serializers.CharField(allow_null=True)
-    aware_at = serializers.DateTimeField()
-    sponsor_due = serializers.DateTimeField(allow_null=True)
-    sponsor_reported_at = serializers.DateTimeField(allow_null=True)
-    regulator_due = serializers.DateTimeField(allow_null=True)
-    regulator_reported_at = serializers.DateTimeField(allow_null=True)
-
-
-def ae_data(ae: AdverseEvent) -> AdverseEvent:
-    due = safety.deadlines(ae)
-    ae.sponsor_due = due["sponsor"]
-    ae.regulator_due = due["regulator"]
-    ae.infusion_event = ae.infusion.visit.appointment.event_code if ae.infusion_id else None
-    return ae
-
-
-class AdverseEventInputSerializer(serializers.Serializer):
-    term = serializers.CharField(max_length=300)
-    onset_date = serializers.DateField()
-    end_date = serializers.DateField(required=False, allow_null=True)
-    grade = serializers.IntegerField(min_value=1, max_value=5)
-    seriousness = serializers.ListField(
-        child=serializers.ChoiceField(choices=Seriousness.choices), required=False, default=list
-    )
-    causality = serializers.ChoiceField(choices=Causality.choices)
-    expected = serializers.BooleanField()
-    action_taken = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    outcome = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    infusion_appointment = serializers.IntegerField(required=False, allow_null=True)
-
-
-def _ae_queryset():
-    return AdverseEvent.objects.select_related("participant", "infusion__visit__appointment")
-
-
-class ParticipantAdverseEventsApi(GenericAPIView):
-    """The participant's adverse events; ``POST`` records one."""
-
-    serializer_class = AdverseEventSerializer
-    paginated_list = True
-
-    @extend_schema(parameters=[OpenApiParameter("trial", str)])
-    def get(self, request, study_id: str):
-        participant = _participant(request, study_id)
-        page = self.paginate_queryset(_ae_queryset().filter(participant=participant))
-        return self.get_paginated_response(AdverseEventSerializer([ae_data(a) for a in page], many=True).data)
-
-    @extend_schema(
-        parameters=[OpenApiParameter("trial", str)],
-        request=AdverseEventInputSerializer,
-        responses={201: AdverseEventSerializer},
-    )
-    def post(self, request, study_id: str):
-        participant = _participant(request, study_id)
-        data = AdverseEventInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        infusion = None
-        if values.get("infusion_appointment") is not None:
-            infusion = InfusionSession.objects.filter(
-                visit__appointment_id=values["infusion_appointment"], visit__appointment__participant=participant
-            ).first()
-            if infusion is None:
-                raise Invalid("unknown infusion", fields={"infusion_appointment": ["No infusion of this participant."]})
-        values.pop("infusion_appointment", None)
-        ae = safety.adverse_event_record(actor=request.user, participant=participant, infusion=infusion, **values)
-        return Response(
-            AdverseEventSerializer(ae_data(_ae_queryset().get(pk=ae.pk))).data, status=status.HTTP_201_CREATED
-        )
-
-
-def _ae(request, pk: int) -> AdverseEvent:
-    ae = _ae_queryset().filter(pk=pk, participant__site_id__in=permissions.site_ids(request.user)).first()
-    if ae is None:
-        raise NotFound("no such adverse event")
-    return ae
-
-
-class AdverseEventDetailApi(APIView):
-    """Read an adverse event, or change it (``PATCH``) with a reason."""
-
-    class ChangeSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=2000)
-        end_date = serializers.DateField(required=False, allow_null=True)
-        grade = serializers.IntegerField(min_value=1, max_value=5, required=False)
-        seriousness = serializers.ListField(child=serializers.ChoiceField(choices=Seriousness.choices), required=False)
-        causality = serializers.ChoiceField(choices=Causality.choices, required=False)
-        expected = serializers.BooleanField(required=False)
-        action_taken = serializers.CharField(max_length=300, required=False, allow_blank=True)
-        outcome = serializers.CharField(max_length=300, required=False, allow_blank=True)
-
-    @extend_schema(responses={200: AdverseEventSerializer})
-    def get(self, request, pk: int):
-        return Response(AdverseEventSerializer(ae_data(_ae(request, pk))).data)
-
-    @extend_schema(request=ChangeSerializer, responses={200: AdverseEventSerializer})
-    def patch(self, request, pk: int):
-        ae = _ae(request, pk)
-        data = self.ChangeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        reason = values.pop("reason")
-        safety.adverse_event_update(actor=request.user, ae=ae, reason=reason, **values)
-        return Response(AdverseEventSerializer(ae_data(_ae(request, pk))).data)
-
-
-class AdverseEventReportApi(APIView):
-    """Record that a serious event was reported to the sponsor or the regulator."""
-
-    class InputSerializer(serializers.Serializer):
-        to = serializers.ChoiceField(choices=["sponsor", "regulator"])
-        reported_at = serializers.DateTimeField(required=False)
-
-    @extend_schema(request=InputSerializer, responses={200: AdverseEventSerializer})
-    def post(self, request, pk: int):
-        ae = _ae(request, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        safety.adverse_event_report(actor=request.user, ae=ae, **data.validated_data)
-        return Response(AdverseEventSerializer(ae_data(_ae(request, pk))).data)
-
-
-class DeadlineSerializer(serializers.Serializer):
-    adverse_event = AdverseEventSerializer()
-    report_to = serializers.ChoiceField(choices=["sponsor", "regulator"])
-    due = serializers.DateTimeField()
-    overdue = serializers.BooleanField()
-
-
-class DeadlinesApi(APIView):
-    """Serious events still to be reported, soonest deadline first, at the caller's sites."""
-
-    @extend_schema(responses={200: DeadlineSerializer(many=True)})
-    def get(self, request):
-        from django.db.models import Q
-        from django.utils import timezone
-
-        now = timezone.now()
-        rows = []
-        qs = _ae_queryset().filter(participant__site_id__in=permissions.site_ids(request.user)).exclude(seriousness=[])
-        qs = qs.filter(Q(sponsor_reported_at__isnull=True) | Q(regulator_reported_at__isnull=True))
-        for ae in qs:
-            due = safety.deadlines(ae)
-            for to in ("sponsor", "regulator"):
-                if due[to] is not None and getattr(ae, f"{to}_reported_at") is None:
-                    rows.append(
-                        {"adverse_event": ae_data(ae), "report_to": to, "due": due[to], "overdue": due[to] < now}
-                    )
-        rows.sort(key=lambda r: r["due"])
-        return Response(DeadlineSerializer(rows, many=True).data)
-
-
-# --- deviations ----------------------------------------------------------------------------------------
-
-
-class DeviationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    study_id = serializers.CharField(source="participant.study_id")
-    event_code = serializers.CharField(source="appointment.event_code", allow_null=True, default=None)
-    kind = serializers.ChoiceField(choices=DeviationKind.choices)
-    description = serializers.CharField()
-    automatic = serializers.BooleanField()
-    occurred_on = serializers.DateField()
-    important = serializers.BooleanField(allow_null=True)
-    review_note = serializers.CharField(allow_blank=True)
-    reviewed_at = serializers.DateTimeField(allow_null=True)
-
-
-def _deviations():
-    return Deviation.objects.select_related("participant", "appointment")
-
-
-class ParticipantDeviationsApi(GenericAPIView):
-    """The participant's protocol deviations; ``POST`` records one by hand."""
-
-    serializer_class = DeviationSerializer
-    paginated_list = True
-
-    class InputSerializer(serializers.Serializer):
-        kind = serializers.ChoiceField(choices=DeviationKind.choices)
-        description = serializers.CharField(max_length=4000)
-        occurred_on = serializers.DateField()
-
-    @extend_schema(parameters=[OpenApiParameter("trial", str)])
-    def get(self, request, study_id: str):
-        participant = _participant(request, study_id)
-        page = self.paginate_queryset(_deviations().filter(participant=participant))
-        return self.get_paginated_response(DeviationSerializer(page, many=True).data)
-
-    @extend_schema(
-        parameters=[OpenApiParameter("trial", str)], request=InputSerializer, responses={201: DeviationSerializer}
-    )
-    def post(self, request, study_id: str):
-        participant = _participant(request, study_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deviation = safety.deviation_record(actor=request.user, participant=participant, **data.validated_data)
-        return Response(DeviationSerializer(deviation).data, status=status.HTTP_201_CREATED)
-
-
-class DeviationListApi(GenericAPIView):
-    """Deviations at the caller's sites; ``?reviewed=false`` for those awaiting review."""
-
-    serializer_class = DeviationSerializer
-    paginated_list = True
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("site", str),
-            OpenApiParameter("trial", str),
-            OpenApiParameter("reviewed", bool),
-        ]
-    )
-    def get(self, request):
-        params = request.query_params
-        qs = _deviations().filter(participant__site_id__in=permissions.site_ids(request.user))
-        if params.get("trial"):
-            qs = qs.filter(participant__trial__code=params["trial"])
-        if params.get("site"):
-            qs = qs.filter(participant__site__code=params["site"])
-        if params.get("reviewed") in ("true", "false"):
-            qs = qs.filter(reviewed_at__isnull=params["reviewed"] == "false")
-        elif params.get("reviewed"):
-            raise Invalid("not a boolean", fields={"reviewed": ["Use true or false."]})
-        page = self.paginate_queryset(qs.order_by("occurred_on", "pk"))
-        return self.get_paginated_response(DeviationSerializer(page, many=True).data)
-
-
-class DeviationReviewApi(APIView):
-    """Class a deviation as important or not."""
-
-    class InputSerializer(serializers.Serializer):
-        important = serializers.BooleanField()
-        note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-
-    @extend_schema(request=InputSerializer, responses={200: DeviationSerializer})
-    def post(self, request, pk: int):
-        deviation = _deviations().filter(pk=pk, participant__site_id__in=permissions.site_ids(request.user)).first()
-        if deviation is None:
-            raise NotFound("no such deviation")
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deviation = safety.deviation_review(actor=request.user, deviation=deviation, **data.validated_data)
-        return Response(DeviationSerializer(deviation).data)

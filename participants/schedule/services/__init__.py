@@ -1,0 +1,31 @@
+"""Every write of the schedule: appointments (materialised, re-dated, booked, cancelled, amended),
+visits, infusions with their vitals, and sessions."""
+
+from participants.schedule.services.appointments import (
+    appointment_add_unscheduled,
+    appointment_cancel,
+    appointment_reschedule,
+    appointments_apply_amendment,
+    appointments_materialise,
+    appointments_redate,
+    schedule_dates,
+)
+from participants.schedule.services.infusions import VitalsReading, dose_for, infusion_record
+from participants.schedule.services.sessions import session_record
+from participants.schedule.services.visits import visit_record, visit_update
+
+__all__ = [
+    "VitalsReading",
+    "appointment_add_unscheduled",
+    "appointment_cancel",
+    "appointment_reschedule",
+    "appointments_apply_amendment",
+    "appointments_materialise",
+    "appointments_redate",
+    "dose_for",
+    "infusion_record",
+    "schedule_dates",
+    "session_record",
+    "visit_record",
+    "visit_update",
+]
