@@ -6,6 +6,9 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders"
 
     def ready(self) -> None:
-        from reminders import views
+        from participants import events
+        from reminders import planning, views
 
+        # Every change to a participant's schedule re-plans their reminders, in the same transaction.
+        events.subscribe(planning.reminders_plan)
         views.connect_delivery_webhooks()
