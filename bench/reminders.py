@@ -219,6 +219,7 @@ def _run(args, env, workers) -> None:
 
     from reminders.dispatch import notifications_dispatch
     from reminders.models import Notification, State
+    from reminders.tasks import enqueue_sends
     from trialtracker.celery import app
 
     _prepare(args)
@@ -232,7 +233,7 @@ def _run(args, env, workers) -> None:
     started = time.monotonic()
     claimed = 0
     while claimed < args.reminders:
-        result = notifications_dispatch()
+        result = notifications_dispatch(enqueue=enqueue_sends)
         if result.error:
             sys.exit(result.error)
         if not result.claimed:

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from core import permissions
-from core.errors import Forbidden, Invalid, NotFound
+from core import permissions, selectors
+from core.errors import Forbidden, Invalid
 from core.permissions import IsAdministrator
 from core.roles import Role
-from core.services import membership_grant, set_password_link, sites_for, user_create
+from core.services import membership_grant, set_password_link, sites_for, token_for, user_create
 
 
 class TokenThrottle(AnonRateThrottle):
@@ -48,8 +47,7 @@ class TokenApi(APIView):
                 "the username and password do not match an active account",
                 fields={"non_field_errors": ["Unable to log in with the credentials given."]},
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response(self.OutputSerializer({"token": token.key}).data)
+        return Response(self.OutputSerializer({"token": token_for(user=user).key}).data)
 
 
 class HistoryEventSerializer(serializers.Serializer):
@@ -88,8 +86,7 @@ class MeApi(APIView):
 
     @extend_schema(responses={200: UserOutputSerializer})
     def get(self, request):
-        user = get_user_model().objects.prefetch_related("memberships__site__trial").get(pk=request.user.pk)
-        return Response(UserOutputSerializer(user).data)
+        return Response(UserOutputSerializer(selectors.user_with_memberships(pk=request.user.pk)).data)
 
 
 def _ensure_administers(user, sites) -> None:
@@ -134,11 +131,7 @@ class UserListApi(GenericAPIView):
 
     def get_queryset(self):
         """People holding a role in a trial the caller administers (everyone, for a superuser)."""
-        users = get_user_model().objects.prefetch_related("memberships__site__trial").order_by("username")
-        if self.request.user.is_superuser:
-            return users
-        trials = permissions.trials_administered(self.request.user)
-        return users.filter(memberships__site__trial_id__in=trials).distinct()
+        return selectors.users_managed(user=self.request.user)
 
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -171,13 +164,10 @@ class UserMembershipsApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})
     def post(self, request, user_id: int):
-        user = get_user_model().objects.filter(pk=user_id).first()
-        if user is None:
-            raise NotFound("no such user")
+        user = selectors.user_get(pk=user_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         sites = sites_for(trial=data.validated_data["trial"], sites=data.validated_data["sites"])
         _ensure_administers(request.user, sites)
         membership_grant(user=user, role=data.validated_data["role"], sites=sites, actor=request.user)
-        user = get_user_model().objects.prefetch_related("memberships__site__trial").get(pk=user.pk)
-        return Response(UserOutputSerializer(user).data)
+        return Response(UserOutputSerializer(selectors.user_with_memberships(pk=user.pk)).data)

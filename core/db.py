@@ -1,11 +1,12 @@
-"""Database helpers that the apps share."""
+"""Database helpers that the apps share: the read snapshot, and a one-to-one relation that may be empty."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
-from django.db import connection, transaction
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection, models, transaction
 
 
 @contextmanager
@@ -35,3 +36,12 @@ def snapshot() -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield
+
+
+def one_to_one(instance: models.Model, name: str) -> models.Model | None:
+    """The object on the far side of a one-to-one relation named ``name``, or None when there is none
+    (Django raises on a missing reverse one-to-one)."""
+    try:
+        return getattr(instance, name)
+    except ObjectDoesNotExist:
+        return None

@@ -79,3 +79,5 @@ RANDOMISE = frozenset({Role.COORDINATOR, Role.INVESTIGATOR})
 RECORD_WITHDRAWAL = frozenset({Role.COORDINATOR, Role.INVESTIGATOR, Role.DATA_MANAGER})
 READ_IDENTITY = frozenset({Role.COORDINATOR, Role.INVESTIGATOR})
 MANAGE_RANDOMISATION_LIST = frozenset({Role.UNBLINDED_STATISTICIAN})
+# Bringing in participants and records collected before the trial used the tracker.
+IMPORT_DATA = frozenset({Role.ADMINISTRATOR})

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from rest_framework.authtoken.models import Token
 
 from core import audit, permissions
 from core.errors import Conflict, Invalid
@@ -136,3 +137,9 @@ def set_password_link(user, *, base_url: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return f"{base_url.rstrip('/')}/accounts/reset/{uid}/{token}/"
+
+
+def token_for(*, user) -> Token:
+    """The API token of ``user``, made on first use."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return token

@@ -114,7 +114,7 @@ def _biomarker_data(sample) -> dict:
         "value": sample.value,
         "positive": sample.positive,
         "visit_code": sample.visit_code,
-        "open_queries": sample.queries.filter(status="open").count(),
+        "open_queries": sample.open_queries,
     }
 
 
@@ -140,7 +140,8 @@ class BiomarkersApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         sample = services.biomarker_record(actor=request.user, participant=participant, **data.validated_data)
-        return Response(BiomarkerSerializer(_biomarker_data(sample)).data, status=status.HTTP_201_CREATED)
+        shown = selectors.biomarkers(participant=participant).get(pk=sample.pk)
+        return Response(BiomarkerSerializer(_biomarker_data(shown)).data, status=status.HTTP_201_CREATED)
 
 
 class QuestionnaireSerializer(serializers.Serializer):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from core import permissions
 from outcomes import endpoints
-from outcomes.models import BiomarkerSample, DataQuery, DrinkingRecord, QuestionnaireResponse
+from outcomes.models import BiomarkerSample, DataQuery, DrinkingRecord, QueryStatus, QuestionnaireResponse
 from participants import blinding
-from participants.models import Allocation, EmergencyUnblinding, Participant
+from participants.blinding import presenter
+from participants.models import Participant
 from participants.selectors import participants_visible
-from trials.models import ArmLevel
 
 
 def drinking_records(*, participant: Participant) -> QuerySet[DrinkingRecord]:
@@ -18,7 +18,12 @@ def drinking_records(*, participant: Participant) -> QuerySet[DrinkingRecord]:
 
 
 def biomarkers(*, participant: Participant) -> QuerySet[BiomarkerSample]:
-    return BiomarkerSample.objects.filter(participant=participant).order_by("taken_on", "pk")
+    """The participant's samples by date, each with ``open_queries``: how many of its queries are open."""
+    return (
+        BiomarkerSample.objects.filter(participant=participant)
+        .annotate(open_queries=Count("queries", filter=Q(queries__status=QueryStatus.OPEN)))
+        .order_by("taken_on", "pk")
+    )
 
 
 def questionnaires(*, participant: Participant) -> QuerySet[QuestionnaireResponse]:
@@ -34,39 +39,11 @@ def randomised_visible(*, user, trial) -> QuerySet[Participant]:
     return participants_visible(user=user).filter(trial=trial, allocation__isnull=False).order_by("study_id")
 
 
-def _levels_by_participant(trial, participant_ids) -> dict[int, dict[str, str]]:
-    """Every factor level of each participant's arm. Callers must then blind."""
-    arms: dict[int, dict[str, str]] = {}
-    for arm_id, factor, level in ArmLevel.objects.filter(arm__trial=trial).values_list(
-        "arm_id", "level__factor__code", "level__code"
-    ):
-        arms.setdefault(arm_id, {})[factor] = level
-    allocations = Allocation.objects.filter(participant__trial=trial)
-    if participant_ids is not None:
-        allocations = allocations.filter(participant_id__in=list(participant_ids))
-    return {pid: arms.get(arm_id, {}) for pid, arm_id in allocations.values_list("participant_id", "arm_id")}
-
-
 def _attach_levels(rows, *, user, trial) -> None:
     """Fill each row's ``levels`` with the factors ``user`` may see for that participant."""
-    ids = {r.participant_id for r in rows}
-    if not ids:
-        return
-    sites = dict(Participant.objects.filter(pk__in=ids).values_list("pk", "site_id"))
-    unblinded = set(
-        EmergencyUnblinding.objects.filter(requested_by=user, participant_id__in=ids).values_list(
-            "participant_id", flat=True
-        )
-    )
-    every = frozenset(f.code for f in trial.version_on().protocol.factors)
-    per_site: dict[int, frozenset[str]] = {}
-    levels = _levels_by_participant(trial, ids)
+    seen = presenter.levels_as_seen(user=user, trial=trial, participant_ids={r.participant_id for r in rows})
     for row in rows:
-        site = sites[row.participant_id]
-        if site not in per_site:
-            per_site[site] = blinding.visible_factors(user=user, trial=trial, site=site)
-        visible = every if row.participant_id in unblinded else per_site[site]
-        row.levels = {f: lv for f, lv in levels.get(row.participant_id, {}).items() if f in visible}
+        row.levels = seen.get(row.participant_id, {})
 
 
 def endpoints_for_participants(*, user, trial, participant_ids) -> list[endpoints.EndpointRow]:
@@ -84,16 +61,12 @@ def endpoints_for_export(*, user, trial) -> tuple[list[endpoints.EndpointRow], l
     """
     factor_codes = [f.code for f in trial.version_on().protocol.factors]
     if user is None:
-        rows = endpoints.compute(trial=trial)
-        levels = _levels_by_participant(trial, None)
-        for row in rows:
-            row.levels = levels.get(row.participant_id, {})
-        return rows, factor_codes
-    rows = endpoints.compute(trial=trial, site_ids=permissions.site_ids(user, trial=trial))
-    visible = blinding.factors_visible_everywhere(user=user, trial=trial)
-    columns = [f for f in factor_codes if f in visible]
-    if columns:
-        levels = _levels_by_participant(trial, None)
-        for row in rows:
-            row.levels = {f: lv for f, lv in levels.get(row.participant_id, {}).items() if f in visible}
+        rows, columns = endpoints.compute(trial=trial), factor_codes
+    else:
+        rows = endpoints.compute(trial=trial, site_ids=permissions.site_ids(user, trial=trial))
+        visible = blinding.factors_visible_everywhere(user=user, trial=trial)
+        columns = [f for f in factor_codes if f in visible]
+    levels = presenter.levels_of_participants(trial=trial, factors=columns)
+    for row in rows:
+        row.levels = levels.get(row.participant_id, {})
     return rows, columns

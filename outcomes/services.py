@@ -17,10 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit, permissions
+from core import audit
 from core.clock import study_day, today_at
-from core.errors import Conflict, Forbidden, Invalid
-from core.roles import ENTER_DATA
+from core.errors import Conflict, Invalid
+from core.roles import ENTER_DATA, IMPORT_DATA
 from outcomes import instruments
 from outcomes.models import (
     BiomarkerKind,
@@ -313,8 +313,7 @@ def drinking_days_import(*, actor, trial, rows: list[dict]) -> list[DrinkingReco
     or text. Every bad row is reported as ``line <n>.<field>``; nothing is written if any row is
     bad. A day already recorded from the same source is refused.
     """
-    if not (actor is not None and (actor.is_superuser or permissions.has_role(actor, {"administrator"}, trial=trial))):
-        raise Forbidden("only administrators may import drinking days")
+    require_role(actor, IMPORT_DATA, trial=trial, doing="import drinking days")
     ensure_unlocked(trial=trial)
     protocol = trial.version_on().protocol
     participants = {p.study_id: p for p in Participant.objects.filter(trial=trial).select_related("site", "allocation")}

@@ -4,6 +4,7 @@ ids are a 404).
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from core import permissions
@@ -28,3 +29,8 @@ def participant_get(*, user, study_id: str, trial_code: str | None = None) -> Pa
     if len(found) > 1:
         raise Invalid("this study id is used in several of your trials", fields={"trial": ["Name the trial."]})
     return found[0]
+
+
+def staff_member(*, site, username: str):
+    """The active person called ``username`` who holds a role at ``site``, or None."""
+    return get_user_model().objects.filter(username=username, memberships__site=site, is_active=True).first()

@@ -46,7 +46,7 @@ class ContactPreferenceApi(APIView):
     def get(self, request, study_id: str):
         participant = _participant(request, study_id)
         require_role(request.user, READ_IDENTITY, site=participant.site, doing="read contact preferences here")
-        preference = ContactPreference.objects.filter(participant=participant).first()
+        preference = selectors.contact_preference_of(participant=participant)
         if preference is None:
             preference = ContactPreference(participant=participant, time_zone=participant.site.time_zone)
         return Response(ContactPreferenceSerializer(preference).data)
@@ -89,9 +89,7 @@ class ParticipantNotificationsApi(GenericAPIView):
     @extend_schema(parameters=[_TRIAL_PARAM, OpenApiParameter("state", str, enum=State.values)])
     def get(self, request, study_id: str):
         participant = _participant(request, study_id)
-        rows = selectors.notifications_of(participant=participant)
-        if request.query_params.get("state"):
-            rows = rows.filter(state=request.query_params["state"])
+        rows = selectors.notifications_of(participant=participant, state=request.query_params.get("state", ""))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(NotificationSerializer(page, many=True).data)
 

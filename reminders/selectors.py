@@ -9,12 +9,31 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import permissions
-from participants.models import Appointment, AppointmentStatus, WithdrawalScope
-from reminders.models import Notification, ParticipantResponse, ResponseKind, State
+from participants.models import Appointment, AppointmentStatus, Participant, WithdrawalScope
+from reminders.models import ContactPreference, Notification, ParticipantResponse, ResponseKind, State
 
 
-def notifications_of(*, participant) -> QuerySet[Notification]:
-    return Notification.objects.filter(participant=participant).select_related("appointment").order_by("due_at", "pk")
+def notifications_of(*, participant, state: str = "") -> QuerySet[Notification]:
+    """The participant's reminders by due time (in one state when named)."""
+    rows = Notification.objects.filter(participant=participant).select_related("appointment").order_by("due_at", "pk")
+    return rows.filter(state=state) if state else rows
+
+
+def contact_preference_of(*, participant) -> ContactPreference | None:
+    return ContactPreference.objects.filter(participant=participant).first()
+
+
+def notification_for_link(*, notification_id: int) -> Notification | None:
+    """The reminder a participant's link names, with what its page shows."""
+    return (
+        Notification.objects.select_related("appointment", "participant__site", "participant__trial")
+        .filter(pk=notification_id)
+        .first()
+    )
+
+
+def participant_for_link(*, participant_id: int) -> Participant | None:
+    return Participant.objects.filter(pk=participant_id).first()
 
 
 def worklist_entries(*, user, now: dt.datetime | None = None, site_codes: list[str] | None = None) -> list[dict]:

@@ -24,10 +24,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import Conflict, Invalid
 from outcomes.services import ensure_may_self_report
 from participants.models import AppointmentStatus, Participant
-from reminders import links, services
-from reminders.dispatch import notification_delivery_report
-from reminders.models import ContactPreference, Kind, Notification
+from reminders import links, selectors, services
+from reminders.models import Kind, Notification
 from reminders.preferences import zone_for
+from reminders.sending import notification_delivery_report
 
 
 def _page(request, template: str, status: int = 200, **context) -> HttpResponse:
@@ -38,7 +38,7 @@ def _page(request, template: str, status: int = 200, **context) -> HttpResponse:
 
 
 def _local_today(participant: Participant) -> dt.date:
-    preference = ContactPreference.objects.filter(participant=participant).first()
+    preference = selectors.contact_preference_of(participant=participant)
     return timezone.now().astimezone(zone_for(participant, preference)).date()
 
 
@@ -51,10 +51,7 @@ def reminder_page(request, token: str):
         return _page(request, "link_problem", status=410, problem="expired")
     except links.LinkInvalid:
         return _page(request, "link_problem", status=404, problem="invalid")
-    n = Notification.objects.select_related("appointment", "participant__site", "participant__trial").filter(
-        pk=notification_id
-    )
-    n = n.first()
+    n = selectors.notification_for_link(notification_id=notification_id)
     if n is None:
         return _page(request, "link_problem", status=404, problem="invalid")
     if n.link_used_at is not None:
@@ -128,7 +125,7 @@ def opt_out_page(request, token: str):
         participant_id, channel = links.opt_out_from(token)
     except links.LinkInvalid:
         return _page(request, "link_problem", status=404, problem="invalid")
-    participant = Participant.objects.filter(pk=participant_id).first()
+    participant = selectors.participant_for_link(participant_id=participant_id)
     if participant is None:
         return _page(request, "link_problem", status=404, problem="invalid")
     if request.method == "POST":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from core import history, permissions
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden, Invalid, NotFound
 from core.roles import Role
 from trials.models import Arm, ArmLevel, Factor, Level, ProtocolVersion, Site, Trial
 
@@ -55,3 +55,15 @@ def protocol_history(*, user, trial: Trial) -> list[dict]:
             (ArmLevel, Q(arm_id__in=list(Arm.objects.filter(trial=trial).values_list("pk", flat=True)))),
         ]
     )
+
+
+def site_of_trial(*, user, trial_code: str, site_code: str) -> Site:
+    """A site of the trial among the user's sites; an unknown one is a 400 naming the field."""
+    site = (
+        Site.objects.filter(trial__code=trial_code, code=site_code, pk__in=permissions.site_ids(user))
+        .select_related("trial")
+        .first()
+    )
+    if site is None:
+        raise Invalid("unknown site", fields={"site": [f"No site {site_code!r} of {trial_code} among your sites."]})
+    return site

@@ -19,12 +19,13 @@ why), as read from the audit trail through :func:`core.history.events_for`. Wher
 database keeps no audit trail (SQLite, or rows older than it) the record is one ``Insert`` with
 the row's own author and time (a vital sign's are its infusion's).
 
-Blinding: factor items (and the arm) appear only for the factors the export carries; the
-infusion's dose fields only when it carries the dosing factor; no free text that staff write
-(notes, reasons for withdrawal, missed-visit reasons, deviation descriptions and reviews) and no
-identity is exported. A deviation's description is exported only when a service wrote it from
-the record alone (see :func:`_describable`): the duration one quotes the infusion length of the
-participant's drug level, so it too needs the dosing factor.
+Blinding, as :mod:`participants.blinding.presenter` decides it: factor items (and the arm)
+appear only for the factors the export carries; the infusion's dose fields only when it carries
+the dosing factor; no free text that staff write (notes, reasons for withdrawal, missed-visit
+reasons, deviation descriptions and reviews) and no identity is exported. A deviation's
+description is exported only when a service wrote it from the record alone
+(:func:`~participants.blinding.presenter.deviation_text_shown`): the duration one quotes the
+infusion length of the participant's drug level, so it too needs the dosing factor.
 
 Queries: a fixed number per batch of participants (one per group, one per group's audit events,
 the drinking records through one server-side cursor with their audit events a chunk at a time),
@@ -47,13 +48,13 @@ from lxml import etree
 from core import history
 from outcomes.exports.tables import levels_by_participant, participants_in
 from outcomes.models import BiomarkerSample, DrinkingRecord, QuestionnaireResponse
+from participants.blinding import presenter
 from participants.models import (
     AdverseEvent,
     Allocation,
     Appointment,
     Consent,
     Deviation,
-    DeviationKind,
     InfusionSession,
     Participant,
     Seriousness,
@@ -122,8 +123,6 @@ def _infusion_event(value, w: _Writer) -> str | None:
 def _user_oid(value, w: _Writer) -> str | None:
     return w.user_oid(value) if value else None
 
-
-DOSE_FIELDS = ("mg_per_kg", "dose_mg", "dose_mg_given")
 
 SUBJECT = Group(
     "SUBJECT",
@@ -351,19 +350,12 @@ ONGOING_GROUPS = (
     ("DEVIATIONS", DEVIATION),
 )
 
-# Deviations whose description the services write from the record alone, with no staff text in it
-# (a rescheduling's and an interval override's end with the reason staff gave).
-DESCRIBED = frozenset({DeviationKind.OUT_OF_WINDOW, DeviationKind.DOSE})
-DESCRIBED_WITH_DOSING = frozenset({DeviationKind.DURATION})  # quotes the drug level's infusion length
-
 
 def _hidden(scope) -> dict[str, tuple[str, ...]]:
     """Fields left out per group: the dose reveals the dosing factor."""
-    protocol = scope.trial.version_on().protocol
-    dosing = getattr(protocol, "dosing", None)
-    if dosing is not None and dosing.factor not in scope.factors:
-        return {INFUSION.code: DOSE_FIELDS}
-    return {}
+    if presenter.dose_shown(protocol=scope.trial.version_on().protocol, factors=scope.factors):
+        return {}
+    return {INFUSION.code: presenter.DOSE_FIELDS}
 
 
 def _items(group: Group, hidden: dict[str, tuple[str, ...]]) -> tuple[Item, ...]:
@@ -430,9 +422,9 @@ class _Writer:
 
     def row_items(self, group: Group, row) -> tuple[Item, ...]:
         """The group's items this row carries: a deviation's description only when
-        :func:`_describable` says so."""
+        :func:`participants.blinding.presenter.deviation_text_shown` says so."""
         items = _items(group, self.hidden)
-        if group is DEVIATION and not _describable(row, dose_hidden=self.dose_hidden):
+        if group is DEVIATION and not presenter.deviation_text_shown(row, dose_shown=not self.dose_hidden):
             items = tuple(i for i in items if i.field != "description")
         return items
 
@@ -505,16 +497,6 @@ class _Writer:
             if values.get(group.self_entry, getattr(row, group.self_entry)):
                 return PARTICIPANT_USER
         return self.user_oid(event.get("actor_id"), event.get("actor"))
-
-
-def _describable(deviation: Deviation, *, dose_hidden: bool) -> bool:
-    """Whether a deviation's description goes into the file: only the tracker's own text, from
-    the record alone (staff write the others, and a rescheduling's or an interval override's ends
-    with the reason they gave), and the duration one only with the dosing factor (it quotes the
-    infusion length of the participant's drug level)."""
-    if not deviation.automatic:
-        return False
-    return deviation.kind in DESCRIBED or (deviation.kind in DESCRIBED_WITH_DOSING and not dose_hidden)
 
 
 def _events(group: Group, pks: Iterable[int], hidden: dict[str, tuple[str, ...]]) -> dict[str, list[dict]]:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 
 from outcomes import endpoints
-from participants.models import Allocation, Participant
-from trials.models import ArmLevel
+from participants.blinding import presenter
+from participants.models import Participant
 
 STRING, INTEGER, DECIMAL, DATE, BOOLEAN = "string", "integer", "decimal", "date", "boolean"
 CHUNK = 10_000
@@ -89,19 +89,9 @@ def unique_short(name: str, taken: set[str]) -> str:
 
 def levels_by_participant(scope, participant_ids=None) -> dict[int, dict[str, str]]:
     """``{participant id: {factor: level}}`` for the scope's factors only (nothing when blinded)."""
-    if not scope.factors:
-        return {}
-    arms: dict[int, dict[str, str]] = {}
-    for arm_id, factor, level in ArmLevel.objects.filter(
-        arm__trial=scope.trial, level__factor__code__in=scope.factors
-    ).values_list("arm_id", "level__factor__code", "level__code"):
-        arms.setdefault(arm_id, {})[factor] = level
-    allocations = Allocation.objects.filter(participant__trial=scope.trial)
-    if scope.site_ids is not None:
-        allocations = allocations.filter(participant__site_id__in=scope.site_ids)
-    if participant_ids is not None:
-        allocations = allocations.filter(participant_id__in=list(participant_ids))
-    return {pid: arms.get(arm, {}) for pid, arm in allocations.values_list("participant_id", "arm_id")}
+    return presenter.levels_of_participants(
+        trial=scope.trial, factors=scope.factors, site_ids=scope.site_ids, participant_ids=participant_ids
+    )
 
 
 def participants_in(scope):

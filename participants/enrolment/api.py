@@ -7,22 +7,20 @@ what could reveal a hidden factor is shown through :mod:`participants.blinding`.
 
 from __future__ import annotations
 
-from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import history, permissions
 from core.api import HistoryEventSerializer
-from core.errors import Forbidden, Invalid, NotFound
-from core.roles import READ_IDENTITY
+from core.db import one_to_one
+from core.errors import Invalid, NotFound
 from participants import blinding, guards
 from participants.enrolment import selectors, services
 from participants.models import ScreeningOutcome, Sex, WithdrawalScope
 from participants.serializers import TRIAL_PARAM, AllocationSerializer, participant_from_request
-from trials.models import Site
+from trials.selectors import site_of_trial
 
 
 class ScreeningOutputSerializer(serializers.Serializer):
@@ -36,17 +34,6 @@ class ScreeningOutputSerializer(serializers.Serializer):
     failed_criteria = serializers.ListField(child=serializers.CharField())
     outcome_text = serializers.CharField(allow_blank=True)
     protocol_version = serializers.IntegerField(source="protocol_version.number")
-
-
-def _site(user, trial_code: str, site_code: str) -> Site:
-    site = (
-        Site.objects.filter(trial__code=trial_code, code=site_code, pk__in=permissions.site_ids(user))
-        .select_related("trial")
-        .first()
-    )
-    if site is None:
-        raise Invalid("unknown site", fields={"site": [f"No site {site_code!r} of {trial_code} among your sites."]})
-    return site
 
 
 class ScreeningListApi(GenericAPIView):
@@ -72,11 +59,14 @@ class ScreeningListApi(GenericAPIView):
         ]
     )
     def get(self, request):
-        qs = selectors.screenings_visible(user=request.user).select_related("protocol_version")
-        for param, field in (("trial", "trial__code"), ("site", "site__code"), ("outcome", "outcome")):
-            if request.query_params.get(param):
-                qs = qs.filter(**{field: request.query_params[param]})
-        page = self.paginate_queryset(qs.order_by("trial_id", "number"))
+        params = request.query_params
+        found = selectors.screenings_list(
+            user=request.user,
+            trial_code=params.get("trial", ""),
+            site_code=params.get("site", ""),
+            outcome=params.get("outcome", ""),
+        )
+        page = self.paginate_queryset(found)
         return self.get_paginated_response(ScreeningOutputSerializer(page, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: ScreeningOutputSerializer})
@@ -86,7 +76,7 @@ class ScreeningListApi(GenericAPIView):
         v = data.validated_data
         screening = services.screening_record(
             actor=request.user,
-            site=_site(request.user, v["trial"], v["site"]),
+            site=site_of_trial(user=request.user, trial_code=v["trial"], site_code=v["site"]),
             screened_on=v["screened_on"],
             answers=v["answers"],
             outcome=v.get("outcome"),
@@ -133,7 +123,7 @@ def participant_data(participant, user, per_site: dict | None = None) -> dict:
     """A participant as ``user`` may see them (never identity; allocation through blinding).
 
     ``per_site`` (a dict for one request) lets a list reuse what blinding decided per site."""
-    allocation = getattr(participant, "allocation", None) if hasattr(participant, "allocation") else None
+    allocation = one_to_one(participant, "allocation")
     return {
         "study_id": participant.study_id,
         "trial": participant.trial.code,
@@ -190,12 +180,7 @@ class ParticipantListApi(GenericAPIView):
         ]
     )
     def get(self, request):
-        qs = (
-            selectors.participants_list(user=request.user, params=request.query_params)
-            .select_related("trial", "site", "screening", "allocation__arm")
-            .prefetch_related("consents", "withdrawals", "unblindings", "allocation__arm__arm_levels__level__factor")
-        )
-        page = self.paginate_queryset(qs)
+        page = self.paginate_queryset(selectors.participants_page(user=request.user, params=request.query_params))
         # One Trial instance per trial, so the version in force is read once for the page, and
         # blinding decided once per site: a page costs the same few queries whatever its size.
         trials: dict[int, object] = {}
@@ -293,9 +278,7 @@ class IdentityApi(APIView):
     @extend_schema(parameters=[TRIAL_PARAM], responses={200: IdentitySerializer})
     def get(self, request, study_id: str):
         participant = participant_from_request(request, study_id)
-        if not permissions.has_role(request.user, READ_IDENTITY, site=participant.site):
-            raise Forbidden("your roles here do not include reading identities")
-        return Response(IdentitySerializer(participant.identity).data)
+        return Response(IdentitySerializer(selectors.identity_get(user=request.user, participant=participant)).data)
 
 
 class ParticipantHistoryApi(GenericAPIView):
@@ -307,22 +290,6 @@ class ParticipantHistoryApi(GenericAPIView):
 
     @extend_schema(parameters=[TRIAL_PARAM])
     def get(self, request, study_id: str):
-
-        from participants.models import Allocation, Consent, EmergencyUnblinding, Participant, Withdrawal
-
         participant = participant_from_request(request, study_id)
-        visible = blinding.visible_for_participant(user=request.user, participant=participant)
-        factors = {f.code for f in participant.trial.version_on().protocol.factors}
-        allocation_hidden = () if factors <= visible else ("arm", "slot")
-        events = history.events_for(
-            [
-                (Participant, Q(pgh_obj_id=participant.pk)),
-                (Consent, Q(participant_id=participant.pk)),
-                (Withdrawal, Q(participant_id=participant.pk)),
-                (EmergencyUnblinding, Q(participant_id=participant.pk)),
-            ]
-        )
-        events += history.events_for([(Allocation, Q(participant_id=participant.pk))], hidden=allocation_hidden)
-        events.sort(key=lambda e: (e["at"], e["id"]))
-        page = self.paginate_queryset(events)
+        page = self.paginate_queryset(selectors.participant_history(user=request.user, participant=participant))
         return self.get_paginated_response(HistoryEventSerializer(page, many=True).data)

@@ -1,15 +1,26 @@
-"""Reads of enrolment: screenings, and the list of participants with its filters and ordering."""
+"""Reads of enrolment: screenings, the list of participants with its filters and ordering, an
+identity, and a participant's audit history."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from core import permissions
-from core.errors import Invalid, NotFound
+from core import history, permissions
+from core.errors import Forbidden, Invalid, NotFound
+from core.roles import READ_IDENTITY
 from participants import blinding
-from participants.models import Participant, Screening
+from participants.blinding import presenter
+from participants.models import (
+    Allocation,
+    Consent,
+    EmergencyUnblinding,
+    Identity,
+    Participant,
+    Screening,
+    Withdrawal,
+)
 from participants.selectors import participants_visible
-from trials.models import Trial
+from trials.models import Arm, ArmLevel, Trial
 
 ORDERINGS = {"study_id", "enrolled_on", "site", "created_at"}
 
@@ -54,8 +65,6 @@ def participants_list(*, user, params) -> QuerySet[Participant]:
             allocation__arm__arm_levels__level__factor__code=factor, allocation__arm__arm_levels__level__code=level
         )
     if params.get("arm"):  # check_query has refused it unless every factor is visible
-        from trials.models import Arm
-
         codes = set(
             Arm.objects.filter(trial_id__in=[trial.pk] if trial else permissions.trial_ids(user)).values_list(
                 "code", flat=True
@@ -75,10 +84,6 @@ def participants_list(*, user, params) -> QuerySet[Participant]:
         if name in ORDERINGS:
             order.append(("-" if desc else "") + ("site__code" if name == "site" else name))
         elif name in factor_orderings:
-            from django.db.models import OuterRef, Subquery
-
-            from trials.models import ArmLevel
-
             level = ArmLevel.objects.filter(arm_id=OuterRef("allocation__arm_id"), level__factor__code=name).values(
                 "level__code"
             )[:1]
@@ -93,3 +98,46 @@ def participants_list(*, user, params) -> QuerySet[Participant]:
         else:
             raise Invalid("unknown ordering", fields={"ordering": [f"Cannot order by {name!r}."]})
     return qs.order_by(*order, "trial_id", "study_id").distinct()
+
+
+def screenings_list(*, user, trial_code: str = "", site_code: str = "", outcome: str = "") -> QuerySet[Screening]:
+    """Screenings at the user's sites, of one trial, site or outcome when named, by trial and number."""
+    found = screenings_visible(user=user).select_related("protocol_version")
+    for value, field in ((trial_code, "trial__code"), (site_code, "site__code"), (outcome, "outcome")):
+        if value:
+            found = found.filter(**{field: value})
+    return found.order_by("trial_id", "number")
+
+
+def participants_page(*, user, params) -> QuerySet[Participant]:
+    """:func:`participants_list` with everything a page of them shows, loaded in a fixed number of
+    queries: consents, withdrawals, unblindings and the allocation's levels."""
+    return (
+        participants_list(user=user, params=params)
+        .select_related("trial", "site", "screening", "allocation__arm")
+        .prefetch_related("consents", "withdrawals", "unblindings", "allocation__arm__arm_levels__level__factor")
+    )
+
+
+def identity_get(*, user, participant: Participant) -> Identity:
+    """The participant's name and contact details, for the roles that may read them at their site."""
+    if not permissions.has_role(user, READ_IDENTITY, site=participant.site):
+        raise Forbidden("your roles here do not include reading identities")
+    return participant.identity
+
+
+def participant_history(*, user, participant: Participant) -> list[dict]:
+    """The audit trail of the participant's own records, oldest first, the allocation's arm and slot
+    left out for one blinded to any factor (see :func:`participants.blinding.presenter.allocation_hidden_fields`)."""
+    events = history.events_for(
+        [
+            (Participant, Q(pgh_obj_id=participant.pk)),
+            (Consent, Q(participant_id=participant.pk)),
+            (Withdrawal, Q(participant_id=participant.pk)),
+            (EmergencyUnblinding, Q(participant_id=participant.pk)),
+        ]
+    )
+    hidden = presenter.allocation_hidden_fields(participant=participant, user=user)
+    events += history.events_for([(Allocation, Q(participant_id=participant.pk))], hidden=hidden)
+    events.sort(key=lambda e: (e["at"], e["id"]))
+    return events

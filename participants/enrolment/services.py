@@ -41,7 +41,6 @@ def _date_not_future(value: dt.date, *, site: Site, field: str) -> None:
         raise Invalid(f"{field} is in the future", fields={field: ["The date cannot be in the future."]})
 
 
-#
 # --- screening --------------------------------------------------------------------------------
 
 
@@ -122,12 +121,30 @@ def screening_record(
         )
 
 
-#
 # --- enrolment and consent --------------------------------------------------------------------
 
 
 def _age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _age_at_consent(protocol, age: int | None, born: dt.date | None, consented_on: dt.date, problems: dict):
+    """The age at consent, given or derived from the date of birth (which must agree with it), within
+    the protocol's range; the problems found go into ``problems``."""
+    if born is not None:
+        if born >= consented_on:
+            problems["date_of_birth"] = ["The date of birth must be before the consent."]
+        else:
+            derived = _age_on(born, consented_on)
+            if age is not None and age != derived:
+                problems["age_at_consent"] = [f"The date of birth gives {derived}."]
+            age = derived
+    limits = protocol.eligibility.age
+    if age is None:
+        problems.setdefault("age_at_consent", ["Give the age at consent or the date of birth."])
+    elif not (limits.min <= age <= limits.max):
+        problems.setdefault("age_at_consent", [f"The protocol enrols ages {limits.min} to {limits.max}."])
+    return age
 
 
 def participant_enrol(
@@ -168,21 +185,7 @@ def participant_enrol(
     forms = {f.version for f in protocol.consent_forms}
     if consent_form_version not in forms:
         problems["consent_form_version"] = [f"Choose one of: {', '.join(sorted(forms))}."]
-    if date_of_birth is not None:
-        if date_of_birth >= consented_on:
-            problems["date_of_birth"] = ["The date of birth must be before the consent."]
-        else:
-            derived = _age_on(date_of_birth, consented_on)
-            if age_at_consent is not None and age_at_consent != derived:
-                problems["age_at_consent"] = [f"The date of birth gives {derived}."]
-            age_at_consent = derived
-    if age_at_consent is None:
-        problems.setdefault("age_at_consent", ["Give the age at consent or the date of birth."])
-    elif not (protocol.eligibility.age.min <= age_at_consent <= protocol.eligibility.age.max):
-        problems.setdefault(
-            "age_at_consent",
-            [f"The protocol enrols ages {protocol.eligibility.age.min} to {protocol.eligibility.age.max}."],
-        )
+    age_at_consent = _age_at_consent(protocol, age_at_consent, date_of_birth, consented_on, problems)
     if not (first_name or "").strip():
         problems["first_name"] = ["This field is required."]
     if not (last_name or "").strip():

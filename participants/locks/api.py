@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import permissions
-from core.errors import NotFound
-from participants import blinding, selectors
-from participants.locks import services
+from participants import blinding
+from participants.locks import selectors, services
+from participants.randomisation.selectors import allocation_get
+from participants.selectors import participant_get
 from participants.serializers import TRIAL_PARAM, AllocationSerializer, participant_from_request
 from trials.selectors import trial_get
 
@@ -29,9 +28,8 @@ class UnblindApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.participant_unblind(actor=request.user, participant=participant, **data.validated_data)
-        return Response(
-            AllocationSerializer(blinding.present(allocation=participant.allocation, user=request.user)).data
-        )
+        allocation = allocation_get(participant=participant)
+        return Response(AllocationSerializer(blinding.present(allocation=allocation, user=request.user)).data)
 
 
 class LockSerializer(serializers.Serializer):
@@ -54,10 +52,7 @@ class LockListApi(APIView):
     @extend_schema(responses={200: LockSerializer(many=True)})
     def get(self, request, code: str):
         trial = trial_get(user=request.user, code=code)
-        locks = trial.locks.select_related("participant", "locked_by").filter(
-            Q(participant__isnull=True) | Q(participant__site_id__in=permissions.site_ids(request.user))
-        )
-        return Response(LockSerializer(locks, many=True).data)
+        return Response(LockSerializer(selectors.locks_of(user=request.user, trial=trial), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: LockSerializer})
     def post(self, request, code: str):
@@ -66,7 +61,7 @@ class LockListApi(APIView):
         data.is_valid(raise_exception=True)
         participant = None
         if data.validated_data.get("study_id"):
-            participant = selectors.participant_get(
+            participant = participant_get(
                 user=request.user, study_id=data.validated_data["study_id"], trial_code=trial.code
             )
         lock = services.data_lock(
@@ -83,15 +78,7 @@ class UnlockApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: LockSerializer})
     def post(self, request, pk: int):
-        from participants.models import DataLock
-
-        lock = (
-            DataLock.objects.filter(pk=pk, trial_id__in=permissions.trial_ids(request.user))
-            .select_related("trial", "participant__site", "locked_by")
-            .first()
-        )
-        if lock is None or (lock.participant_id and lock.participant.site_id not in permissions.site_ids(request.user)):
-            raise NotFound("no such lock")
+        lock = selectors.lock_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lock = services.data_unlock(actor=request.user, lock=lock, reason=data.validated_data["reason"])

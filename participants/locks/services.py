@@ -64,15 +64,20 @@ def data_unlock(*, actor, lock: DataLock, reason: str) -> DataLock:
         return locked
 
 
-def trial_unblind_for_analysis(*, actor, trial, reason: str, password: str) -> AnalysisUnblinding:
-    require_role(actor, LOCKERS, trial=trial, doing="unblind the trial for analysis")
+def _ensure_reason_and_password(actor, reason: str, password: str, *, what: str) -> None:
+    """Refuse (400, naming each field) an unblinding without a reason or with the wrong password."""
     problems: dict[str, list[str]] = {}
     if not (reason or "").strip():
         problems["reason"] = ["This field is required."]
     if not password or not actor.check_password(password):
         problems["password"] = ["The password is not right."]
     if problems:
-        raise Invalid("unblinding for analysis needs a reason and your password", fields=problems)
+        raise Invalid(f"{what} needs a reason and your password", fields=problems)
+
+
+def trial_unblind_for_analysis(*, actor, trial, reason: str, password: str) -> AnalysisUnblinding:
+    require_role(actor, LOCKERS, trial=trial, doing="unblind the trial for analysis")
+    _ensure_reason_and_password(actor, reason, password, what="unblinding for analysis")
     if active_lock(trial=trial) is None:
         raise Conflict("lock the trial's data before unblinding it for analysis", code="not_locked")
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):
@@ -81,7 +86,6 @@ def trial_unblind_for_analysis(*, actor, trial, reason: str, password: str) -> A
         return AnalysisUnblinding.objects.create(trial=trial, reason=reason.strip(), unblinded_by=actor)
 
 
-#
 # --- emergency unblinding -------------------------------------------------------------------------
 
 
@@ -96,13 +100,7 @@ def participant_unblind(*, actor, participant: Participant, reason: str, passwor
     require_role(
         actor, protocol.unblinding.emergency_roles, site=participant.site, doing="unblind participants at this site"
     )
-    problems: dict[str, list[str]] = {}
-    if not (reason or "").strip():
-        problems["reason"] = ["This field is required."]
-    if not password or not actor.check_password(password):
-        problems["password"] = ["The password is not right."]
-    if problems:
-        raise Invalid("unblinding needs a reason and your password", fields=problems)
+    _ensure_reason_and_password(actor, reason, password, what="unblinding")
     if not Allocation.objects.filter(participant=participant).exists():
         raise Conflict("the participant is not randomised", code="not_randomised")
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):

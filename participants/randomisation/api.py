@@ -4,18 +4,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import permissions
-from core.errors import Forbidden, NotFound
-from core.roles import MANAGE_RANDOMISATION_LIST
 from participants import blinding
-from participants.randomisation import services
+from participants.randomisation import selectors, services
 from participants.serializers import TRIAL_PARAM, AllocationSerializer, participant_from_request
 from trials.selectors import trial_get
 
@@ -36,9 +32,7 @@ class AllocationApi(APIView):
     @extend_schema(parameters=[TRIAL_PARAM], responses={200: AllocationSerializer})
     def get(self, request, study_id: str):
         participant = participant_from_request(request, study_id)
-        allocation = getattr(participant, "allocation", None) if hasattr(participant, "allocation") else None
-        if allocation is None:
-            raise NotFound("the participant is not randomised")
+        allocation = selectors.allocation_get(participant=participant)
         return Response(AllocationSerializer(blinding.present(allocation=allocation, user=request.user)).data)
 
 
@@ -48,28 +42,6 @@ class ListSummarySerializer(serializers.Serializer):
     slots = serializers.IntegerField()
     used = serializers.IntegerField()
     fingerprint = serializers.CharField()
-
-
-def _lists(trial):
-    from django.db.models import Count
-
-    return trial.randomisation_lists.annotate(
-        n_slots=Count("slots", distinct=True), n_used=Count("slots", filter=Q(slots__allocation__isnull=False))
-    ).order_by("stratum")
-
-
-def _summaries(trial) -> list[dict]:
-    return [
-        {"stratum": r.stratum, "blocks": r.blocks, "slots": r.n_slots, "used": r.n_used, "fingerprint": r.fingerprint}
-        for r in _lists(trial)
-    ]
-
-
-def _statistician_trial(request, code: str):
-    trial = trial_get(user=request.user, code=code)
-    if not permissions.has_role(request.user, MANAGE_RANDOMISATION_LIST, trial=trial):
-        raise Forbidden("only the unblinded statistician may see or change allocation lists")
-    return trial
 
 
 class RandomisationListApi(APIView):
@@ -83,16 +55,18 @@ class RandomisationListApi(APIView):
 
     @extend_schema(responses={200: ListSummarySerializer(many=True)})
     def get(self, request, code: str):
-        trial = _statistician_trial(request, code)
-        return Response(ListSummarySerializer(_summaries(trial), many=True).data)
+        trial = selectors.statistician_trial(user=request.user, code=code)
+        return Response(ListSummarySerializer(selectors.list_summaries(trial=trial), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: ListSummarySerializer(many=True)})
     def post(self, request, code: str):
-        trial = _statistician_trial(request, code)
+        trial = selectors.statistician_trial(user=request.user, code=code)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.randomisation_lists_generate(actor=request.user, trial=trial, blocks=data.validated_data["blocks"])
-        return Response(ListSummarySerializer(_summaries(trial), many=True).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ListSummarySerializer(selectors.list_summaries(trial=trial), many=True).data, status=status.HTTP_201_CREATED
+        )
 
 
 class RandomisationListTopUpApi(APIView):
@@ -104,11 +78,11 @@ class RandomisationListTopUpApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: ListSummarySerializer(many=True)})
     def post(self, request, code: str):
-        trial = _statistician_trial(request, code)
+        trial = selectors.statistician_trial(user=request.user, code=code)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.randomisation_list_top_up(actor=request.user, trial=trial, **data.validated_data)
-        return Response(ListSummarySerializer(_summaries(trial), many=True).data)
+        return Response(ListSummarySerializer(selectors.list_summaries(trial=trial), many=True).data)
 
 
 class VerifySerializer(serializers.Serializer):
@@ -123,7 +97,7 @@ class RandomisationListVerifyApi(APIView):
 
     @extend_schema(responses={200: VerifySerializer(many=True)})
     def get(self, request, code: str):
-        trial = _statistician_trial(request, code)
+        trial = selectors.statistician_trial(user=request.user, code=code)
         return Response(
             VerifySerializer(services.randomisation_lists_verify(actor=request.user, trial=trial), many=True).data
         )
@@ -146,18 +120,8 @@ class RandomisationListSlotsApi(GenericAPIView):
     serializer_class = SlotSerializer
 
     def get(self, request, code: str):
-        from participants.models import ListSlot
-
-        trial = _statistician_trial(request, code)
-        qs = (
-            ListSlot.objects.filter(list__trial=trial)
-            .select_related("list", "arm", "allocation__participant")
-            .order_by("list__stratum", "position")
-        )
-        page = self.paginate_queryset(qs)
-        for slot in page:
-            allocation = getattr(slot, "allocation", None) if hasattr(slot, "allocation") else None
-            slot.study_id = allocation.participant.study_id if allocation else None
+        trial = selectors.statistician_trial(user=request.user, code=code)
+        page = self.paginate_queryset(selectors.slots_of(trial=trial))
         return self.get_paginated_response(SlotSerializer(page, many=True).data)
 
 
@@ -172,26 +136,6 @@ class AllocationCountsApi(APIView):
 
     @extend_schema(responses={200: ArmCountSerializer(many=True)})
     def get(self, request, code: str):
-        from django.db.models import Count
-
-        from participants.models import Allocation
-        from trials.models import ArmLevel
-
         trial = trial_get(user=request.user, code=code)
-        visible = sorted(blinding.factors_visible_everywhere(user=request.user, trial=trial))
-        allocations = Allocation.objects.filter(
-            participant__trial=trial, participant__site_id__in=permissions.site_ids(request.user, trial=trial)
-        )
-        if not visible:
-            return Response(ArmCountSerializer([{"group": {}, "participants": allocations.count()}], many=True).data)
-        per_arm = dict(allocations.values_list("arm_id").annotate(n=Count("pk")))
-        levels: dict[int, dict[str, str]] = {}
-        for al in ArmLevel.objects.filter(arm__trial=trial).select_related("level__factor"):
-            if al.level.factor.code in visible:
-                levels.setdefault(al.arm_id, {})[al.level.factor.code] = al.level.code
-        groups: dict[tuple, int] = {}
-        for arm_id, group in levels.items():
-            key = tuple(sorted(group.items()))
-            groups[key] = groups.get(key, 0) + per_arm.get(arm_id, 0)
-        rows = [{"group": dict(key), "participants": n} for key, n in sorted(groups.items())]
+        rows = selectors.allocation_counts(user=request.user, trial=trial)
         return Response(ArmCountSerializer(rows, many=True).data)

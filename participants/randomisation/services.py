@@ -11,13 +11,10 @@ import secrets
 from django.db import transaction
 from django.db.models import Count, Max
 
-from core import audit, permissions
+from core import audit
 from core.clock import today_at
-from core.errors import Conflict, Forbidden, Invalid
-from core.roles import (
-    MANAGE_RANDOMISATION_LIST,
-    RANDOMISE,
-)
+from core.errors import Conflict, Invalid
+from core.roles import IMPORT_DATA, MANAGE_RANDOMISATION_LIST, RANDOMISE
 from participants import events
 from participants.guards import consent_is_current, ensure_unlocked, require_role
 from participants.models import (
@@ -182,7 +179,6 @@ def randomisation_lists_verify(*, actor, trial: Trial) -> list[dict]:
     return results
 
 
-#
 # --- randomising --------------------------------------------------------------------------------
 
 
@@ -222,57 +218,61 @@ def participant_randomise(*, actor, participant: Participant, on: dt.date | None
         trial = locked.trial
         on = on or today_at(locked.site)
         spec = trial.version_on(on).protocol.randomisation
-        values = {"sex": locked.sex}
         if spec.method == RandomisationMethod.PERMUTED_BLOCKS:
-            stratum = algorithms.stratum_key(site=locked.site.code, values=values, stratify_by=spec.stratify_by)
-            rlist = RandomisationList.objects.select_for_update().filter(trial=trial, stratum=stratum).first()
-            if rlist is None:
-                raise Conflict(
-                    f"no allocation list for stratum {stratum}: the unblinded statistician must generate it",
-                    code="no_list",
-                )
-            slot = (
-                ListSlot.objects.filter(list=rlist, allocation__isnull=True)
-                .select_related("arm")
-                .order_by("position")
-                .first()
-            )
-            if slot is None:
-                raise Conflict(
-                    f"the allocation list of stratum {stratum} is used up: the unblinded statistician must top it up",
-                    code="list_exhausted",
-                )
-            allocation = Allocation.objects.create(
-                participant=locked,
-                arm=slot.arm,
-                slot=slot,
-                method=AllocationMethod.PERMUTED_BLOCKS,
-                stratum=stratum,
-                allocated_on=on,
-                allocated_by=actor,
-            )
-            appointments_materialise(participant=locked, allocation=allocation)
-            events.schedule_changed(participant=locked, reason="randomisation")
-            return allocation
-        Trial.objects.select_for_update().get(pk=trial.pk)
-        arm_code = algorithms.minimise(
-            arms=_arms(trial, trial.version_on(on).protocol),
-            counts=_minimisation_counts(trial, spec.minimise_over),
-            participant={f: (locked.site.code if f == "site" else locked.sex) for f in spec.minimise_over},
-            random_element=spec.random_element,
-            rng=random.Random(secrets.randbits(128)),
-        )
-        allocation = Allocation.objects.create(
-            participant=locked,
-            arm=Arm.objects.get(trial=trial, code=arm_code),
-            method=AllocationMethod.MINIMISATION,
-            stratum="",
-            allocated_on=on,
-            allocated_by=actor,
-        )
+            allocation = _from_list(locked, trial=trial, spec=spec, on=on, actor=actor)
+        else:
+            allocation = _minimised(locked, trial=trial, spec=spec, on=on, actor=actor)
         appointments_materialise(participant=locked, allocation=allocation)
         events.schedule_changed(participant=locked, reason="randomisation")
         return allocation
+
+
+def _from_list(locked: Participant, *, trial: Trial, spec, on: dt.date, actor) -> Allocation:
+    """Take the next free slot of the participant's stratum, the stratum's list row-locked."""
+    stratum = algorithms.stratum_key(site=locked.site.code, values={"sex": locked.sex}, stratify_by=spec.stratify_by)
+    rlist = RandomisationList.objects.select_for_update().filter(trial=trial, stratum=stratum).first()
+    if rlist is None:
+        raise Conflict(
+            f"no allocation list for stratum {stratum}: the unblinded statistician must generate it",
+            code="no_list",
+        )
+    slot = (
+        ListSlot.objects.filter(list=rlist, allocation__isnull=True).select_related("arm").order_by("position").first()
+    )
+    if slot is None:
+        raise Conflict(
+            f"the allocation list of stratum {stratum} is used up: the unblinded statistician must top it up",
+            code="list_exhausted",
+        )
+    return Allocation.objects.create(
+        participant=locked,
+        arm=slot.arm,
+        slot=slot,
+        method=AllocationMethod.PERMUTED_BLOCKS,
+        stratum=stratum,
+        allocated_on=on,
+        allocated_by=actor,
+    )
+
+
+def _minimised(locked: Participant, *, trial: Trial, spec, on: dt.date, actor) -> Allocation:
+    """Allocate by minimisation, the trial row locked while the imbalance is counted."""
+    Trial.objects.select_for_update().get(pk=trial.pk)
+    arm_code = algorithms.minimise(
+        arms=_arms(trial, trial.version_on(on).protocol),
+        counts=_minimisation_counts(trial, spec.minimise_over),
+        participant={f: (locked.site.code if f == "site" else locked.sex) for f in spec.minimise_over},
+        random_element=spec.random_element,
+        rng=random.Random(secrets.randbits(128)),
+    )
+    return Allocation.objects.create(
+        participant=locked,
+        arm=Arm.objects.get(trial=trial, code=arm_code),
+        method=AllocationMethod.MINIMISATION,
+        stratum="",
+        allocated_on=on,
+        allocated_by=actor,
+    )
 
 
 def _minimisation_counts(trial: Trial, factors: list[str]) -> dict[str, dict[str, int]]:
@@ -289,7 +289,6 @@ def _minimisation_counts(trial: Trial, factors: list[str]) -> dict[str, dict[str
     return counts
 
 
-#
 # --- moving a running trial onto the tracker ----------------------------------------------------
 
 
@@ -304,8 +303,7 @@ def participant_import(
     (400, naming the field): an unknown site, sex or level, a missing factor, a future date, a study
     id already in the trial. The caller owns the transaction (an import is all or nothing).
     """
-    if not (actor is not None and (actor.is_superuser or permissions.has_role(actor, {"administrator"}, trial=trial))):
-        raise Forbidden("only administrators may import participants")
+    require_role(actor, IMPORT_DATA, trial=trial, doing="import participants")
     ensure_unlocked(trial=trial)
     problems: dict[str, list[str]] = {}
     study_id = (study_id or "").strip()
@@ -358,4 +356,5 @@ def participant_import(
             taken_by=actor,
         )
         appointments_materialise(participant=participant, allocation=allocation)
+        events.schedule_changed(participant=participant, reason="imported")
     return participant

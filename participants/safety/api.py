@@ -8,17 +8,16 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import permissions
-from core.errors import Invalid, NotFound
+from core.errors import Invalid
 from participants.models import (
     AdverseEvent,
     Causality,
-    Deviation,
     DeviationKind,
-    InfusionSession,
     Seriousness,
 )
+from participants.safety import selectors
 from participants.safety import services as safety
+from participants.schedule.selectors import infusion_of_participant
 from participants.serializers import participant_from_request
 
 
@@ -67,10 +66,6 @@ class AdverseEventInputSerializer(serializers.Serializer):
     infusion_appointment = serializers.IntegerField(required=False, allow_null=True)
 
 
-def _ae_queryset():
-    return AdverseEvent.objects.select_related("participant", "infusion__visit__appointment")
-
-
 class ParticipantAdverseEventsApi(GenericAPIView):
     """The participant's adverse events; ``POST`` records one."""
 
@@ -80,7 +75,7 @@ class ParticipantAdverseEventsApi(GenericAPIView):
     @extend_schema(parameters=[OpenApiParameter("trial", str)])
     def get(self, request, study_id: str):
         participant = participant_from_request(request, study_id)
-        page = self.paginate_queryset(_ae_queryset().filter(participant=participant))
+        page = self.paginate_queryset(selectors.adverse_events_of(participant=participant))
         return self.get_paginated_response(AdverseEventSerializer([ae_data(a) for a in page], many=True).data)
 
     @extend_schema(
@@ -95,23 +90,15 @@ class ParticipantAdverseEventsApi(GenericAPIView):
         values = dict(data.validated_data)
         infusion = None
         if values.get("infusion_appointment") is not None:
-            infusion = InfusionSession.objects.filter(
-                visit__appointment_id=values["infusion_appointment"], visit__appointment__participant=participant
-            ).first()
+            infusion = infusion_of_participant(participant=participant, appointment_id=values["infusion_appointment"])
             if infusion is None:
                 raise Invalid("unknown infusion", fields={"infusion_appointment": ["No infusion of this participant."]})
         values.pop("infusion_appointment", None)
         ae = safety.adverse_event_record(actor=request.user, participant=participant, infusion=infusion, **values)
         return Response(
-            AdverseEventSerializer(ae_data(_ae_queryset().get(pk=ae.pk))).data, status=status.HTTP_201_CREATED
+            AdverseEventSerializer(ae_data(selectors.adverse_event_get(user=request.user, pk=ae.pk))).data,
+            status=status.HTTP_201_CREATED,
         )
-
-
-def _ae(request, pk: int) -> AdverseEvent:
-    ae = _ae_queryset().filter(pk=pk, participant__site_id__in=permissions.site_ids(request.user)).first()
-    if ae is None:
-        raise NotFound("no such adverse event")
-    return ae
 
 
 class AdverseEventDetailApi(APIView):
@@ -129,17 +116,17 @@ class AdverseEventDetailApi(APIView):
 
     @extend_schema(responses={200: AdverseEventSerializer})
     def get(self, request, pk: int):
-        return Response(AdverseEventSerializer(ae_data(_ae(request, pk))).data)
+        return Response(AdverseEventSerializer(ae_data(selectors.adverse_event_get(user=request.user, pk=pk))).data)
 
     @extend_schema(request=ChangeSerializer, responses={200: AdverseEventSerializer})
     def patch(self, request, pk: int):
-        ae = _ae(request, pk)
+        ae = selectors.adverse_event_get(user=request.user, pk=pk)
         data = self.ChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         reason = values.pop("reason")
         safety.adverse_event_update(actor=request.user, ae=ae, reason=reason, **values)
-        return Response(AdverseEventSerializer(ae_data(_ae(request, pk))).data)
+        return Response(AdverseEventSerializer(ae_data(selectors.adverse_event_get(user=request.user, pk=pk))).data)
 
 
 class AdverseEventReportApi(APIView):
@@ -151,11 +138,11 @@ class AdverseEventReportApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: AdverseEventSerializer})
     def post(self, request, pk: int):
-        ae = _ae(request, pk)
+        ae = selectors.adverse_event_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         safety.adverse_event_report(actor=request.user, ae=ae, **data.validated_data)
-        return Response(AdverseEventSerializer(ae_data(_ae(request, pk))).data)
+        return Response(AdverseEventSerializer(ae_data(selectors.adverse_event_get(user=request.user, pk=pk))).data)
 
 
 class DeadlineSerializer(serializers.Serializer):
@@ -170,21 +157,10 @@ class DeadlinesApi(APIView):
 
     @extend_schema(responses={200: DeadlineSerializer(many=True)})
     def get(self, request):
-        from django.db.models import Q
-        from django.utils import timezone
-
-        now = timezone.now()
-        rows = []
-        qs = _ae_queryset().filter(participant__site_id__in=permissions.site_ids(request.user)).exclude(seriousness=[])
-        qs = qs.filter(Q(sponsor_reported_at__isnull=True) | Q(regulator_reported_at__isnull=True))
-        for ae in qs:
-            due = safety.deadlines(ae)
-            for to in ("sponsor", "regulator"):
-                if due[to] is not None and getattr(ae, f"{to}_reported_at") is None:
-                    rows.append(
-                        {"adverse_event": ae_data(ae), "report_to": to, "due": due[to], "overdue": due[to] < now}
-                    )
-        rows.sort(key=lambda r: r["due"])
+        rows = [
+            {"adverse_event": ae_data(d.adverse_event), "report_to": d.report_to, "due": d.due, "overdue": d.overdue}
+            for d in selectors.reporting_deadlines(user=request.user)
+        ]
         return Response(DeadlineSerializer(rows, many=True).data)
 
 
@@ -201,10 +177,6 @@ class DeviationSerializer(serializers.Serializer):
     reviewed_at = serializers.DateTimeField(allow_null=True)
 
 
-def _deviations():
-    return Deviation.objects.select_related("participant", "appointment")
-
-
 class ParticipantDeviationsApi(GenericAPIView):
     """The participant's protocol deviations; ``POST`` records one by hand."""
 
@@ -219,7 +191,7 @@ class ParticipantDeviationsApi(GenericAPIView):
     @extend_schema(parameters=[OpenApiParameter("trial", str)])
     def get(self, request, study_id: str):
         participant = participant_from_request(request, study_id)
-        page = self.paginate_queryset(_deviations().filter(participant=participant))
+        page = self.paginate_queryset(selectors.deviations_of(participant=participant))
         return self.get_paginated_response(DeviationSerializer(page, many=True).data)
 
     @extend_schema(
@@ -248,16 +220,13 @@ class DeviationListApi(GenericAPIView):
     )
     def get(self, request):
         params = request.query_params
-        qs = _deviations().filter(participant__site_id__in=permissions.site_ids(request.user))
-        if params.get("trial"):
-            qs = qs.filter(participant__trial__code=params["trial"])
-        if params.get("site"):
-            qs = qs.filter(participant__site__code=params["site"])
-        if params.get("reviewed") in ("true", "false"):
-            qs = qs.filter(reviewed_at__isnull=params["reviewed"] == "false")
-        elif params.get("reviewed"):
-            raise Invalid("not a boolean", fields={"reviewed": ["Use true or false."]})
-        page = self.paginate_queryset(qs.order_by("occurred_on", "pk"))
+        found = selectors.deviations_list(
+            user=request.user,
+            trial_code=params.get("trial", ""),
+            site_code=params.get("site", ""),
+            reviewed=params.get("reviewed", ""),
+        )
+        page = self.paginate_queryset(found)
         return self.get_paginated_response(DeviationSerializer(page, many=True).data)
 
 
@@ -270,9 +239,7 @@ class DeviationReviewApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: DeviationSerializer})
     def post(self, request, pk: int):
-        deviation = _deviations().filter(pk=pk, participant__site_id__in=permissions.site_ids(request.user)).first()
-        if deviation is None:
-            raise NotFound("no such deviation")
+        deviation = selectors.deviation_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         deviation = safety.deviation_review(actor=request.user, deviation=deviation, **data.validated_data)

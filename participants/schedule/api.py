@@ -9,37 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import permissions
 from core.clock import today_at
+from core.db import one_to_one
 from core.errors import Invalid, NotFound
-from participants import blinding
+from participants.blinding import presenter
 from participants.models import (
     Appointment,
     InfusionSession,
     VitalsPhase,
 )
-from participants.schedule import selectors as schedule_selectors
-from participants.schedule import services
+from participants.schedule import selectors, services
+from participants.selectors import staff_member
 from participants.serializers import participant_from_request
-from trials.models import Site
-
-
-def _appointment(request, pk: int) -> Appointment:
-    appointment = (
-        Appointment.objects.filter(pk=pk, participant__site_id__in=permissions.site_ids(request.user))
-        .select_related("participant__site", "participant__trial", "protocol_version")
-        .first()
-    )
-    if appointment is None:
-        raise NotFound("no such appointment")
-    return appointment
 
 
 class VisitSerializer(serializers.Serializer):
@@ -68,7 +55,7 @@ class AppointmentSerializer(serializers.Serializer):
 
 
 def appointment_data(appointment: Appointment, today: dt.date) -> dict:
-    visit = getattr(appointment, "visit", None) if hasattr(appointment, "visit") else None
+    visit = one_to_one(appointment, "visit")
     return {
         "id": appointment.pk,
         "study_id": appointment.participant.study_id,
@@ -81,8 +68,8 @@ def appointment_data(appointment: Appointment, today: dt.date) -> dict:
         "window_start": appointment.window_start,
         "window_end": appointment.window_end,
         "booked_date": appointment.booked_date,
-        "status": schedule_selectors.display_status(appointment, today),
-        "window_state": schedule_selectors.window_state(appointment, visit.actual_date if visit else None),
+        "status": selectors.display_status(appointment, today),
+        "window_state": selectors.window_state(appointment, visit.actual_date if visit else None),
         "note": appointment.note,
         "visit": (
             {
@@ -95,10 +82,6 @@ def appointment_data(appointment: Appointment, today: dt.date) -> dict:
             else None
         ),
     }
-
-
-def _with_visit(qs):
-    return qs.select_related("participant__site", "visit__seen_by")
 
 
 class ParticipantAppointmentsApi(GenericAPIView):
@@ -117,8 +100,7 @@ class ParticipantAppointmentsApi(GenericAPIView):
     def get(self, request, study_id: str):
         participant = participant_from_request(request, study_id)
         today = today_at(participant.site)
-        qs = _with_visit(participant.appointments.all()).order_by("sequence", "booked_date", "pk")
-        page = self.paginate_queryset(qs)
+        page = self.paginate_queryset(selectors.appointments_of(participant=participant))
         return self.get_paginated_response(
             AppointmentSerializer([appointment_data(a, today) for a in page], many=True).data
         )
@@ -133,7 +115,7 @@ class ParticipantAppointmentsApi(GenericAPIView):
         appointment = services.appointment_add_unscheduled(
             actor=request.user, participant=participant, **data.validated_data
         )
-        appointment = _with_visit(Appointment.objects.filter(pk=appointment.pk)).get()
+        appointment = selectors.appointment_shown(pk=appointment.pk)
         return Response(
             AppointmentSerializer(appointment_data(appointment, today_at(participant.site))).data,
             status=status.HTTP_201_CREATED,
@@ -156,27 +138,15 @@ class WorklistApi(GenericAPIView):
     )
     def get(self, request):
         params = request.query_params
-        sites = Site.objects.filter(pk__in=permissions.site_ids(request.user))
-        if params.get("trial"):
-            sites = sites.filter(trial__code=params["trial"])
-        if params.get("site"):
-            sites = sites.filter(code=params["site"])
-        sites = list(sites)
-        today = min((today_at(s) for s in sites), default=dt.date.today())
-        due_before = today + dt.timedelta(days=7)
-        if params.get("due_before"):
-            try:
-                due_before = dt.date.fromisoformat(params["due_before"])
-            except ValueError:
-                raise Invalid("not a date", fields={"due_before": ["Use the form YYYY-MM-DD."]}) from None
-        qs = _with_visit(
-            Appointment.objects.filter(
-                participant__site__in=sites, status="scheduled", window_start__lte=due_before
-            ).order_by("window_end", "participant__study_id", "sequence")
+        found = selectors.worklist(
+            user=request.user,
+            trial_code=params.get("trial", ""),
+            site_code=params.get("site", ""),
+            due_before=params.get("due_before", ""),
         )
-        page = self.paginate_queryset(qs)
+        page = self.paginate_queryset(found.appointments)
         return self.get_paginated_response(
-            AppointmentSerializer([appointment_data(a, today) for a in page], many=True).data
+            AppointmentSerializer([appointment_data(a, found.today) for a in page], many=True).data
         )
 
 
@@ -190,11 +160,11 @@ class RescheduleApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: AppointmentSerializer})
     def post(self, request, pk: int):
-        appointment = _appointment(request, pk)
+        appointment = selectors.appointment_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.appointment_reschedule(actor=request.user, appointment=appointment, **data.validated_data)
-        appointment = _with_visit(Appointment.objects.filter(pk=pk)).get()
+        appointment = selectors.appointment_shown(pk=pk)
         return Response(
             AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data
         )
@@ -208,11 +178,11 @@ class CancelApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: AppointmentSerializer})
     def post(self, request, pk: int):
-        appointment = _appointment(request, pk)
+        appointment = selectors.appointment_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.appointment_cancel(actor=request.user, appointment=appointment, **data.validated_data)
-        appointment = _with_visit(Appointment.objects.filter(pk=pk)).get()
+        appointment = selectors.appointment_shown(pk=pk)
         return Response(
             AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data
         )
@@ -233,24 +203,18 @@ class VisitApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: AppointmentSerializer})
     def post(self, request, pk: int):
-        appointment = _appointment(request, pk)
+        appointment = selectors.appointment_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         seen_by = request.user
         if values.get("seen_by"):
-            seen_by = (
-                get_user_model()
-                .objects.filter(
-                    username=values["seen_by"], memberships__site=appointment.participant.site, is_active=True
-                )
-                .first()
-            )
+            seen_by = staff_member(site=appointment.participant.site, username=values["seen_by"])
             if seen_by is None:
                 raise Invalid("unknown person", fields={"seen_by": ["No such person at this site."]})
         values["seen_by"] = seen_by
         services.visit_record(actor=request.user, appointment=appointment, **values)
-        appointment = _with_visit(Appointment.objects.filter(pk=pk)).get()
+        appointment = selectors.appointment_shown(pk=pk)
         return Response(
             AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data,
             status=status.HTTP_201_CREATED,
@@ -258,14 +222,14 @@ class VisitApi(APIView):
 
     @extend_schema(request=ChangeSerializer, responses={200: AppointmentSerializer})
     def patch(self, request, pk: int):
-        appointment = _appointment(request, pk)
-        visit = getattr(appointment, "visit", None) if hasattr(appointment, "visit") else None
+        appointment = selectors.appointment_get(user=request.user, pk=pk)
+        visit = one_to_one(appointment, "visit")
         if visit is None:
             raise NotFound("the visit is not recorded yet")
         data = self.ChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.visit_update(actor=request.user, visit=visit, **data.validated_data)
-        appointment = _with_visit(Appointment.objects.filter(pk=pk)).get()
+        appointment = selectors.appointment_shown(pk=pk)
         return Response(
             AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data
         )
@@ -300,20 +264,14 @@ class InfusionOutputSerializer(serializers.Serializer):
 
 
 def infusion_data(infusion: InfusionSession, user) -> dict:
-    participant = infusion.visit.appointment.participant
-    protocol = infusion.visit.appointment.protocol_version.protocol
-    sees_drug = protocol.dosing.factor in blinding.visible_for_participant(user=user, participant=participant)
-    drug = "study drug"
-    if sees_drug:
-        level = blinding.arm_levels(participant.allocation)[protocol.dosing.factor]
-        drug = protocol.dose_for(level).drug
+    drug = presenter.infusion_drug(infusion=infusion, user=user)
     return {
-        "study_id": participant.study_id,
+        "study_id": infusion.visit.appointment.participant.study_id,
         "event_code": infusion.visit.appointment.event_code,
-        "drug": drug,
+        "drug": drug["drug"],
         "weight_kg": infusion.weight_kg,
-        "mg_per_kg": infusion.mg_per_kg if sees_drug else None,
-        "dose_mg": infusion.dose_mg if sees_drug else None,
+        "mg_per_kg": drug["mg_per_kg"],
+        "dose_mg": drug["dose_mg"],
         "volume_ml": infusion.volume_ml,
         "started_at": infusion.started_at,
         "stopped_at": infusion.stopped_at,
@@ -351,15 +309,7 @@ class InfusionApi(APIView):
         vitals = VitalsSerializer(many=True, allow_empty=False)
 
     def _infusion(self, request, pk):
-        appointment = _appointment(request, pk)
-        infusion = (
-            InfusionSession.objects.filter(visit__appointment=appointment)
-            .select_related("visit__appointment__participant__allocation__arm", "visit__appointment__protocol_version")
-            .first()
-        )
-        if infusion is None:
-            raise NotFound("no infusion is recorded for this appointment")
-        return infusion
+        return selectors.infusion_get(appointment=selectors.appointment_get(user=request.user, pk=pk))
 
     @extend_schema(responses={200: InfusionOutputSerializer})
     def get(self, request, pk: int):
@@ -367,7 +317,7 @@ class InfusionApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: InfusionOutputSerializer})
     def post(self, request, pk: int):
-        appointment = _appointment(request, pk)
+        appointment = selectors.appointment_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -400,34 +350,20 @@ class SessionApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: SessionOutputSerializer})
     def post(self, request, pk: int):
-        appointment = _appointment(request, pk)
+        appointment = selectors.appointment_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         therapist = None
-        if values.pop("therapist", ""):
-            therapist = (
-                get_user_model()
-                .objects.filter(
-                    username=request.data.get("therapist"),
-                    memberships__site=appointment.participant.site,
-                    is_active=True,
-                )
-                .first()
-            )
+        if username := values.pop("therapist", ""):
+            therapist = staff_member(site=appointment.participant.site, username=username)
             if therapist is None:
                 raise Invalid("unknown therapist", fields={"therapist": ["No such person at this site."]})
         session = services.session_record(actor=request.user, appointment=appointment, therapist=therapist, **values)
-        participant = appointment.participant
-        protocol = appointment.protocol_version.protocol
-        label = protocol.factor(protocol.therapy.factor).blinded_label or "psychological session"
-        if protocol.therapy.factor in blinding.visible_for_participant(user=request.user, participant=participant):
-            level = blinding.arm_levels(participant.allocation)[protocol.therapy.factor]
-            label = next(p.title for p in protocol.therapy.programmes if p.level == level)
         out = {
-            "study_id": participant.study_id,
+            "study_id": appointment.participant.study_id,
             "event_code": appointment.event_code,
-            "programme": label,
+            "programme": presenter.programme(appointment=appointment, user=request.user),
             "session_number": session.session_number,
             "attended": session.attended,
             "minutes": session.minutes,

@@ -5,14 +5,15 @@ worklist, and what the services need to know about a participant's schedule.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from participants.models import (
-    Allocation,
-    Appointment,
-    AppointmentStatus,
-    Participant,
-)
-from trials.models import ProtocolVersion
+from django.db.models import QuerySet
+
+from core import permissions
+from core.clock import today_at
+from core.errors import Invalid, NotFound
+from participants.models import Allocation, Appointment, AppointmentStatus, InfusionSession, Participant
+from trials.models import ProtocolVersion, Site
 from trials.protocol import Protocol
 
 
@@ -60,3 +61,85 @@ def window_state(appointment: Appointment, day: dt.date | None) -> str:
     if day > appointment.window_end:
         return "late"
     return "in_window"
+
+
+def appointment_get(*, user, pk: int) -> Appointment:
+    """An appointment of a participant at one of the user's sites, or a 404 that reveals nothing."""
+    appointment = (
+        Appointment.objects.filter(pk=pk, participant__site_id__in=permissions.site_ids(user))
+        .select_related("participant__site", "participant__trial", "protocol_version")
+        .first()
+    )
+    if appointment is None:
+        raise NotFound("no such appointment")
+    return appointment
+
+
+def with_visits(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """Appointments with what their rows show: the participant's site, the visit and who saw them."""
+    return appointments.select_related("participant__site", "visit__seen_by")
+
+
+def appointment_shown(*, pk: int) -> Appointment:
+    """An appointment read again after a write, with what its row shows."""
+    return with_visits(Appointment.objects.filter(pk=pk)).get()
+
+
+def appointments_of(*, participant: Participant) -> QuerySet[Appointment]:
+    """The participant's schedule in its order, unscheduled visits among it by date."""
+    return with_visits(participant.appointments.all()).order_by("sequence", "booked_date", "pk")
+
+
+@dataclass(frozen=True)
+class Worklist:
+    today: dt.date
+    appointments: QuerySet[Appointment]
+
+
+def worklist(*, user, trial_code: str = "", site_code: str = "", due_before: str = "") -> Worklist:
+    """Open appointments at the user's sites (of one trial or site when named) whose window starts
+    by ``due_before`` (an ISO date; a week from today by default), the most overdue first.
+
+    ``today`` is the earliest of the sites' dates, so that nothing due anywhere is left out.
+    """
+    sites = Site.objects.filter(pk__in=permissions.site_ids(user))
+    if trial_code:
+        sites = sites.filter(trial__code=trial_code)
+    if site_code:
+        sites = sites.filter(code=site_code)
+    sites = list(sites)
+    today = min((today_at(s) for s in sites), default=dt.date.today())
+    until = today + dt.timedelta(days=7)
+    if due_before:
+        try:
+            until = dt.date.fromisoformat(due_before)
+        except ValueError:
+            raise Invalid("not a date", fields={"due_before": ["Use the form YYYY-MM-DD."]}) from None
+    appointments = Appointment.objects.filter(
+        participant__site__in=sites, status=AppointmentStatus.SCHEDULED, window_start__lte=until
+    ).order_by("window_end", "participant__study_id", "sequence")
+    return Worklist(today=today, appointments=with_visits(appointments))
+
+
+def infusion_get(*, appointment: Appointment) -> InfusionSession:
+    """The infusion recorded at an appointment (already scoped), with what showing it needs."""
+    infusion = (
+        InfusionSession.objects.filter(visit__appointment=appointment)
+        .select_related("visit__appointment__participant__allocation__arm", "visit__appointment__protocol_version")
+        .prefetch_related("vitals")
+        .first()
+    )
+    if infusion is None:
+        raise NotFound("no infusion is recorded for this appointment")
+    return infusion
+
+
+def infusion_of_participant(*, participant: Participant, appointment_id: int) -> InfusionSession | None:
+    """The participant's infusion given at the appointment ``appointment_id``, if there is one."""
+    return (
+        InfusionSession.objects.filter(
+            visit__appointment_id=appointment_id, visit__appointment__participant=participant
+        )
+        .select_related("visit__appointment")
+        .first()
+    )

@@ -23,6 +23,7 @@ from reminders import services as reminder_services
 from reminders.dispatch import notifications_dispatch
 from reminders.models import Notification, State
 from reminders.sms import InMemorySmsBackend
+from reminders.tasks import enqueue_sends
 from tests.participants.conftest import LIST_SEED, People
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -85,7 +86,7 @@ def dispatch(django_capture_on_commit_callbacks):
 
     def run(now: dt.datetime | None = None):
         with django_capture_on_commit_callbacks(execute=True):
-            return notifications_dispatch(now=now)
+            return notifications_dispatch(enqueue=enqueue_sends, now=now)
 
     return run
 

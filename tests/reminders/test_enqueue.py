@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 
 from reminders import dispatch as dispatching
+from reminders import tasks
 from reminders.models import Notification, State
 from tests.reminders.conftest import london, pending
 
@@ -49,11 +50,11 @@ def test_a_refused_batch_goes_back_to_pending_and_earlier_batches_stay_claimed(
             raise ConnectionError("broker down")
         published.append(args[0])
 
-    monkeypatch.setattr(dispatching, "ENQUEUE_CHUNK", 2)
+    monkeypatch.setattr(tasks, "ENQUEUE_CHUNK", 2)
     monkeypatch.setattr(queued, "producer_or_acquire", lambda producer=None: contextlib.nullcontext(SimpleNamespace()))
     monkeypatch.setattr(send_notification, "apply_async", apply_async)
     with django_capture_on_commit_callbacks(execute=True):
-        result = dispatching.notifications_dispatch()
+        result = dispatching.notifications_dispatch(enqueue=tasks.enqueue_sends)
     assert (result.claimed, result.released) == (5, 3)
     assert "broker down" in result.error
     ids = [r.pk for r in rows]
@@ -82,7 +83,7 @@ def test_batches_on_redis_queue_each_claimed_row_once_and_each_is_sent_once(
     clock.go(rows[-1].due_at)
     ids = dispatching.notifications_claim()
     assert len(ids) == 7
-    monkeypatch.setattr(dispatching, "ENQUEUE_CHUNK", 3)  # batches of 3, 3 and 1
+    monkeypatch.setattr(tasks, "ENQUEUE_CHUNK", 3)  # batches of 3, 3 and 1
     executed = []
     original = redis.client.Pipeline.execute
 
@@ -96,7 +97,7 @@ def test_batches_on_redis_queue_each_claimed_row_once_and_each_is_sent_once(
         monkeypatch.setattr(
             queued, "producer_or_acquire", lambda producer=None: contextlib.nullcontext(producer or own)
         )
-        assert dispatching._enqueue(ids) == 7
+        assert tasks.enqueue_sends(ids) == 7
     monkeypatch.undo()
     pushes = [len(commands) for commands in executed if set(commands) == {"LPUSH"}]
     assert pushes == [3, 3, 1], "each batch is one pipeline"

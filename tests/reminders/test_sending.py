@@ -13,7 +13,7 @@ from participants.enrolment import services as enrolment
 from participants.models import Appointment, Identity
 from participants.schedule import services as schedule
 from reminders import dispatch as dispatching
-from reminders import sms
+from reminders import sending, sms
 from reminders.models import Kind, Notification, State
 from tests.reminders.conftest import london, pending
 
@@ -50,7 +50,7 @@ def test_a_due_reminder_goes_out_once_with_a_neutral_text(clock, participant, di
     forbidden += [arm.code for arm in kare.arms.all()] + [site.name for site in kare.sites.all()]
     assert not [word for word in forbidden if re.search(rf"\b{re.escape(word.lower())}\b", words)]
     # A redelivered task finds the row sent and does nothing.
-    assert dispatching.notification_send(notification_id=n.pk) == "skipped"
+    assert sending.notification_send(notification_id=n.pk) == "skipped"
     assert len(sms_outbox) == 1
 
 
@@ -60,7 +60,7 @@ def test_nothing_goes_out_after_withdrawal_even_if_already_claimed(clock, partic
     enrolment.withdrawal_record(
         actor=coordinator, participant=participant, scope="follow_up", withdrawn_on=dt.date(2025, 7, 28), reason="x"
     )
-    assert dispatching.notification_send(notification_id=n.pk) == "cancelled"
+    assert sending.notification_send(notification_id=n.pk) == "cancelled"
     n.refresh_from_db()
     assert n.state == State.CANCELLED
     assert "withdrew" in n.cancel_reason
@@ -82,7 +82,7 @@ def test_an_sms_reply_stop_takes_effect_at_once(clock, participant, dispatch, sm
     assert dispatching.notifications_claim() == [n.pk]  # already claimed when STOP arrives
     response = client.post("/hooks/twilio/inbound", {"From": "+447911123456", "Body": " stop "})
     assert response.status_code == 200
-    assert dispatching.notification_send(notification_id=n.pk) == "cancelled"
+    assert sending.notification_send(notification_id=n.pk) == "cancelled"
     assert sms_outbox == []
     assert not pending(participant).filter(channel="sms").exists()
     assert pending(participant).filter(channel="email").exists()
@@ -177,18 +177,17 @@ def test_a_claimed_row_is_not_claimed_again(clock, participant):
     assert dispatching.notifications_claim() == []
 
 
-def test_a_broker_that_refuses_keeps_the_rows(clock, participant, monkeypatch, dispatch):
+def test_a_broker_that_refuses_keeps_the_rows(clock, participant, django_capture_on_commit_callbacks, dispatch):
     (n,) = _due_now(clock, participant)
 
     def down(ids):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(dispatching, "_enqueue", down)
-    result = dispatch()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = dispatching.notifications_dispatch(enqueue=down)
     assert result.error.startswith("could not enqueue")
     n.refresh_from_db()
     assert n.state == State.PENDING
-    monkeypatch.undo()
     dispatch()
     n.refresh_from_db()
     assert n.state == State.SENT
@@ -258,7 +257,7 @@ def test_a_send_takes_a_fixed_small_number_of_queries(clock, participant, channe
     clock.go(n.due_at)
     assert n.pk in dispatching.notifications_claim()
     with django_assert_max_num_queries(7):
-        assert dispatching.notification_send(notification_id=n.pk) == "sent"
+        assert sending.notification_send(notification_id=n.pk) == "sent"
 
 
 def test_a_send_still_reads_what_changed_after_the_claim(clock, participant, coordinator, sms_outbox):
@@ -267,7 +266,7 @@ def test_a_send_still_reads_what_changed_after_the_claim(clock, participant, coo
     from reminders.services import contact_preferences_set
 
     contact_preferences_set(actor=coordinator, participant=participant, email_consent=True, sms_consent=False)
-    assert dispatching.notification_send(notification_id=n.pk) == "cancelled"
+    assert sending.notification_send(notification_id=n.pk) == "cancelled"
     n.refresh_from_db()
     assert n.cancel_reason == "no consent to SMS"
     assert sms_outbox == []

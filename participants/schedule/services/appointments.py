@@ -230,6 +230,7 @@ def appointment_add_unscheduled(
             unscheduled=True,
             note=reason.strip(),
         )
+        events.schedule_changed(participant=participant, reason="unscheduled visit added")
     return appointment
 
 
@@ -239,59 +240,54 @@ def appointments_apply_amendment(*, trial, actor=None, reason: str) -> int:
     cancelled. Events already done, missed or cancelled are left as they were. Returns how many
     appointments changed."""
     version = trial.version_on(today_at(trial.sites.first()) if trial.sites.exists() else None)
-    protocol = version.protocol
     changed = 0
     with transaction.atomic(), audit.context(actor=actor, reason=reason):
         for allocation in Allocation.objects.filter(participant__trial=trial).select_related("participant"):
-            participant = allocation.participant
-            existing = {
-                a.event_code: a
-                for a in Appointment.objects.select_for_update().filter(participant=participant, unscheduled=False)
-            }
-            dates = schedule_dates(protocol, anchor_date=allocation.allocated_on, actual=actual_dates(participant))
-            for sequence, event in enumerate(protocol.schedule, start=1):
-                target, start, end = dates[event.code]
-                appointment = existing.pop(event.code, None)
-                if appointment is None:
-                    Appointment.objects.create(
-                        participant=participant,
-                        protocol_version=version,
-                        event_code=event.code,
-                        title=event.title,
-                        kind=event.kind.value,
-                        sequence=sequence,
-                        anchor=event.anchor,
-                        target_date=target,
-                        window_start=start,
-                        window_end=end,
-                        booked_date=target,
-                    )
-                    changed += 1
-                    continue
-                if appointment.status not in OPEN:
-                    continue
-                new = {
-                    "protocol_version": version,
-                    "title": event.title,
-                    "kind": event.kind.value,
-                    "sequence": sequence,
-                    "anchor": event.anchor,
-                    "target_date": target,
-                    "window_start": start,
-                    "window_end": end,
-                    "booked_date": target
-                    if appointment.booked_date == appointment.target_date
-                    else appointment.booked_date,
-                }
-                if any(getattr(appointment, k) != v for k, v in new.items()):
-                    for k, v in new.items():
-                        setattr(appointment, k, v)
-                    appointment.save()
-                    changed += 1
-            for appointment in existing.values():
-                if appointment.status in OPEN:
-                    appointment.status = AppointmentStatus.CANCELLED
-                    appointment.note = f"removed from the schedule by protocol version {version.number}"
-                    appointment.save(update_fields=["status", "note", "updated_at"])
-                    changed += 1
+            moved = _amend(allocation.participant, allocation=allocation, version=version)
+            if moved:
+                events.schedule_changed(participant=allocation.participant, reason=reason)
+            changed += moved
+    return changed
+
+
+def _amend(participant: Participant, *, allocation: Allocation, version) -> int:
+    """One participant's appointments brought in line with ``version``'s schedule; how many changed."""
+    protocol = version.protocol
+    existing = {
+        a.event_code: a
+        for a in Appointment.objects.select_for_update().filter(participant=participant, unscheduled=False)
+    }
+    dates = schedule_dates(protocol, anchor_date=allocation.allocated_on, actual=actual_dates(participant))
+    changed = 0
+    for sequence, event in enumerate(protocol.schedule, start=1):
+        target, start, end = dates[event.code]
+        new = {
+            "protocol_version": version,
+            "title": event.title,
+            "kind": event.kind.value,
+            "sequence": sequence,
+            "anchor": event.anchor,
+            "target_date": target,
+            "window_start": start,
+            "window_end": end,
+        }
+        appointment = existing.pop(event.code, None)
+        if appointment is None:
+            Appointment.objects.create(participant=participant, event_code=event.code, booked_date=target, **new)
+            changed += 1
+            continue
+        if appointment.status not in OPEN:
+            continue
+        new["booked_date"] = target if appointment.booked_date == appointment.target_date else appointment.booked_date
+        if any(getattr(appointment, k) != v for k, v in new.items()):
+            for k, v in new.items():
+                setattr(appointment, k, v)
+            appointment.save()
+            changed += 1
+    for appointment in existing.values():
+        if appointment.status in OPEN:
+            appointment.status = AppointmentStatus.CANCELLED
+            appointment.note = f"removed from the schedule by protocol version {version.number}"
+            appointment.save(update_fields=["status", "note", "updated_at"])
+            changed += 1
     return changed

@@ -7,6 +7,7 @@ the workers. ``--until-empty`` repeats until no due reminder is left (at most ``
 from django.core.management.base import BaseCommand, CommandError
 
 from reminders.dispatch import notifications_dispatch
+from reminders.tasks import enqueue_sends
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         totals = {"swept": 0, "claimed": 0, "released": 0}
         for _ in range(options["max_runs"] if options["until_empty"] else 1):
-            result = notifications_dispatch()
+            result = notifications_dispatch(enqueue=enqueue_sends)
             totals["swept"] += result.swept
             totals["claimed"] += result.claimed
             totals["released"] += result.released

@@ -1,9 +1,14 @@
-"""``manage.py load_protocol FILE``: create a trial from a protocol file, or add an amendment."""
+"""``manage.py load_protocol FILE``: create a trial from a protocol file, or add an amendment.
+
+A command of the project, not of ``trials``: an amendment also brings the participants' open
+appointments in line with the amended schedule, which is the business of ``participants``.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
 from core.management_utils import actor_from_option
+from participants.schedule.services import appointments_apply_amendment
 from trials.protocol import ProtocolInvalid, load_file
 from trials.services import protocol_load
 
@@ -54,7 +59,5 @@ class Command(BaseCommand):
                 )
             )
             # Participants not yet past the changed events follow the amended schedule.
-            from participants.schedule.services import appointments_apply_amendment
-
             changed = appointments_apply_amendment(trial=version.trial, actor=actor, reason=options["reason"])
             self.stdout.write(f"{version.trial.code}: {changed} open appointment(s) brought in line with the schedule")

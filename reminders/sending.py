@@ -1,0 +1,202 @@
+"""Sending one reminder: once, re-checked at send time, with backoff in the database.
+
+:func:`notification_send` locks the row and acts only if it is still ``claimed``: a task delivered
+twice finds it ``sent`` and does nothing. It re-checks every condition (withdrawal, consent,
+opt-out, the appointment's state and date, the policy in force, quiet hours), renders the text from
+the current template, sends with the idempotency key, and records the outcome in the same
+transaction. A transient failure puts the row back to ``pending`` with a later due time (backoff in
+the database, no broker countdown); after ``REMINDERS_MAX_ATTEMPTS`` it is ``failed`` and shown to
+the site's coordinators.
+
+The window that remains: the provider accepted a message and the process died before the commit.
+The row is still ``claimed``, the sweeper returns it, and it is sent again with the same
+idempotency key; a provider that honours the key does not deliver it twice (docs/reminders.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core import audit
+from core.db import one_to_one
+from participants.models import AppointmentStatus, Participant, WithdrawalScope
+from reminders import channels, links, messages
+from reminders.models import Channel, ContactPreference, Kind, Notification, State
+from reminders.planning import INTERVENTION_KINDS, STOPS_EVERYTHING, withdrawal_scopes
+from reminders.preferences import contact_problem, in_quiet_hours, out_of_quiet_hours, zone_for
+from reminders.sms import PermanentSendError, TransientSendError
+
+log = logging.getLogger(__name__)
+
+
+def why_not_send(n: Notification, participant: Participant, preference: ContactPreference | None, now) -> str:
+    """The reason this reminder must not go out now, or "" when it may."""
+    scopes = withdrawal_scopes(participant)
+    if scopes & set(STOPS_EVERYTHING):
+        return "the participant withdrew"
+    if preference is None:
+        return "no consent to contact"
+    if n.channel == Channel.EMAIL and not preference.email_consent:
+        return "no consent to email"
+    if n.channel == Channel.SMS and not preference.sms_consent:
+        return "no consent to SMS"
+    if not preference.channel_open(n.channel):
+        return f"opted out of {n.channel}"
+    zone = zone_for(participant, preference)
+    today = now.astimezone(zone).date()
+    version = participant.trial.version_on(today)
+    spec = version.protocol.reminders
+    if n.kind == Kind.DIARY:
+        diary = spec.daily_diary
+        if diary is None or not version.protocol.outcomes.daily_self_report or n.channel not in diary.channels:
+            return "the protocol no longer asks for a daily diary by this channel"
+        if today > n.subject_date:
+            return "too late: the diary day has passed"
+        return ""
+    appointment = n.appointment
+    policy_kind = "missed_visit" if n.kind == Kind.MISSED_VISIT else appointment.kind
+    policy = next((p for p in spec.policies if p.event_kind == policy_kind), None)
+    if policy is None or n.offset_days not in policy.offsets_days or n.channel not in policy.channels:
+        return "the reminder policy in force no longer asks for this reminder"
+    if n.kind == Kind.MISSED_VISIT:
+        if appointment.status != AppointmentStatus.MISSED:
+            return f"the appointment is {appointment.status}"
+        return ""
+    if WithdrawalScope.INTERVENTION in scopes and appointment.kind in INTERVENTION_KINDS:
+        return "the participant stopped the intervention"
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        return f"the appointment is {appointment.status}"
+    if appointment.booked_date != n.subject_date:
+        return "the appointment was rescheduled"
+    if today > appointment.booked_date:
+        return "too late: the appointment has passed"
+    return ""
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    seconds = settings.REMINDERS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return dt.timedelta(seconds=min(seconds, settings.REMINDERS_RETRY_MAX_SECONDS))
+
+
+def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> str:
+    """Send one claimed reminder, once. Returns what happened: sent, retry, failed, cancelled,
+    deferred (quiet hours) or skipped (not claimed: already handled, or swept back).
+
+    Five statements besides BEGIN and COMMIT: lock the row (with its appointment); read the
+    participant with site, trial, contact preferences and identity (one query, after the lock, so it
+    sees whatever committed while this send waited for it); the withdrawal scopes; the protocol
+    version in force; the outcome (one UPDATE). The lock is held while the provider is called, so
+    a second delivery of the task waits and then finds the row no longer ``claimed``.
+    """
+    now = now or timezone.now()
+    with transaction.atomic(), audit.context(reason="reminder sent"):
+        n = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("appointment")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if n is None or n.state != State.CLAIMED:
+            return "skipped"
+        participant = Participant.objects.select_related("site", "trial", "contact_preference", "identity").get(
+            pk=n.participant_id
+        )
+        preference = one_to_one(participant, "contact_preference")
+        reason = why_not_send(n, participant, preference, now)
+        if reason:
+            n.state, n.cancel_reason, n.claimed_at = State.CANCELLED, reason[:200], None
+            n.save(update_fields=["state", "cancel_reason", "claimed_at", "updated_at"])
+            return "cancelled"
+        zone = zone_for(participant, preference)
+        local_now = now.astimezone(zone)
+        if in_quiet_hours(local_now.time(), preference.quiet_start, preference.quiet_end):
+            n.state, n.claimed_at = State.PENDING, None
+            n.due_at = out_of_quiet_hours(local_now, preference.quiet_start, preference.quiet_end).astimezone(dt.UTC)
+            n.save(update_fields=["state", "claimed_at", "due_at", "updated_at"])
+            return "deferred"
+        identity = one_to_one(participant, "identity")
+        problem = contact_problem(n.channel, identity)
+        if problem:
+            n.state, n.last_error, n.claimed_at = State.FAILED, problem, None
+            n.save(update_fields=["state", "last_error", "claimed_at", "updated_at"])
+            return "failed"
+        outcome = _deliver(n, participant, identity, preference, local_now)
+        n.claimed_at = None
+        n.save(
+            update_fields=[
+                "state",
+                "attempts",
+                "due_at",
+                "last_error",
+                "provider_message_id",
+                "sent_at",
+                "claimed_at",
+                "updated_at",
+            ]
+        )
+    return outcome
+
+
+def _deliver(n: Notification, participant, identity, preference, local_now: dt.datetime) -> str:
+    """Render and send one reminder, and set its outcome on the row (the caller saves it): sent;
+    retry with backoff after a transient failure; failed after a permanent one or the last attempt."""
+    now = local_now.astimezone(dt.UTC)
+    n.attempts += 1
+    try:
+        # An SMS is stopped by replying STOP; only an email carries an opt-out link.
+        opt_out = links.opt_out_url(participant.pk, Channel.EMAIL) if n.channel == Channel.EMAIL else ""
+        rendered = messages.render(
+            n,
+            first_name=identity.first_name,
+            language=preference.language,
+            today=local_now.date(),
+            link=links.page_url(n.pk),
+            opt_out=opt_out,
+        )
+        if n.channel == Channel.EMAIL:
+            provider_id = channels.send_email(
+                to=identity.email,
+                subject=rendered.subject,
+                text=rendered.text,
+                html=rendered.html,
+                key=n.idempotency_key,
+                unsubscribe_url=opt_out,
+            )
+        else:
+            provider_id = channels.send_sms(to=identity.phone, body=rendered.text, key=n.idempotency_key)
+    except PermanentSendError as exc:
+        n.state, n.last_error = State.FAILED, str(exc)[:500]
+        return "failed"
+    except (TransientSendError, Exception) as exc:
+        n.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
+        if not isinstance(exc, TransientSendError):
+            log.exception("reminders: sending notification %s failed", n.pk)
+        if n.attempts >= settings.REMINDERS_MAX_ATTEMPTS:
+            n.state = State.FAILED
+            return "failed"
+        n.state, n.due_at = State.PENDING, now + backoff(n.attempts)
+        return "retry"
+    n.state, n.provider_message_id, n.sent_at, n.last_error = State.SENT, provider_id[:200], now, ""
+    return "sent"
+
+
+def notification_delivery_report(*, provider_message_id: str, delivered: bool, detail: str = "") -> int:
+    """Record a provider's delivery report (anymail tracking webhook, Twilio status callback)."""
+    with transaction.atomic(), audit.context(reason="delivery report"):
+        rows = list(
+            Notification.objects.select_for_update().filter(
+                provider_message_id=provider_message_id, state__in=[State.SENT, State.DELIVERED]
+            )
+        )
+        for n in rows:
+            if delivered:
+                n.state, n.delivered_at = State.DELIVERED, n.delivered_at or timezone.now()
+            else:
+                n.state, n.last_error = State.FAILED, (detail or "the provider could not deliver it")[:500]
+            n.save(update_fields=["state", "delivered_at", "last_error", "updated_at"])
+    return len(rows)
