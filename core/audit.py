@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pghistory
+from celery.signals import task_postrun, task_prerun
 from django.db import connection
+from pghistory.middleware import HistoryMiddleware
 
 
 def track(**kwargs: Any):
@@ -62,8 +64,6 @@ class AuditMiddleware:
     """
 
     def __init__(self, get_response):
-        from pghistory.middleware import HistoryMiddleware
-
         self.get_response = get_response
         self._history = HistoryMiddleware(get_response)
 
@@ -87,8 +87,6 @@ def _task_context_end(task=None, **_: Any) -> None:
 
 
 def _connect_task_signals() -> None:
-    from celery.signals import task_postrun, task_prerun
-
     task_prerun.connect(_task_context_start, weak=False, dispatch_uid="audit-task-start")
     task_postrun.connect(_task_context_end, weak=False, dispatch_uid="audit-task-end")
 

@@ -26,6 +26,7 @@ from participants.tasks import staff_notifications_queue
 from reminders import preferences as prefs
 from reminders.models import Channel, ContactPreference, Language, Notification, ParticipantResponse, ResponseKind
 from reminders.planning import reminders_plan
+from reminders.selectors import worklist_entries
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 DIARY_MAX_DAYS = 7
@@ -315,8 +316,6 @@ def coordinator_digest_send(*, now: dt.datetime | None = None) -> int:
     At most one digest per coordinator per day (UTC): a repeated run, or a redelivered task, adds
     nothing. Returns how many digests were queued.
     """
-    from reminders.selectors import worklist_entries
-
     now = now or timezone.now()
     queued = 0
     users = get_user_model().objects.filter(memberships__role_id=Role.COORDINATOR, is_active=True).distinct()

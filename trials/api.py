@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import HistoryEventSerializer
+from core.errors import Invalid
 from trials import selectors
 
 
@@ -110,8 +111,6 @@ def _version(request, code: str):
         try:
             number = int(raw)
         except ValueError:
-            from core.errors import Invalid
-
             raise Invalid(
                 "version must be a whole number", fields={"version": ["A valid integer is required."]}
             ) from None

@@ -13,8 +13,9 @@ from functools import cached_property
 
 import pgtrigger
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from core import audit
 from trials import protocol as protocol_doc
@@ -51,8 +52,6 @@ class Trial(models.Model):
         remembered on this instance (a request's or a task's unit of work asks many times) until
         this process saves another version; the document is not read (see :attr:`ProtocolVersion.protocol`).
         """
-        from django.utils import timezone
-
         day = day or timezone.localdate()
         memo = self.__dict__.get("_version_memo")
         if memo is None or memo[0] != _VERSION_GENERATION[0]:
@@ -100,8 +99,6 @@ class ProtocolVersion(models.Model):
         return f"{self.trial.code} v{self.number} ({self.label})"
 
     def save(self, *args, **kwargs) -> None:
-        from django.db import transaction
-
         super().save(*args, **kwargs)
         versions_changed()  # now, for this transaction, and again once others can see it
         transaction.on_commit(versions_changed)

@@ -14,6 +14,7 @@ import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialtracker.settings.local")
 
@@ -26,8 +27,6 @@ def _close_old_connections(sender=None, **_) -> None:
     """As Django does around a request; not for a task run eagerly inside the caller's transaction."""
     if sender is None or getattr(sender.request, "is_eager", False):
         return
-    from django.db import close_old_connections
-
     close_old_connections()
 
 

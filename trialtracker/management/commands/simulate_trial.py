@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
 from outcomes import endpoints
+from outcomes.analysis import factorial_estimates, write_report
 from participants import blinding
 from participants.models import Allocation, Participant, Screening
 from reminders.models import Notification
@@ -132,8 +133,6 @@ class Command(BaseCommand):
         self._margins(trial, rows, arm_of, protocol)
 
     def _report(self, trial, out_dir: str) -> None:
-        from outcomes.analysis import factorial_estimates, write_report
-
         path = write_report(trial=trial, out_dir=out_dir)
         blinded = write_report(trial=trial, out_dir=f"{out_dir}/blinded", blinded=True)
         estimates = factorial_estimates(trial)
