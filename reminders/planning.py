@@ -20,17 +20,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
+from core.db import one_to_one
 from participants.models import Appointment, AppointmentStatus, Participant, WithdrawalScope
 from reminders.models import LIVE_STATES, Channel, ContactPreference, Kind, Notification, State
 from reminders.preferences import at_local, out_of_quiet_hours, zone_for
+from trials.protocol import EventKind
 
-INTERVENTION_KINDS = frozenset({"infusion", "therapy"})
+INTERVENTION_KINDS = frozenset({EventKind.INFUSION, EventKind.THERAPY})
 STOPS_EVERYTHING = (WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA_USE)
 
 
@@ -72,14 +73,6 @@ def key_for(*, kind: str, channel: str, participant_id: int, appointment_id: int
     return f"{kind}:{appointment_id}:{day.isoformat()}:{offset:+d}:{channel}"
 
 
-def _one_to_one(instance, name: str):
-    """A reverse one-to-one loaded by ``select_related``, or None when there is no row."""
-    try:
-        return getattr(instance, name)
-    except ObjectDoesNotExist:
-        return None
-
-
 def withdrawal_scopes(participant: Participant) -> set[str]:
     return set(participant.withdrawals.values_list("scope", flat=True))
 
@@ -96,6 +89,40 @@ def diary_days(participant: Participant, protocol, anchor: dt.date) -> list[dt.d
     return [anchor + dt.timedelta(days=n) for n in range(max(last_study_day, 1))]
 
 
+@dataclass
+class _Plan:
+    """The reminders planned for one participant, at their local times outside quiet hours."""
+
+    participant: Participant
+    channels: set[str]
+    zone: object
+    quiet: tuple
+    rows: dict[str, Planned] = field(default_factory=dict)
+
+    def add(self, kind, channel, appointment_id, subject_date, offset, day, at, label) -> None:
+        if channel not in self.channels:
+            return
+        due = out_of_quiet_hours(at_local(day, at, self.zone), *self.quiet).astimezone(dt.UTC)
+        key = key_for(
+            kind=kind,
+            channel=channel,
+            participant_id=self.participant.pk,
+            appointment_id=appointment_id,
+            day=subject_date,
+            offset=offset,
+        )
+        self.rows[key] = Planned(key, kind, channel, appointment_id, subject_date, offset, due, label)
+
+    def policy(self, kind, policy, appointment, subject_date) -> None:
+        """The reminders a policy asks for about ``subject_date`` (a booking, or a missed visit's date)."""
+        for offset in policy.offsets_days:
+            day = subject_date + dt.timedelta(days=offset)
+            for channel in policy.channels:
+                self.add(
+                    kind, channel, appointment.pk, subject_date, offset, day, policy.time_of_day, appointment.event_code
+                )
+
+
 def desired(participant: Participant, *, today_version=None) -> dict[str, Planned]:
     """Every reminder the participant should get under the protocol in force, keyed by idempotency key."""
     # The allocation and the contact preferences in one query (both one-to-one with the participant).
@@ -103,87 +130,42 @@ def desired(participant: Participant, *, today_version=None) -> dict[str, Planne
         "id", "allocation__allocated_on", "contact_preference"
     )
     fresh = fresh.get(pk=participant.pk)
-    allocation = _one_to_one(fresh, "allocation")
+    allocation = one_to_one(fresh, "allocation")
     if allocation is None:
         return {}
-    allocated_on = allocation.allocated_on
     scopes = withdrawal_scopes(participant)
     if scopes & set(STOPS_EVERYTHING):
         return {}
-    preference = _one_to_one(fresh, "contact_preference")
+    preference = one_to_one(fresh, "contact_preference")
     channels = open_channels(preference)
     if not channels:
         return {}
     zone = zone_for(participant, preference)
-    quiet = (preference.quiet_start, preference.quiet_end)
+    plan = _Plan(participant, set(channels), zone, (preference.quiet_start, preference.quiet_end))
     version = today_version or participant.trial.version_on(timezone.now().astimezone(zone).date())
     spec = version.protocol.reminders
     policies = {p.event_kind: p for p in spec.policies}
-    plan: dict[str, Planned] = {}
-
-    def add(kind, channel, appointment_id, subject_date, offset, day, at, label):
-        due = out_of_quiet_hours(at_local(day, at, zone), *quiet).astimezone(dt.UTC)
-        key = key_for(
-            kind=kind,
-            channel=channel,
-            participant_id=participant.pk,
-            appointment_id=appointment_id,
-            day=subject_date,
-            offset=offset,
-        )
-        plan[key] = Planned(key, kind, channel, appointment_id, subject_date, offset, due, label)
-
     appointments = Appointment.objects.filter(
         participant=participant, status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.MISSED]
     ).select_related("visit")
     for appointment in appointments:
         if appointment.status == AppointmentStatus.SCHEDULED:
             policy = policies.get(appointment.kind)
-            if policy is None:
-                continue
-            if WithdrawalScope.INTERVENTION in scopes and appointment.kind in INTERVENTION_KINDS:
-                continue
-            for offset in policy.offsets_days:
-                day = appointment.booked_date + dt.timedelta(days=offset)
-                for channel in policy.channels:
-                    if channel in channels:
-                        add(
-                            Kind.APPOINTMENT,
-                            channel,
-                            appointment.pk,
-                            appointment.booked_date,
-                            offset,
-                            day,
-                            policy.time_of_day,
-                            appointment.event_code,
-                        )
-        else:
-            policy = policies.get("missed_visit")
-            visit = getattr(appointment, "visit", None)
-            if policy is None or visit is None:
-                continue
-            for offset in policy.offsets_days:
-                day = visit.actual_date + dt.timedelta(days=offset)
-                for channel in policy.channels:
-                    if channel in channels:
-                        add(
-                            Kind.MISSED_VISIT,
-                            channel,
-                            appointment.pk,
-                            visit.actual_date,
-                            offset,
-                            day,
-                            policy.time_of_day,
-                            appointment.event_code,
-                        )
+            stopped = WithdrawalScope.INTERVENTION in scopes and appointment.kind in INTERVENTION_KINDS
+            if policy is not None and not stopped:
+                plan.policy(Kind.APPOINTMENT, policy, appointment, appointment.booked_date)
+            continue
+        policy = policies.get("missed_visit")
+        visit = one_to_one(appointment, "visit")
+        if policy is not None and visit is not None:
+            plan.policy(Kind.MISSED_VISIT, policy, appointment, visit.actual_date)
     diary = spec.daily_diary
     if diary is not None and version.protocol.outcomes.daily_self_report:
         at = preference.preferred_time or diary.default_time
-        for day in diary_days(participant, version.protocol, allocated_on):
+        for day in diary_days(participant, version.protocol, allocation.allocated_on):
             for channel in diary.channels:
-                if channel in channels:
-                    add(Kind.DIARY, channel, None, day, 0, day, at, "diary")
-    return plan
+                plan.add(Kind.DIARY, channel, None, day, 0, day, at, "diary")
+    return plan.rows
 
 
 def reminders_plan(

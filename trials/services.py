@@ -55,19 +55,7 @@ def protocol_load(
                     "from it: load it as an amendment with a reason (--amend --reason)",
                     code="amendment_required",
                 )
-            if not reason:
-                raise Invalid("an amendment needs a reason", fields={"reason": ["This field is required."]})
-            if protocol.version.label == latest.label:
-                raise Invalid(
-                    f"the amendment keeps the label {latest.label!r} of version {latest.number}: give it a new one",
-                    fields={"version.label": ["Must differ from the previous version's label."]},
-                )
-            if protocol.version.effective_date < latest.effective_date:
-                raise Invalid(
-                    f"the amendment takes effect on {protocol.version.effective_date}, before version "
-                    f"{latest.number} did ({latest.effective_date})",
-                    fields={"version.effective_date": ["Must not be before the previous version's."]},
-                )
+            _ensure_amendable(protocol, latest, reason)
             number = latest.number + 1
         else:
             number = 1
@@ -107,6 +95,24 @@ def protocol_load(
                 ) from None
             _sync_structure(trial, protocol)
     return LoadResult(version=version, created_trial=created_trial, created_version=True)
+
+
+def _ensure_amendable(protocol: Protocol, latest: ProtocolVersion, reason: str) -> None:
+    """Refuse (400) an amendment without a reason, with the previous version's label, or taking
+    effect before the previous version did."""
+    if not reason:
+        raise Invalid("an amendment needs a reason", fields={"reason": ["This field is required."]})
+    if protocol.version.label == latest.label:
+        raise Invalid(
+            f"the amendment keeps the label {latest.label!r} of version {latest.number}: give it a new one",
+            fields={"version.label": ["Must differ from the previous version's label."]},
+        )
+    if protocol.version.effective_date < latest.effective_date:
+        raise Invalid(
+            f"the amendment takes effect on {protocol.version.effective_date}, before version "
+            f"{latest.number} did ({latest.effective_date})",
+            fields={"version.effective_date": ["Must not be before the previous version's."]},
+        )
 
 
 def _update(obj, **values) -> None:

@@ -35,12 +35,12 @@ from core.services import sites_for, user_create
 from outcomes import services as outcome_services
 from participants import blinding
 from participants.enrolment import services as enrolment
-from participants.models import Appointment, AppointmentStatus, Participant
+from participants.models import Appointment, AppointmentStatus, Participant, WithdrawalScope
 from participants.randomisation import services as randomisation
 from participants.safety import services as safety
 from participants.schedule import services as schedule
 from reminders import services as reminder_services
-from trials.protocol import CriterionKind, Procedure, RandomisationMethod
+from trials.protocol import CriterionKind, EventKind, Procedure, RandomisationMethod
 
 # Percentage of days abstinent by factor level, added to BASE_PDA; the interaction applies when
 # both levels of INTERACTION are present. Levels not named here add nothing.
@@ -206,49 +206,10 @@ class Simulation:
                 self.progress(f"      {n}/{len(participants)} followed up")
 
     def _follow_one(self, participant: Participant) -> None:
-        rng = self.rng
-        site = participant.site
-        coordinator = self.staff.coordinators[site.pk]
-        pharmacist = self.staff.pharmacists[site.pk]
-        allocation = participant.allocation
-        anchor = allocation.allocated_on
-        levels = blinding.arm_levels(allocation)
-        # The individual's chance of an abstinent day: around the arm's PDA, spread between people.
-        mean = self.pda_for(levels) / 100
-        concentration = 6.0
-        p_abstinent = rng.betavariate(mean * concentration, (1 - mean) * concentration)
-        dropout_day = rng.randint(30, 170) if rng.random() < DROPOUT_RATE else None
-        heavy = self.protocol.outcomes.heavy_day_grams[participant.sex]
-        today = today_at(site)
-
-        def drinks(p_abs: float) -> Decimal:
-            if rng.random() < p_abs:
-                return Decimal(0)
-            if rng.random() < HEAVY_SHARE:
-                return (heavy + Decimal(rng.randint(0, 80))).quantize(Decimal("1"))
-            return Decimal(rng.randint(8, int(heavy) - 1))
-
-        def recall(first: dt.date, last: dt.date, p_abs: float, visit_code: str) -> None:
-            days = []
-            day = first
-            while day <= last:
-                if rng.random() >= FORGOTTEN_DAY_RATE:
-                    days.append(outcome_services.DayEntry(day=day, amount=drinks(p_abs), unit="g"))
-                day += dt.timedelta(days=1)
-            if days:
-                outcome_services.drinking_days_record(
-                    actor=coordinator, participant=participant, days=days, source="tlfb", visit_code=visit_code
-                )
-                self.tally.drinking_days += len(days)
-
-        lookback = self.protocol.outcomes.baseline_lookback_days
-        # The baseline recall belongs to the protocol's baseline event (V1 in KARE), if it has one.
-        baseline = next((e.code for e in self.protocol.schedule if e.kind.value == "baseline"), "")
-        recall(anchor - dt.timedelta(days=lookback), anchor - dt.timedelta(days=1), BASELINE_PDA / 100, baseline)
-        recalled_until = anchor - dt.timedelta(days=1)
-        session_number = 0
-        last_visit = anchor
-        last_infusion = None
+        """One participant's follow-up: their visits, infusions and sessions as the schedule falls due,
+        recalls of their drinking at baseline and each follow-up, and perhaps a dropout."""
+        follower = _Follower(self, participant)
+        follower.recall_baseline()
         for pk in Appointment.objects.filter(participant=participant).order_by("sequence").values_list("pk", flat=True):
             # Fetched afresh (recording a visit re-dates the ones after it), with the participant already
             # loaded, as the API's views hand appointments to the services.
@@ -256,65 +217,8 @@ class Simulation:
             appointment.participant = participant
             if appointment.status != AppointmentStatus.SCHEDULED:
                 continue
-            event = self.protocol.event(appointment.event_code)
-            shift = rng.choice([0, 0, 0, 1, 1, 2, -1])
-            if rng.random() < LATE_VISIT_RATE:
-                shift = appointment.window_end.toordinal() - appointment.booked_date.toordinal() + rng.randint(1, 4)
-            day = max(appointment.booked_date + dt.timedelta(days=shift), last_visit)
-            infusing = Procedure.INFUSION in event.procedures and self.protocol.dosing is not None
-            if infusing and last_infusion is not None:
-                # Sites keep the protocol's minimum interval between infusions (a weekly schedule leaves no slack).
-                day = max(day, last_infusion + dt.timedelta(days=self.protocol.dosing.min_interval_days))
-            if day > today:
+            if not follower.attend(appointment):
                 break
-            if dropout_day is not None and day >= anchor + dt.timedelta(days=dropout_day):
-                enrolment.withdrawal_record(
-                    actor=coordinator,
-                    participant=participant,
-                    scope="follow_up",
-                    withdrawn_on=min(anchor + dt.timedelta(days=dropout_day), today),
-                    reason="no longer wishes to take part (simulated)",
-                )
-                self.tally.dropouts += 1
-                break
-            follow_up = event.kind.value == "follow_up"
-            misses = (
-                MISSED_FOLLOW_UP_RATE if follow_up else (MISSED_SESSION_RATE if event.kind.value == "therapy" else 0)
-            )
-            if rng.random() < misses:
-                schedule.visit_record(
-                    actor=coordinator,
-                    appointment=appointment,
-                    actual_date=day,
-                    attended=False,
-                    missed_reason="did not attend (simulated)",
-                )
-                self.tally.visits += 1
-                last_visit = day
-                continue
-            schedule.visit_record(
-                actor=coordinator, appointment=appointment, actual_date=day, attended=True, seen_by=coordinator
-            )
-            self.tally.visits += 1
-            last_visit = day
-            appointment.status = AppointmentStatus.DONE
-            if infusing:
-                self._infuse(participant, appointment, day, pharmacist)
-                last_infusion = day
-            if Procedure.PSYCHOLOGICAL_SESSION in event.procedures and self.protocol.therapy is not None:
-                session_number += 1
-                schedule.session_record(
-                    actor=coordinator,
-                    appointment=appointment,
-                    session_number=session_number,
-                    attended=True,
-                    minutes=next(p.minutes for p in self.protocol.therapy.programmes),
-                )
-                self.tally.sessions += 1
-            if follow_up:
-                last = min(day - dt.timedelta(days=1), today)
-                recall(recalled_until + dt.timedelta(days=1), last, p_abstinent, appointment.event_code)
-                recalled_until = last
 
     def _infuse(self, participant, appointment, day, pharmacist) -> None:
         rng = self.rng
@@ -366,3 +270,119 @@ class Simulation:
             )
             self.tally.adverse_events += 1
             self.tally.serious += int(serious)
+
+
+class _Follower:
+    """Takes one participant through their schedule for :meth:`Simulation._follow_one`, drawing every
+    random choice in a fixed order so that a seed gives the same trial."""
+
+    def __init__(self, simulation: Simulation, participant: Participant):
+        self.sim, self.participant, rng = simulation, participant, simulation.rng
+        self.rng = rng
+        self.coordinator = simulation.staff.coordinators[participant.site.pk]
+        self.pharmacist = simulation.staff.pharmacists[participant.site.pk]
+        self.anchor = participant.allocation.allocated_on
+        # The individual's chance of an abstinent day: around the arm's PDA, spread between people.
+        mean = simulation.pda_for(blinding.arm_levels(participant.allocation)) / 100
+        concentration = 6.0
+        self.p_abstinent = rng.betavariate(mean * concentration, (1 - mean) * concentration)
+        self.dropout_day = rng.randint(30, 170) if rng.random() < DROPOUT_RATE else None
+        self.heavy = simulation.protocol.outcomes.heavy_day_grams[participant.sex]
+        self.today = today_at(participant.site)
+        self.recalled_until = self.anchor - dt.timedelta(days=1)
+        self.session_number = 0
+        self.last_visit = self.anchor
+        self.last_infusion: dt.date | None = None
+
+    def drinks(self, p_abs: float) -> Decimal:
+        rng = self.rng
+        if rng.random() < p_abs:
+            return Decimal(0)
+        if rng.random() < HEAVY_SHARE:
+            return (self.heavy + Decimal(rng.randint(0, 80))).quantize(Decimal("1"))
+        return Decimal(rng.randint(8, int(self.heavy) - 1))
+
+    def recall(self, first: dt.date, last: dt.date, p_abs: float, visit_code: str) -> None:
+        days = []
+        day = first
+        while day <= last:
+            if self.rng.random() >= FORGOTTEN_DAY_RATE:
+                days.append(outcome_services.DayEntry(day=day, amount=self.drinks(p_abs), unit="g"))
+            day += dt.timedelta(days=1)
+        if days:
+            outcome_services.drinking_days_record(
+                actor=self.coordinator, participant=self.participant, days=days, source="tlfb", visit_code=visit_code
+            )
+            self.sim.tally.drinking_days += len(days)
+
+    def recall_baseline(self) -> None:
+        """The look-back before randomisation, belonging to the protocol's baseline event if it has one."""
+        protocol = self.sim.protocol
+        lookback = protocol.outcomes.baseline_lookback_days
+        baseline = next((e.code for e in protocol.schedule if e.kind == EventKind.BASELINE), "")
+        first = self.anchor - dt.timedelta(days=lookback)
+        self.recall(first, self.anchor - dt.timedelta(days=1), BASELINE_PDA / 100, baseline)
+
+    def _visit_day(self, appointment: Appointment, infusing: bool) -> dt.date:
+        rng = self.rng
+        shift = rng.choice([0, 0, 0, 1, 1, 2, -1])
+        if rng.random() < LATE_VISIT_RATE:
+            shift = appointment.window_end.toordinal() - appointment.booked_date.toordinal() + rng.randint(1, 4)
+        day = max(appointment.booked_date + dt.timedelta(days=shift), self.last_visit)
+        if infusing and self.last_infusion is not None:
+            # Sites keep the protocol's minimum interval between infusions (a weekly schedule leaves no slack).
+            day = max(day, self.last_infusion + dt.timedelta(days=self.sim.protocol.dosing.min_interval_days))
+        return day
+
+    def attend(self, appointment: Appointment) -> bool:
+        """Record the appointment's visit (attended or missed) and what happened at it; False once the
+        participant's follow-up ends here (today reached, or they drop out)."""
+        sim, rng, protocol = self.sim, self.rng, self.sim.protocol
+        event = protocol.event(appointment.event_code)
+        infusing = Procedure.INFUSION in event.procedures and protocol.dosing is not None
+        day = self._visit_day(appointment, infusing)
+        if day > self.today:
+            return False
+        if self.dropout_day is not None and day >= self.anchor + dt.timedelta(days=self.dropout_day):
+            enrolment.withdrawal_record(
+                actor=self.coordinator,
+                participant=self.participant,
+                scope=WithdrawalScope.FOLLOW_UP,
+                withdrawn_on=min(self.anchor + dt.timedelta(days=self.dropout_day), self.today),
+                reason="no longer wishes to take part (simulated)",
+            )
+            sim.tally.dropouts += 1
+            return False
+        follow_up = event.kind == EventKind.FOLLOW_UP
+        misses = MISSED_FOLLOW_UP_RATE if follow_up else (MISSED_SESSION_RATE if event.kind == EventKind.THERAPY else 0)
+        attended = not rng.random() < misses
+        schedule.visit_record(
+            actor=self.coordinator,
+            appointment=appointment,
+            actual_date=day,
+            attended=attended,
+            **({"seen_by": self.coordinator} if attended else {"missed_reason": "did not attend (simulated)"}),
+        )
+        sim.tally.visits += 1
+        self.last_visit = day
+        if not attended:
+            return True
+        appointment.status = AppointmentStatus.DONE
+        if infusing:
+            sim._infuse(self.participant, appointment, day, self.pharmacist)
+            self.last_infusion = day
+        if Procedure.PSYCHOLOGICAL_SESSION in event.procedures and protocol.therapy is not None:
+            self.session_number += 1
+            schedule.session_record(
+                actor=self.coordinator,
+                appointment=appointment,
+                session_number=self.session_number,
+                attended=True,
+                minutes=next(p.minutes for p in protocol.therapy.programmes),
+            )
+            sim.tally.sessions += 1
+        if follow_up:
+            last = min(day - dt.timedelta(days=1), self.today)
+            self.recall(self.recalled_until + dt.timedelta(days=1), last, self.p_abstinent, appointment.event_code)
+            self.recalled_until = last
+        return True

@@ -29,7 +29,7 @@ from participants.models import (
     Participant,
 )
 from participants.schedule.selectors import actual_dates
-from trials.protocol import RANDOMISATION_ANCHOR, Protocol
+from trials.protocol import RANDOMISATION_ANCHOR, EventKind, Protocol
 
 OPEN = (AppointmentStatus.SCHEDULED,)
 
@@ -69,7 +69,7 @@ def appointments_materialise(*, participant: Participant, allocation: Allocation
         target, start, end = dates[event.code]
         status = AppointmentStatus.SCHEDULED
         booked = target
-        if event.kind.value in ("screening", "baseline") and participant.baseline_completed_on is not None:
+        if event.kind in (EventKind.SCREENING, EventKind.BASELINE) and participant.baseline_completed_on is not None:
             status = AppointmentStatus.DONE
             booked = participant.baseline_completed_on
         created.append(

@@ -1,0 +1,157 @@
+"""The trial's design: the trial and its sites, factors, levels and arms, randomisation, who may
+unblind, eligibility and consent forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import (
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from core.roles import Role
+from trials.protocol.fields import ROLE_CODES, Code, Text, _Strict
+
+
+class TrialInfo(_Strict):
+    code: Code
+    title: Text
+    short_title: str = ""
+    registry_ids: list[Text] = Field(default_factory=list)
+    sponsor: Text
+    phase: str = ""
+    design: str = ""
+    target_sample_size: int | None = Field(default=None, gt=0)
+
+
+class VersionInfo(_Strict):
+    label: Text
+    effective_date: dt.date
+
+
+class SiteSpec(_Strict):
+    code: Code
+    name: Text
+    time_zone: str = "Europe/London"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class LevelSpec(_Strict):
+    code: Code
+    title: Text
+    description: str = ""
+    # The neutral label shown to people blinded to the factor ("study drug", "psychological session").
+    blinded_label: str = ""
+
+
+class FactorSpec(_Strict):
+    code: Code
+    title: Text
+    levels: list[LevelSpec] = Field(min_length=2)
+    visible_to: list[str] = Field(default_factory=list)
+    blinded_label: str = ""
+
+    @field_validator("visible_to")
+    @classmethod
+    def _known_roles(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - ROLE_CODES)
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)}; known: {', '.join(sorted(ROLE_CODES))}")
+        return value
+
+
+class ArmSpec(_Strict):
+    code: Code
+    title: Text
+    levels: dict[str, str]
+    ratio: int = Field(default=1, ge=1, le=100)
+
+
+class RandomisationMethod(StrEnum):
+    PERMUTED_BLOCKS = "permuted_blocks"
+    MINIMISATION = "minimisation"
+
+
+class RandomisationSpec(_Strict):
+    method: RandomisationMethod
+    block_sizes: list[int] = Field(default_factory=list)
+    stratify_by: list[Literal["site", "sex"]] = Field(default_factory=list)
+    # Minimisation (Pocock-Simon): the probability of choosing the arm that minimises imbalance.
+    random_element: float | None = Field(default=None, gt=0.5, le=1.0)
+    minimise_over: list[Literal["site", "sex"]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _method_settings(self) -> RandomisationSpec:
+        if self.method == RandomisationMethod.PERMUTED_BLOCKS:
+            if not self.block_sizes:
+                raise ValueError("permuted blocks need block_sizes")
+            if any(size <= 0 for size in self.block_sizes):
+                raise ValueError("block sizes must be positive")
+            if len(set(self.block_sizes)) != len(self.block_sizes):
+                raise ValueError("block sizes are listed twice")
+        if self.method == RandomisationMethod.MINIMISATION:
+            if self.random_element is None:
+                raise ValueError("minimisation needs random_element (e.g. 0.8)")
+            if not self.minimise_over:
+                raise ValueError("minimisation needs minimise_over (e.g. [site, sex])")
+        return self
+
+
+class UnblindingSpec(_Strict):
+    emergency_roles: list[str] = Field(default_factory=lambda: [Role.INVESTIGATOR.value])
+    notify_roles: list[str] = Field(default_factory=lambda: [Role.UNBLINDED_STATISTICIAN.value])
+
+    @field_validator("emergency_roles", "notify_roles")
+    @classmethod
+    def _known_roles(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - ROLE_CODES)
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)}")
+        return value
+
+
+class CriterionKind(StrEnum):
+    INCLUSION = "inclusion"
+    EXCLUSION = "exclusion"
+
+
+class CriterionSpec(_Strict):
+    code: Code
+    kind: CriterionKind
+    text: Text
+
+
+class AgeRange(_Strict):
+    min: int = Field(ge=0, le=120)
+    max: int = Field(ge=0, le=120)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AgeRange:
+        if self.max < self.min:
+            raise ValueError(f"the age range ends ({self.max}) before it starts ({self.min})")
+        return self
+
+
+class EligibilitySpec(_Strict):
+    age: AgeRange
+    criteria: list[CriterionSpec] = Field(min_length=1)
+
+
+class ConsentFormSpec(_Strict):
+    version: Text
+    date: dt.date
+    title: Text

@@ -1,0 +1,49 @@
+"""The kinds of value a protocol is made of, and the error that lists every problem of a file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+)
+
+from core.roles import Role
+
+
+def _time_text(value: Any) -> Any:
+    """Refuse a bare number as a time: YAML reads an unquoted 19:00 as the integer 1140."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError('write times as quoted text, e.g. "19:00" (an unquoted 19:00 is read as a number)')
+    return value
+
+
+TimeOfDay = Annotated[dt.time, BeforeValidator(_time_text)]
+
+
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")]
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+
+
+ROLE_CODES = frozenset(role.value for role in Role)
+
+
+RANDOMISATION_ANCHOR = "randomisation"
+
+
+class ProtocolInvalid(Exception):
+    """The file is not a valid protocol; ``problems`` lists ``(field path, message)`` pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
