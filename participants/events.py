@@ -26,6 +26,12 @@ def subscribe(listener: Listener) -> None:
         _listeners.append(listener)
 
 
+def unsubscribe(listener: Listener) -> None:
+    """Stop calling ``listener`` (a listener not subscribed is ignored)."""
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
 def schedule_changed(*, participant, reason: str) -> None:
     """Tell every listener that ``participant``'s schedule changed, and why."""
     for listener in _listeners:
