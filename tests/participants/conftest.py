@@ -39,6 +39,7 @@ ALL_ROLES = (
     "unblinded_statistician",
     "data_manager",
     "monitor",
+    "administrator",
 )
 
 

@@ -127,8 +127,9 @@ def test_a_query_on_a_hidden_factor_or_arm_is_refused(kare, allocated, make_user
             expected = 200 if _may_query(kare, role, subject) else 400
             assert response.status_code == expected, (role, query, response.json())
             refused += expected == 400
-    # All six of the four fully blinded roles, and four each of the coordinator, therapist and pharmacist.
-    assert refused == 4 * 6 + 3 * 4
+    # All six of the five fully blinded roles (the administrator among them), and four each of the
+    # coordinator, therapist and pharmacist.
+    assert refused == 5 * 6 + 3 * 4
 
 
 def test_a_query_on_a_factor_without_naming_the_trial_is_refused_to_a_blinded_role(kare, coordinator, as_user):
