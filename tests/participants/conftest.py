@@ -83,6 +83,16 @@ def mentions(text: str, code: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(code)}(?![A-Za-z0-9_])", text) is not None
 
 
+def two_site_person(make_user, trial, exeter: str, london: str):
+    """Someone holding ``exeter`` at exeter and ``london`` at london, the second role granted
+    later, as it is for staff who come to cover a second hospital."""
+    from trialtracker.services import membership_grant
+
+    person = make_user(exeter, trial, sites=["exeter"])
+    membership_grant(user=person, role=london, sites=[trial.sites.get(code="london")], reason="covers London too")
+    return person
+
+
 class People:
     """Takes people of one trial through screening, enrolment, baseline and randomisation."""
 

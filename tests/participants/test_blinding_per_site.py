@@ -23,10 +23,9 @@ from decimal import Decimal
 import pytest
 
 from participants.models import InfusionSession, Participant
-from tests.participants.conftest import PASSWORD
+from tests.participants.conftest import PASSWORD, two_site_person
 from tests.participants.visits_fixtures import Clinic, client_for
 from trials.models import ArmLevel
-from trialtracker.services import membership_grant
 
 pytestmark = pytest.mark.django_db
 
@@ -40,13 +39,6 @@ TWO_SITE_ROLES = [
     pytest.param(("unblinded_statistician", "outcome_assessor"), id="statistician-exeter-assessor-london"),
     pytest.param(("administrator", "therapist"), id="administrator-exeter-therapist-london"),
 ]
-
-
-def two_site_person(make_user, trial, exeter: str, london: str):
-    """Someone holding ``exeter`` at exeter and ``london`` at london (granted later, as in practice)."""
-    person = make_user(exeter, trial, sites=["exeter"])
-    membership_grant(user=person, role=london, sites=[trial.sites.get(code="london")], reason="covers London too")
-    return person
 
 
 def levels_of(participant: Participant) -> dict[str, str]:
