@@ -393,3 +393,32 @@ def test_a_session_names_its_programme_only_at_the_site_where_the_therapy_is_vis
         assert response.status_code == 201, response.json()
         expected = titles[levels_of(participant)["therapy"]] if site == "london" else "psychological session"
         assert response.json()["programme"] == expected, site
+
+
+# --- allocation lists ------------------------------------------------------------------------------
+
+
+def _slots(client) -> list[dict]:
+    response = client.get("/api/trials/KARE/randomisation-lists/slots/?page_size=500")
+    assert response.status_code == 200, response.json()
+    assert response.json()["next"] is None
+    return response.json()["results"]
+
+
+def test_the_slots_show_an_unblinded_statistician_the_arms_taken_at_their_site(kare, ward, make_user, as_user):
+    client = as_user(two_site_person(make_user, kare, "unblinded_statistician", "coordinator"))
+    taken = {row["study_id"]: row["arm"] for row in _slots(client) if row["study_id"]}
+    at_exeter = {p.study_id: p.allocation.arm.code for p in ward if p.site.code == "exeter"}
+    assert {sid: taken.get(sid) for sid in at_exeter} == at_exeter
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the slots list is scoped to the trial, not to the sites where the caller is unblinded statistician: "
+    "it shows the arms of participants at a site where the caller's role is blinded",
+)
+def test_the_slots_do_not_show_the_arms_taken_at_a_site_where_the_person_is_blinded(kare, ward, make_user, as_user):
+    client = as_user(two_site_person(make_user, kare, "unblinded_statistician", "coordinator"))
+    arm_of = {p.study_id: p.allocation.arm.code for p in ward if p.site.code == "london"}
+    revealed = [(row["study_id"], row["arm"]) for row in _slots(client) if arm_of.get(row["study_id"]) == row["arm"]]
+    assert revealed == []
