@@ -23,7 +23,7 @@ from decimal import Decimal
 import pytest
 
 from participants.models import InfusionSession, Participant
-from tests.participants.conftest import PASSWORD, two_site_person
+from tests.participants.conftest import PASSWORD, mentions, two_site_person, values_in
 from tests.participants.visits_fixtures import Clinic, client_for
 from trials.models import ArmLevel
 
@@ -112,6 +112,15 @@ def test_every_participant_list_shows_each_participant_as_the_role_at_their_site
         assert sorted(r["study_id"] for r in rows) == sorted(p.study_id for p in ward if site in (None, p.site.code))
         for row in rows:
             assert shown(row["allocation"]) == expected[row["study_id"]], (query, row["site"], row["study_id"])
+
+
+def test_the_screenings_of_both_sites_are_listed_without_anything_of_an_allocation(kare, ward, make_user, as_user):
+    client = as_user(two_site_person(make_user, kare, "pharmacist", "coordinator"))
+    rows = _results(client.get("/api/screenings/?page_size=500"))
+    assert {r["number"] for r in rows} == {p.screening.number for p in ward}
+    protocol = kare.version_on().protocol
+    secrets = {a.code for a in protocol.arms} | {lv.code for f in protocol.factors for lv in f.levels}
+    assert [t for t in values_in(rows) if any(mentions(t, code) for code in secrets)] == []
 
 
 @pytest.mark.parametrize("pair", TWO_SITE_ROLES)
