@@ -24,8 +24,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ward(people, lists) -> list[Participant]:
-    """Four randomised participants at each site."""
-    return [people.randomised(site=site, sex="M") for site in ("exeter", "london") for _ in range(4)]
+    """Two randomised participants at each site."""
+    return [people.randomised(site=site, sex="M") for site in ("exeter", "london") for _ in range(2)]
 
 
 def _secrets(trial) -> set[str]:
