@@ -56,7 +56,7 @@ class RandomisationListApi(APIView):
     @extend_schema(responses={200: ListSummarySerializer(many=True)})
     def get(self, request, code: str):
         trial = selectors.statistician_trial(user=request.user, code=code)
-        return Response(ListSummarySerializer(selectors.list_summaries(trial=trial), many=True).data)
+        return Response(ListSummarySerializer(selectors.list_summaries(user=request.user, trial=trial), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: ListSummarySerializer(many=True)})
     def post(self, request, code: str):
@@ -64,9 +64,8 @@ class RandomisationListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.randomisation_lists_generate(actor=request.user, trial=trial, blocks=data.validated_data["blocks"])
-        return Response(
-            ListSummarySerializer(selectors.list_summaries(trial=trial), many=True).data, status=status.HTTP_201_CREATED
-        )
+        summaries = selectors.list_summaries(user=request.user, trial=trial)
+        return Response(ListSummarySerializer(summaries, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class RandomisationListTopUpApi(APIView):
@@ -82,7 +81,7 @@ class RandomisationListTopUpApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.randomisation_list_top_up(actor=request.user, trial=trial, **data.validated_data)
-        return Response(ListSummarySerializer(selectors.list_summaries(trial=trial), many=True).data)
+        return Response(ListSummarySerializer(selectors.list_summaries(user=request.user, trial=trial), many=True).data)
 
 
 class VerifySerializer(serializers.Serializer):
@@ -121,7 +120,7 @@ class RandomisationListSlotsApi(GenericAPIView):
 
     def get(self, request, code: str):
         trial = selectors.statistician_trial(user=request.user, code=code)
-        page = self.paginate_queryset(selectors.slots_of(trial=trial))
+        page = self.paginate_queryset(selectors.slots_of(user=request.user, trial=trial))
         return self.get_paginated_response(SlotSerializer(page, many=True).data)
 
 

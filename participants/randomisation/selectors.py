@@ -31,22 +31,37 @@ def statistician_trial(*, user, code: str):
     return trial
 
 
-def list_summaries(*, trial) -> list[dict]:
-    """Each stratum's list: its blocks, slots, slots used and fingerprint."""
-    lists = trial.randomisation_lists.annotate(
-        n_slots=Count("slots", distinct=True), n_used=Count("slots", filter=Q(slots__allocation__isnull=False))
-    ).order_by("stratum")
+def _strata_of_sites(user, trial, *, prefix: str = "") -> Q:
+    """The lists of the strata at the sites where ``user`` manages the allocation lists (a stratum's
+    name begins with its site, ``site=exeter|sex=F``): at another site they may be blinded."""
+    codes = trial.sites.filter(pk__in=permissions.site_ids(user, trial=trial, roles=MANAGE_RANDOMISATION_LIST))
+    where = Q(pk__in=[])
+    for code in codes.values_list("code", flat=True):
+        where |= Q(**{f"{prefix}stratum": f"site={code}"}) | Q(**{f"{prefix}stratum__startswith": f"site={code}|"})
+    return where
+
+
+def list_summaries(*, user, trial) -> list[dict]:
+    """Each stratum's list at the user's sites: its blocks, slots, slots used and fingerprint."""
+    lists = (
+        trial.randomisation_lists.filter(_strata_of_sites(user, trial))
+        .annotate(
+            n_slots=Count("slots", distinct=True), n_used=Count("slots", filter=Q(slots__allocation__isnull=False))
+        )
+        .order_by("stratum")
+    )
     return [
         {"stratum": r.stratum, "blocks": r.blocks, "slots": r.n_slots, "used": r.n_used, "fingerprint": r.fingerprint}
         for r in lists
     ]
 
 
-def slots_of(*, trial) -> QuerySet[ListSlot]:
-    """Every slot of the trial's lists, by stratum and position, with ``study_id`` of the participant
-    who took it (None while free)."""
+def slots_of(*, user, trial) -> QuerySet[ListSlot]:
+    """Every slot of the lists of the strata at the sites where ``user`` manages the lists, by stratum
+    and position, with ``study_id`` of the participant who took it (None while free)."""
     return (
         ListSlot.objects.filter(list__trial=trial)
+        .filter(_strata_of_sites(user, trial, prefix="list__"))
         .select_related("list", "arm")
         .annotate(study_id=F("allocation__participant__study_id"))
         .order_by("list__stratum", "position")

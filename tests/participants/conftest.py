@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from core.services import membership_grant
 from participants.enrolment import services as enrolment
 from participants.models import Participant, Screening
 from participants.randomisation import services as randomisation
@@ -86,8 +87,6 @@ def mentions(text: str, code: str) -> bool:
 def two_site_person(make_user, trial, exeter: str, london: str):
     """Someone holding ``exeter`` at exeter and ``london`` at london, the second role granted
     later, as it is for staff who come to cover a second hospital."""
-    from trialtracker.services import membership_grant
-
     person = make_user(exeter, trial, sites=["exeter"])
     membership_grant(user=person, role=london, sites=[trial.sites.get(code="london")], reason="covers London too")
     return person

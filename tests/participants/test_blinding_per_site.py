@@ -421,13 +421,15 @@ def test_the_slots_show_an_unblinded_statistician_the_arms_taken_at_their_site(k
     assert {sid: taken.get(sid) for sid in at_exeter} == at_exeter
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the slots list is scoped to the trial, not to the sites where the caller is unblinded statistician: "
-    "it shows the arms of participants at a site where the caller's role is blinded",
-)
 def test_the_slots_do_not_show_the_arms_taken_at_a_site_where_the_person_is_blinded(kare, ward, make_user, as_user):
     client = as_user(two_site_person(make_user, kare, "unblinded_statistician", "coordinator"))
     arm_of = {p.study_id: p.allocation.arm.code for p in ward if p.site.code == "london"}
     revealed = [(row["study_id"], row["arm"]) for row in _slots(client) if arm_of.get(row["study_id"]) == row["arm"]]
     assert revealed == []
+
+
+def test_the_lists_and_slots_shown_are_those_of_the_statisticians_own_site(kare, ward, make_user, as_user):
+    client = as_user(two_site_person(make_user, kare, "unblinded_statistician", "coordinator"))
+    lists = client.get("/api/trials/KARE/randomisation-lists/").json()
+    assert {row["stratum"] for row in lists} == {"site=exeter|sex=F", "site=exeter|sex=M"}
+    assert {row["stratum"] for row in _slots(client)} == {"site=exeter|sex=F", "site=exeter|sex=M"}

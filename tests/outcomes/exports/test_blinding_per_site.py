@@ -123,7 +123,7 @@ def test_the_api_gives_a_file_spanning_a_site_where_the_caller_is_blinded_no_fac
 def drug_at_both_sites(imported, make_user):
     """Unblinded statistician at exeter; pharmacist and monitor at london: the drug is visible at
     both sites (through different roles), the therapy at exeter only, and both sites may be exported."""
-    from trialtracker.services import membership_grant
+    from core.services import membership_grant
 
     person = two_site_person(make_user, imported, "unblinded_statistician", "pharmacist")
     membership_grant(user=person, role="monitor", sites=[imported.sites.get(code="london")], reason="monitors too")
