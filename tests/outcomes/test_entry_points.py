@@ -96,7 +96,7 @@ def test_import_participants_reports_every_bad_row_and_writes_nothing(kare, admi
 
 
 def test_import_is_for_administrators(kare, coordinator, tmp_path):
-    with pytest.raises(CommandError, match="administrators"):
+    with pytest.raises(CommandError, match="do not allow you to import participants"):
         call_command("import_participants", str(DATA / "participants.csv"), trial="KARE", actor=coordinator.username)
     assert not Participant.objects.exists()
 
