@@ -135,9 +135,11 @@ def opt_out_page(request, token: str):
 
 
 def _twilio_signature_ok(request) -> bool:
+    """True when Twilio signed the request with the account's token. Without a token configured
+    nothing is accepted, in development as in production: an unsigned STOP could be forged."""
     token = settings.TWILIO_AUTH_TOKEN
     if not token:
-        return settings.DEBUG  # unsigned hooks only in development
+        return False
     url = settings.SITE_URL.rstrip("/") + request.path
     payload = url + "".join(f"{k}{v}" for k, v in sorted(request.POST.items()))
     expected = base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()

@@ -3,7 +3,10 @@ database, giving up after a limit, and a second send of the same row doing nothi
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import re
 
 import pytest
@@ -76,11 +79,21 @@ def test_stopping_the_intervention_stops_only_infusion_and_therapy_reminders(par
     assert kinds == {"follow_up"}
 
 
+TWILIO_TOKEN = "a-twilio-auth-token"
+
+
+def twilio_post(client, settings, path: str, data: dict):
+    """POST as Twilio does, signed with the account's token (HMAC-SHA1 of the URL and the sorted fields)."""
+    settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
+    payload = settings.SITE_URL.rstrip("/") + path + "".join(f"{k}{v}" for k, v in sorted(data.items()))
+    digest = hmac.new(TWILIO_TOKEN.encode(), payload.encode(), hashlib.sha1).digest()
+    return client.post(path, data, HTTP_X_TWILIO_SIGNATURE=base64.b64encode(digest).decode())
+
+
 def test_an_sms_reply_stop_takes_effect_at_once(clock, participant, dispatch, sms_outbox, client, settings):
-    settings.DEBUG = True  # unsigned provider hooks are accepted only in development
     (n,) = _due_now(clock, participant)
     assert dispatching.notifications_claim() == [n.pk]  # already claimed when STOP arrives
-    response = client.post("/hooks/twilio/inbound", {"From": "+447911123456", "Body": " stop "})
+    response = twilio_post(client, settings, "/hooks/twilio/inbound", {"From": "+447911123456", "Body": " stop "})
     assert response.status_code == 200
     assert sending.notification_send(notification_id=n.pk) == "cancelled"
     assert sms_outbox == []
@@ -92,6 +105,24 @@ def test_unsigned_provider_hooks_are_refused_in_production(client, settings):
     settings.DEBUG = False
     settings.TWILIO_AUTH_TOKEN = "secret"
     assert client.post("/hooks/twilio/inbound", {"From": "+447911123456", "Body": "STOP"}).status_code == 403
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_provider_hook_is_refused_when_no_token_could_have_signed_it(participant, client, settings, debug):
+    """A forged STOP was obeyed by a development install (debug on, no Twilio token): never again."""
+    settings.DEBUG = debug
+    settings.TWILIO_AUTH_TOKEN = ""
+    response = client.post("/hooks/twilio/inbound", {"From": "+447911123456", "Body": "STOP"})
+    assert response.status_code == 403
+    assert participant.contact_preference.sms_opted_out_at is None
+
+
+def test_a_hook_signed_with_another_token_is_refused(participant, client, settings):
+    response = twilio_post(client, settings, "/hooks/twilio/inbound", {"From": "+447911123456", "Body": "STOP"})
+    assert response.status_code == 200
+    settings.TWILIO_AUTH_TOKEN = "the-real-token"
+    payload = {"From": "+447911123456", "Body": "STOP"}
+    assert client.post("/hooks/twilio/inbound", payload, HTTP_X_TWILIO_SIGNATURE="Zm9yZ2Vk").status_code == 403
 
 
 def test_the_text_is_rendered_when_sent_from_the_current_booking(clock, participant, coordinator, dispatch):
@@ -220,11 +251,11 @@ def test_dispatch_reminders_command_runs_one_dispatch(
 
 
 def test_delivery_reports_mark_rows_delivered(clock, participant, dispatch, client, settings):
-    settings.DEBUG = True
     (n,) = _due_now(clock, participant)
     dispatch()
     n.refresh_from_db()
-    response = client.post("/hooks/twilio/status", {"MessageSid": n.provider_message_id, "MessageStatus": "delivered"})
+    report = {"MessageSid": n.provider_message_id, "MessageStatus": "delivered"}
+    response = twilio_post(client, settings, "/hooks/twilio/status", report)
     assert response.status_code == 204
     n.refresh_from_db()
     assert n.state == State.DELIVERED

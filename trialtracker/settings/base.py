@@ -5,19 +5,22 @@ PostgreSQL (``postgres://user@host:5432/name``), used with connection health che
 ``REDIS_URL`` unset means Celery runs tasks in-process; set, it is the broker.
 """
 
+import os
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
+# The embedded default's files: its SQLite database and its own secrets (made on first run).
+VAR_DIR = Path(os.environ.get("TRIALTRACKER_VAR_DIR") or BASE_DIR / "var")
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-key-change-me-in-production-0123456789")
+# No default: the embedded default makes its own (settings/local.py), production requires one.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "testserver"])
 
@@ -226,7 +229,8 @@ LOGGING = {
 
 # --- encryption at rest of identity and contact details (django-fernet-encrypted-fields) -----
 # Keys derive from SECRET_KEY (and SECRET_KEY_FALLBACKS, for rotation) with these salts.
-SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["local-identity-salt"])
+# No default: the embedded default makes its own (settings/local.py), production requires them.
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=[])
 
 # --- the tracker -----------------------------------------------------------------------------
 PROTOCOLS_DIR = BASE_DIR / "protocols"

@@ -6,6 +6,8 @@ from trialtracker.settings.base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # noqa: F405  (no default: refuse to start without one)
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 random characters")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")  # noqa: F405
 SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS")  # noqa: F405  (no default: identities must not use the local salt)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405

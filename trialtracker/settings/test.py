@@ -1,6 +1,11 @@
 """Settings for the test suite: fast password hashing, the same services as the environment names."""
 
 from trialtracker.settings.base import *  # noqa: F403
+from trialtracker.settings.secrets import local_secret
+
+# As the embedded default: this checkout's own secrets, never a published one.
+SECRET_KEY = SECRET_KEY or local_secret(VAR_DIR / "secret_key")  # noqa: F405
+SALT_KEY = SALT_KEY or [local_secret(VAR_DIR / "identity_salt", nbytes=24)]  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
