@@ -116,12 +116,10 @@ def test_batches_on_redis_queue_each_claimed_row_once_and_each_is_sent_once(
 
 def test_a_worker_keeps_its_database_connection_between_tasks(monkeypatch, settings):
     """Django's rules (CONN_MAX_AGE, health checks) apply around each task, not Celery's close-always."""
-    import django.db
-
     from trialtracker import celery as celery_module
 
     calls = []
-    monkeypatch.setattr(django.db, "close_old_connections", lambda: calls.append("checked"))
+    monkeypatch.setattr(celery_module, "close_old_connections", lambda: calls.append("checked"))
     worker_task = SimpleNamespace(request=SimpleNamespace(is_eager=False))
     eager_task = SimpleNamespace(request=SimpleNamespace(is_eager=True))
     celery_module._close_old_connections(sender=worker_task)
