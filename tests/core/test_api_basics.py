@@ -219,6 +219,23 @@ def test_schema_documents_the_error_shape_on_every_operation(api):
         }
 
 
+def test_schema_shows_pages_only_on_reads(api):
+    schema = api.get("/api/schema/?format=json").json()
+
+    writes = [
+        (f"{method.upper()} {path}", operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in ("post", "put", "patch")
+    ]
+    assert any(label == "PUT /api/participants/{study_id}/drinking-days/" for label, _ in writes)
+    for label, operation in writes:
+        assert not {"page", "page_size"} & {p["name"] for p in operation.get("parameters", [])}, label
+        for answer in operation["responses"].values():
+            for content in answer.get("content", {}).values():
+                assert not content["schema"].get("$ref", "").startswith("#/components/schemas/Paginated"), label
+
+
 def test_docs_page_renders(api):
     response = api.get("/api/docs/")
 
