@@ -6,9 +6,15 @@
   the schema shows the page wrapper (count, next, previous, results) they really answer with.
   Only ``GET`` answers pages: a write that answers the list it wrote (``PUT`` of drinking days)
   answers it whole, so neither the wrapper nor ``page``/``page_size`` belong to it.
+* A time of day (``TimeField``: a reminder's preferred time, quiet hours) is a wall-clock time in
+  a time zone stated beside it, answered as ``HH:MM:SS`` with no offset. The ``time`` format means
+  RFC 3339's full-time, whose offset is required, so it is documented by a pattern instead.
 """
 
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from rest_framework import serializers
+
+LOCAL_TIME = {"pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$", "example": "09:30:00"}
 
 
 class AutoSchema(BaseAutoSchema):
@@ -16,6 +22,12 @@ class AutoSchema(BaseAutoSchema):
         if self.method == "GET" and getattr(self.view, "paginated_list", False):
             return True
         return super()._is_list_view(serializer)
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
+            schema = {key: value for key, value in schema.items() if key != "format"} | LOCAL_TIME
+        return schema
 
     def _get_paginator(self):
         if self.method != "GET":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from io import StringIO
 
+import jsonschema_rs
 import pytest
 import yaml
 from django.core import mail
@@ -89,6 +90,15 @@ def test_overnight_quiet_hours_are_accepted_and_shown(staff, enrolled):
     got = staff.get(f"/api/participants/{enrolled.study_id}/contact-preferences/").json()
     assert got["quiet_end"] == "07:00:00"
     assert got["sms_consent"] is True
+
+
+def test_times_are_answered_as_the_schema_documents_them(staff, enrolled):
+    """Wall-clock times without an offset, which the ``time`` format of JSON Schema would refuse."""
+    answer = _put(staff, enrolled, preferred_time="09:30", quiet_start="22:00", quiet_end="07:00").json()
+    schema = staff.get("/api/schema/?format=json").json()["components"]["schemas"]["ContactPreference"]
+    for name in ("preferred_time", "quiet_start", "quiet_end"):
+        documented = jsonschema_rs.Draft4Validator(schema["properties"][name], validate_formats=True)
+        assert documented.is_valid(answer[name]), (name, answer[name], schema["properties"][name])
 
 
 def test_preferences_are_not_for_roles_that_may_not_read_identities(api, enrolled, kare, make_user):
