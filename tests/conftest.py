@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("TRIALTRACKER_REQUIRE_SERVICES") == "1"
 # What the embedded default runs with SQL of its own: CI runs these on SQLite as well.
 EMBEDDED = (ROOT / "tests" / "outcomes", ROOT / "tests" / "core" / "test_simulation.py")
+# Lines the API fuzz leaves for the end of the run (how many operations answered 2xx).
+FUZZ_SUMMARY = pytest.StashKey[list[str]]()
 
 
 def _postgres_problem() -> str | None:
@@ -62,6 +64,15 @@ def pytest_runtest_setup(item):
         if REQUIRE_SERVICES:
             pytest.fail(f"needs {marker} ({problem}), and TRIALTRACKER_REQUIRE_SERVICES=1 forbids skipping")
         pytest.skip(f"needs {marker}: {problem}")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Show the API fuzz's coverage in the log, whether its floor held or not."""
+    lines = config.stash.get(FUZZ_SUMMARY, None)
+    if lines:
+        terminalreporter.section("API fuzz coverage")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)
