@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from core.api import HistoryEventSerializer
 from core.errors import Invalid
+from core.pagination import HistoryPagination
 from trials import selectors
 
 
@@ -207,6 +208,7 @@ class ProtocolHistoryApi(GenericAPIView):
     paginated_list = True
 
     serializer_class = HistoryEventSerializer
+    pagination_class = HistoryPagination
 
     def get(self, request, code: str):
         trial = selectors.trial_get(user=request.user, code=code)

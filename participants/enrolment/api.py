@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from core.api import HistoryEventSerializer
 from core.db import one_to_one
 from core.errors import Invalid, NotFound
+from core.pagination import HistoryPagination
 from participants import blinding, guards
 from participants.enrolment import selectors, services
 from participants.models import ScreeningOutcome, Sex, WithdrawalScope
@@ -287,6 +288,7 @@ class ParticipantHistoryApi(GenericAPIView):
     paginated_list = True
 
     serializer_class = HistoryEventSerializer
+    pagination_class = HistoryPagination
 
     @extend_schema(parameters=[TRIAL_PARAM])
     def get(self, request, study_id: str):

@@ -323,3 +323,11 @@ def test_baseline_waits_for_re_consent_to_a_new_form(people, as_user):
         actor=people.coordinator, participant=participant, form_version="2.0", consented_on=days_ago(1)
     )
     assert client.post(url, body).status_code == 200
+
+
+@pytest.mark.sqlite
+def test_a_participants_history_says_there_is_no_audit_trail(people, coordinator, as_user):
+    participant = people.enrol()
+    body = as_user(coordinator).get(f"/api/participants/{participant.study_id}/history/").json()
+    assert body["audit_trail"]["recorded"] is False
+    assert body["results"] == []

@@ -147,10 +147,19 @@ def test_history_of_another_trial_is_404(as_user, data_manager, more_kare):
 
 
 @pytest.mark.sqlite  # the audit trail is recorded on PostgreSQL
-def test_history_is_empty_without_an_audit_trail(as_user, data_manager):
+def test_history_says_there_is_no_audit_trail_rather_than_nothing_happened(as_user, data_manager):
     body = as_user(data_manager).get("/api/trials/KARE/history/").json()
 
     assert (body["count"], body["results"]) == (0, [])
+    assert body["audit_trail"]["recorded"] is False
+    assert "keeps no audit trail" in body["audit_trail"]["message"]
+
+
+@pytest.mark.postgres
+def test_history_says_the_audit_trail_is_recorded(as_user, data_manager):
+    body = as_user(data_manager).get("/api/trials/KARE/history/").json()
+
+    assert body["audit_trail"] == {"recorded": True, "message": ""}
 
 
 @pytest.mark.postgres
@@ -189,3 +198,21 @@ def test_history_gives_deletes(as_user, data_manager):
     [deleted] = [e for e in body["results"] if e["label"] == "delete" and e["model"] == "trials.site"]
     assert (deleted["model"], deleted["values"]["code"]) == ("trials.site", "london")
     assert (deleted["actor"], deleted["reason"]) == ("dana", "London closed")
+
+
+@pytest.mark.sqlite
+def test_the_admin_and_the_login_page_say_there_is_no_audit_trail(client, django_user_model):
+    """Every staff page says so on the embedded default; the login page exists (it was a 500)."""
+    login = client.get("/accounts/login/")
+    assert login.status_code == 200
+    assert b"keeps no audit trail" in login.content
+    admin = django_user_model.objects.create_superuser("root", password="correct-horse-battery-staple")
+    client.force_login(admin)
+    assert b"keeps no audit trail" in client.get("/admin/").content
+
+
+@pytest.mark.postgres
+def test_the_login_page_says_nothing_of_the_audit_trail_where_it_is_recorded(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert b"keeps no audit trail" not in response.content
