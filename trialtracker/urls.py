@@ -1,10 +1,11 @@
 """URLs: the API under /api/, its schema and docs, the admin, health, and account pages."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core import api as core_api
+from core.converters import DatabaseId
 from outcomes import api as outcomes_api
 from outcomes import exports_api
 from participants.enrolment import api as enrolment_api
@@ -16,16 +17,18 @@ from reminders import urls as reminders_urls
 from trials import api as trials_api
 from trialtracker.health import healthz
 
+register_converter(DatabaseId, "id")
+
 api_patterns = [
     path("auth/token/", core_api.TokenApi.as_view(), name="token"),
     path("me/", core_api.MeApi.as_view(), name="me"),
     path("users/", core_api.UserListApi.as_view(), name="users"),
-    path("users/<int:user_id>/memberships/", core_api.UserMembershipsApi.as_view(), name="user-memberships"),
+    path("users/<id:user_id>/memberships/", core_api.UserMembershipsApi.as_view(), name="user-memberships"),
     path("trials/", trials_api.TrialListApi.as_view(), name="trials"),
     path("trials/<str:code>/", trials_api.TrialDetailApi.as_view(), name="trial"),
     path("trials/<str:code>/versions/", trials_api.VersionListApi.as_view(), name="trial-versions"),
     path(
-        "trials/<str:code>/versions/<int:number>/",
+        "trials/<str:code>/versions/<id:number>/",
         trials_api.VersionDetailApi.as_view(),
         name="trial-version",
     ),
@@ -55,7 +58,7 @@ api_patterns = [
         name="lists-slots",
     ),
     path("trials/<str:code>/locks/", locks_api.LockListApi.as_view(), name="locks"),
-    path("locks/<int:pk>/unlock/", locks_api.UnlockApi.as_view(), name="unlock"),
+    path("locks/<id:pk>/unlock/", locks_api.UnlockApi.as_view(), name="unlock"),
     path(
         "trials/<str:code>/analysis-unblinding/",
         locks_api.AnalysisUnblindingApi.as_view(),
@@ -63,7 +66,7 @@ api_patterns = [
     ),
     path("trials/<str:code>/exports/<str:format>/", exports_api.ExportApi.as_view(), name="trial-export"),
     path("screenings/", enrolment_api.ScreeningListApi.as_view(), name="screenings"),
-    path("screenings/<int:pk>/", enrolment_api.ScreeningDetailApi.as_view(), name="screening"),
+    path("screenings/<id:pk>/", enrolment_api.ScreeningDetailApi.as_view(), name="screening"),
     path("participants/", enrolment_api.ParticipantListApi.as_view(), name="participants"),
     path("participants/<str:study_id>/", enrolment_api.ParticipantDetailApi.as_view(), name="participant"),
     path("participants/<str:study_id>/consents/", enrolment_api.ConsentApi.as_view(), name="consents"),
@@ -90,16 +93,16 @@ api_patterns = [
         name="participant-deviations",
     ),
     path("appointments/", schedule_api.WorklistApi.as_view(), name="worklist"),
-    path("appointments/<int:pk>/reschedule/", schedule_api.RescheduleApi.as_view(), name="reschedule"),
-    path("appointments/<int:pk>/cancel/", schedule_api.CancelApi.as_view(), name="cancel"),
-    path("appointments/<int:pk>/visit/", schedule_api.VisitApi.as_view(), name="visit"),
-    path("appointments/<int:pk>/infusion/", schedule_api.InfusionApi.as_view(), name="infusion"),
-    path("appointments/<int:pk>/session/", schedule_api.SessionApi.as_view(), name="session"),
+    path("appointments/<id:pk>/reschedule/", schedule_api.RescheduleApi.as_view(), name="reschedule"),
+    path("appointments/<id:pk>/cancel/", schedule_api.CancelApi.as_view(), name="cancel"),
+    path("appointments/<id:pk>/visit/", schedule_api.VisitApi.as_view(), name="visit"),
+    path("appointments/<id:pk>/infusion/", schedule_api.InfusionApi.as_view(), name="infusion"),
+    path("appointments/<id:pk>/session/", schedule_api.SessionApi.as_view(), name="session"),
     path("adverse-events/deadlines/", safety_api.DeadlinesApi.as_view(), name="ae-deadlines"),
-    path("adverse-events/<int:pk>/", safety_api.AdverseEventDetailApi.as_view(), name="adverse-event"),
-    path("adverse-events/<int:pk>/reports/", safety_api.AdverseEventReportApi.as_view(), name="ae-reports"),
+    path("adverse-events/<id:pk>/", safety_api.AdverseEventDetailApi.as_view(), name="adverse-event"),
+    path("adverse-events/<id:pk>/reports/", safety_api.AdverseEventReportApi.as_view(), name="ae-reports"),
     path("deviations/", safety_api.DeviationListApi.as_view(), name="deviations"),
-    path("deviations/<int:pk>/review/", safety_api.DeviationReviewApi.as_view(), name="deviation-review"),
+    path("deviations/<id:pk>/review/", safety_api.DeviationReviewApi.as_view(), name="deviation-review"),
     *reminders_urls.api_patterns,
     path("trials/<str:code>/endpoints/", outcomes_api.TrialEndpointsApi.as_view(), name="trial-endpoints"),
     path("participants/<str:study_id>/drinking-days/", outcomes_api.DrinkingDaysApi.as_view(), name="drinking-days"),
