@@ -15,7 +15,7 @@ import datetime as dt
 from django.db.models import F, Q
 
 from core import permissions
-from core.errors import Conflict, Forbidden
+from core.errors import Conflict, Forbidden, Invalid
 from participants.models import (
     Allocation,
     AnalysisUnblinding,
@@ -58,6 +58,37 @@ def ensure_may_enter_data(participant: Participant) -> None:
         raise Conflict(
             "the consent form has a new version: re-consent before further data entry", code="reconsent_required"
         )
+
+
+# A trial brought onto the tracker may have begun years before its first protocol version here.
+YEARS_BEFORE_THE_PROTOCOL = 10
+# How long after the schedule's last window a booking may still be made (a visit put off).
+DAYS_AFTER_THE_SCHEDULE = 366
+
+
+def earliest_date(trial) -> dt.date:
+    """The earliest date any record of ``trial`` may carry: ten years before its first protocol
+    version took effect."""
+    first = trial.versions.order_by("number").only("effective_date").first()
+    start = first.effective_date if first is not None else dt.date.today()
+    return start.replace(year=start.year - YEARS_BEFORE_THE_PROTOCOL, day=min(start.day, 28))
+
+
+def latest_booking(participant: Participant) -> dt.date:
+    """The latest date a visit of ``participant`` may be booked on: a year after the last window of
+    the schedule closes, counted from the randomisation (or the enrolment before it)."""
+    protocol = participant.trial.version_on().protocol
+    anchor = anchor_date(participant) or participant.enrolled_on
+    # A chained event counts from an earlier one: the days of the whole schedule bound every window.
+    span = sum(max(event.day, 0) + max(event.window[1], 0) for event in protocol.schedule)
+    return anchor + dt.timedelta(days=span + DAYS_AFTER_THE_SCHEDULE)
+
+
+def ensure_date_between(value: dt.date, earliest: dt.date, latest: dt.date, *, field: str) -> None:
+    """Refuse (400, naming ``field``) a date outside ``[earliest, latest]``: a date in year 1 or 9999
+    is a typing slip, and would overflow the date arithmetic of reminders and outcome windows."""
+    if not (earliest <= value <= latest):
+        raise Invalid("the date is not plausible", fields={field: [f"Give a date from {earliest} to {latest}."]})
 
 
 def anchor_date(participant: Participant) -> dt.date | None:

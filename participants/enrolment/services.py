@@ -20,7 +20,7 @@ from core.roles import (
     SCREEN_AND_ENROL,
 )
 from participants import events
-from participants.guards import ensure_may_enter_data, ensure_unlocked, require_role
+from participants.guards import earliest_date, ensure_date_between, ensure_may_enter_data, ensure_unlocked, require_role
 from participants.models import (
     Consent,
     Identity,
@@ -64,6 +64,7 @@ def screening_record(
     trial = site.trial
     require_role(actor, SCREEN_AND_ENROL, site=site, doing="screen people at this site")
     _date_not_future(screened_on, site=site, field="screened_on")
+    ensure_date_between(screened_on, earliest_date(site.trial), today_at(site), field="screened_on")
     ensure_unlocked(trial=trial)
     version = trial.version_on(screened_on)
     criteria = version.protocol.eligibility.criteria

@@ -16,7 +16,7 @@ from core.clock import today_at
 from core.errors import Conflict, Invalid
 from core.roles import IMPORT_DATA, MANAGE_RANDOMISATION_LIST, RANDOMISE
 from participants import events
-from participants.guards import consent_is_current, ensure_unlocked, require_role
+from participants.guards import consent_is_current, earliest_date, ensure_unlocked, require_role
 from participants.models import (
     Allocation,
     AllocationMethod,
@@ -318,6 +318,8 @@ def participant_import(
         problems["sex"] = ["Use M or F."]
     if site is not None and randomised_on > today_at(site):
         problems["randomised_on"] = ["The date cannot be in the future."]
+    elif randomised_on < (earliest := earliest_date(trial)):
+        problems["randomised_on"] = [f"Give a date from {earliest} on."]
     protocol = trial.version_on(randomised_on).protocol
     wanted: dict[str, str] = {}
     for factor in protocol.factors:

@@ -206,6 +206,8 @@ def deviation_record(
         problems["description"] = ["This field is required."]
     if occurred_on > today_at(participant.site):
         problems["occurred_on"] = ["The date cannot be in the future."]
+    elif occurred_on < participant.enrolled_on:
+        problems["occurred_on"] = [f"The participant was enrolled on {participant.enrolled_on}."]
     if appointment is not None and appointment.participant_id != participant.pk:
         problems["appointment"] = ["The appointment is not this participant's."]
     if problems:

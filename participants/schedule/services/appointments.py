@@ -19,7 +19,7 @@ from core.clock import today_at
 from core.errors import Conflict, Invalid
 from core.roles import ENTER_DATA
 from participants import events
-from participants.guards import ensure_may_enter_data, require_role
+from participants.guards import ensure_date_between, ensure_may_enter_data, latest_booking, require_role
 from participants.models import (
     Allocation,
     Appointment,
@@ -140,6 +140,8 @@ def appointment_reschedule(*, actor, appointment: Appointment, booked_date: dt.d
     is required and a candidate protocol deviation is recorded."""
     _require(actor, appointment)
     reason = (reason or "").strip()
+    participant = appointment.participant
+    ensure_date_between(booked_date, participant.enrolled_on, latest_booking(participant), field="booked_date")
     if appointment.status != AppointmentStatus.SCHEDULED:
         raise Conflict(f"the appointment is {appointment.status}: it cannot be rescheduled", code="not_open")
     outside = not (appointment.window_start <= booked_date <= appointment.window_end)
@@ -205,6 +207,8 @@ def appointment_add_unscheduled(
         problems["reason"] = ["This field is required."]
     if booked_date < participant.enrolled_on:
         problems["booked_date"] = [f"The participant was enrolled on {participant.enrolled_on}."]
+    elif booked_date > (latest := latest_booking(participant)):
+        problems["booked_date"] = [f"Give a date from {participant.enrolled_on} to {latest}."]
     if problems:
         raise Invalid("the unscheduled visit is not valid", fields=problems)
     allocation = Allocation.objects.filter(participant=participant).first()
