@@ -1,4 +1,5 @@
-"""The database's endpoints against a plain Python reference, on random data with gaps."""
+"""The database's endpoints against the plain Python reference under KARE's shipped settings, on random data
+with gaps, biomarker samples and withdrawals (every other setting: test_endpoint_variants)."""
 
 from __future__ import annotations
 

@@ -168,7 +168,7 @@ def who_edges(draw) -> Person:
     return Person(sex, days)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=st.lists(who_edges(), min_size=1, max_size=4))
 def test_who_levels_at_every_bound_agree_with_the_reference(kare, admin_user, staff, people):
     made = load(kare, admin=admin_user, staff=staff, people=people)
@@ -293,12 +293,17 @@ def test_without_grace_days_a_heavy_first_day_ends_the_response(endpoints_of):
     assert rows["1-91"].psnhdd_responder is False
 
 
-def test_grace_days_across_the_anchor_skip_day_0(endpoints_of):
-    """Window days -30..30 with 30 grace days: the last grace day is day -1, the first after it day 1."""
+@pytest.mark.parametrize(("grace", "last_grace", "first_after"), [(30, "m1", "d1"), (31, "d1", "d2")])
+def test_grace_days_across_the_anchor_skip_day_0(endpoints_of, grace, last_grace, first_after):
+    """Window days -30..30: after 30 grace days the last is day -1 and the next day 1; after 31, days 1 and 2."""
     window = [*KARE_WINDOWS, {"code": "around", "start": -30, "end": 30}]
-    last_grace = endpoints_of(Person("F", tlfb(m1="48", d1="0")), windows=window, psnhdd_grace_days=30)
-    first_after = endpoints_of(Person("F", tlfb(m1="0", d1="48")), windows=window, psnhdd_grace_days=30)
-    assert (last_grace["around"].psnhdd_responder, first_after["around"].psnhdd_responder) == (True, False)
+    heavy_last = endpoints_of(
+        Person("F", tlfb(**{last_grace: "48", first_after: "0"})), windows=window, psnhdd_grace_days=grace
+    )
+    heavy_after = endpoints_of(
+        Person("F", tlfb(**{last_grace: "0", first_after: "48"})), windows=window, psnhdd_grace_days=grace
+    )
+    assert (heavy_last["around"].psnhdd_responder, heavy_after["around"].psnhdd_responder) == (True, False)
 
 
 def test_nothing_assessed_after_the_grace_days_leaves_the_responder_empty(endpoints_of):
