@@ -467,19 +467,10 @@ def test_an_amended_relapse_definition_applies_to_the_endpoints(kare, admin_user
 # --- a window the protocol calls "baseline" -------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the engine names its look-back window 'baseline' and skips every window of that code: a "
-    "protocol window called 'baseline' gets no endpoints and replaces the look-back's WHO level",
-)
-def test_a_protocol_window_named_baseline_gets_its_endpoints(kare, admin_user, staff):
-    try:
-        protocol = with_outcomes(
+def test_a_protocol_window_named_baseline_is_refused_on_load(kare):
+    """The engine names its look-back window ``baseline``: a protocol window of that code got no
+    endpoint rows and its mean replaced the look-back's WHO level, silently. It is refused instead."""
+    with pytest.raises(ProtocolInvalid, match="look-back"):
+        with_outcomes(
             kare.version_on().protocol, windows=[{"code": "baseline", "start": -28, "end": -1}, *KARE_WINDOWS]
         )
-    except ProtocolInvalid:
-        return  # refusing the name on load is as good as computing it
-    data = Person("F", tlfb(m60="200", m10="10", d1="0"))
-    [participant] = load(kare, admin=admin_user, staff=staff, people=[data])
-    rows = endpoints.compute(trial=kare, participant_ids=[participant.pk], protocol=protocol)
-    assert observed(rows, participant) == reference(data, protocol.outcomes)

@@ -10,6 +10,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     StringConstraints,
+    ValidationInfo,
 )
 
 from core.roles import Role
@@ -47,3 +48,10 @@ class ProtocolInvalid(Exception):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _loading_new(info: ValidationInfo) -> bool:
+    """False when a stored version is being read back (:func:`from_document`): a rule added since it
+    was stored must not make a running trial's protocol unreadable. Rules that only protect the
+    blinding of new protocols apply to new ones."""
+    return not (info.context or {}).get("stored", False)

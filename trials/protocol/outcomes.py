@@ -9,13 +9,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import (
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from trials.protocol.fields import Text, TimeOfDay, _Strict
+from trials.protocol.fields import Text, TimeOfDay, _loading_new, _Strict
 
 
 class RelapseRule(StrEnum):
@@ -42,10 +38,23 @@ class RelapseSpec(_Strict):
     dropout_counts_as_relapse: bool = False
 
 
+# The code of the baseline look-back (``baseline_lookback_days``) in the endpoint rows and exports.
+RESERVED_WINDOW_CODES = frozenset({"baseline"})
+
+
 class WindowSpec(_Strict):
     code: Text
     start: int
     end: int
+
+    @field_validator("code")
+    @classmethod
+    def _not_reserved(cls, code: str, info: ValidationInfo) -> str:
+        if code in RESERVED_WINDOW_CODES and _loading_new(info):
+            raise ValueError(
+                f"{code!r} names the baseline look-back (baseline_lookback_days): call the window otherwise"
+            )
+        return code
 
     @model_validator(mode="after")
     def _study_days(self) -> WindowSpec:

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from trials.protocol.fields import RANDOMISATION_ANCHOR, Code, Text, _Strict
+from trials.protocol.fields import RANDOMISATION_ANCHOR, Code, Text, _loading_new, _Strict
 
 
 class EventKind(StrEnum):
@@ -103,13 +103,6 @@ class DosingSpec(_Strict):
                 "blinded to the drug factor cannot tell them apart"
             )
         return self
-
-
-def _loading_new(info: ValidationInfo) -> bool:
-    """False when a stored version is being read back (:func:`from_document`): a rule added since it
-    was stored must not make a running trial's protocol unreadable. Rules that only protect the
-    blinding of new protocols apply to new ones."""
-    return not (info.context or {}).get("stored", False)
 
 
 class SessionProgramme(_Strict):
