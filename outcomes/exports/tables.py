@@ -173,7 +173,7 @@ def _drinking_sql(scope) -> tuple[str, list]:
     else:
         day = "r.day"
         diff = "CAST(julianday(r.day) - julianday(a.allocated_on) AS INTEGER)"
-        grams = "printf('%.2f', r.grams)"
+        grams = "printf('%%.2f', r.grams)"  # %% for the parameter markers: one % reaches SQLite
     where = "p.trial_id = %s"
     params: list = [scope.trial.pk]
     if scope.site_ids is not None:

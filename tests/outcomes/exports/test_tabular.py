@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
+from outcomes.models import ExportLog
 from tests.outcomes.conftest import DATA
 from tests.outcomes.exports.conftest import export, read_csv, read_stat
 
@@ -110,6 +112,16 @@ def test_the_drinking_records_export_one_row_per_participant_day_and_source(impo
     assert day[2] == "1"
     before = next(r for r in rows if r[0] == "K03000" and r[1] == "2024-07-07")
     assert before[2] == "-1"
+
+
+def test_the_drinking_records_export_works_in_debug_mode(imported, tmp_path, settings):
+    """Debug mode logs each statement with its parameters put in: the SQLite branch's printf('%.2f')
+    took one for itself (a TypeError, a 500), and its export log was left incomplete."""
+    settings.DEBUG = True
+    rows = read_csv(export(tmp_path, "csv", datasets=["drinking"]) / "KARE_drinking.csv")
+    assert len(rows) == 1 + 1336
+    assert all(re.fullmatch(r"\d+\.\d\d", row[3]) for row in rows[1:])
+    assert not ExportLog.objects.filter(completed_at__isnull=True).exists()
 
 
 @pytest.mark.postgres
