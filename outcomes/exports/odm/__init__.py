@@ -1,0 +1,43 @@
+"""The clinical data as CDISC ODM 1.3.2 XML, written incrementally (memory stays flat).
+
+One transactional ODM file (``FileType="Transactional"``):
+
+* ``Study``: the trial's name and the metadata version of the protocol in force: a study event
+  per scheduled visit (plus ``ENROLMENT``, ``UNSCHEDULED`` and ``ONGOING`` for data not tied to a
+  visit), their forms, item groups and items, and code lists for the factor levels the export
+  carries;
+* ``AdminData``: the trial's staff (login name only), ``SYSTEM`` and ``PARTICIPANT`` (a record the
+  participant entered themselves), and the sites as locations;
+* ``ClinicalData``: per participant of the export's sites, enrolment (subject, consents,
+  randomisation, withdrawals), each appointment with its visit, infusion (with its vital signs)
+  and session, and the daily drinking records, biomarker samples, questionnaires, adverse events
+  and protocol deviations.
+
+Each record is one ``ItemGroupData`` per audit event of its row (``Insert``, then one ``Update``
+per change, carrying the items that changed), each with its ``AuditRecord`` (who, where, when,
+why), as read from the audit trail through :func:`core.history.events_for`. Where the
+database keeps no audit trail (SQLite, or rows older than it) the record is one ``Insert`` with
+the row's own author and time (a vital sign's are its infusion's).
+
+Blinding, as :mod:`participants.blinding.presenter` decides it: factor items (and the arm)
+appear only for the factors the export carries; the infusion's dose fields only when it carries
+the dosing factor; no free text that staff write (notes, reasons for withdrawal, missed-visit
+reasons, deviation descriptions and reviews) and no identity is exported. A deviation's
+description is exported only when a service wrote it from the record alone
+(:func:`~participants.blinding.presenter.deviation_text_shown`): the duration one quotes the
+infusion length of the participant's drug level, so it too needs the dosing factor.
+
+Queries: a fixed number per batch of participants (one per group, one per group's audit events,
+the drinking records through one server-side cursor with their audit events a chunk at a time),
+never one per participant or row.
+
+The package, one module per part: :mod:`~outcomes.exports.odm.items` (the item groups and
+forms), :mod:`~outcomes.exports.odm.records` (a row as its audit events, with the audit
+records), :mod:`~outcomes.exports.odm.metadata` (``Study`` and ``AdminData``),
+:mod:`~outcomes.exports.odm.clinical` (``ClinicalData``) and :mod:`~outcomes.exports.odm.document`
+(the file, :func:`write`).
+"""
+
+from outcomes.exports.odm.document import write
+
+__all__ = ["write"]

@@ -1,0 +1,112 @@
+"""The ``Study`` (the metadata version of the protocol in force) and the ``AdminData`` (users
+and sites) of the ODM file."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from lxml import etree
+
+from outcomes.exports.odm.items import FORMS, ONGOING_FORMS, RANDOMISATION, Item
+from outcomes.exports.odm.records import PARTICIPANT_USER, SYSTEM_USER, RecordWriter, group_items
+
+
+def _description(parent, text: str):
+    d = etree.SubElement(parent, "Description")
+    t = etree.SubElement(d, "TranslatedText")
+    t.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    t.text = text
+
+
+def write_study(w: RecordWriter, scope, protocol, mdv: str, version):
+    """The ``Study``: the study events (each scheduled visit, ``ENROLMENT``, ``UNSCHEDULED`` and
+    ``ONGOING``), their forms, item groups and items as the scope shows them, and a code list per
+    factor the export carries (with ``ARM`` when it carries every factor)."""
+    trial = scope.trial
+    study = etree.Element("Study", OID=trial.code)
+    gv = etree.SubElement(study, "GlobalVariables")
+    etree.SubElement(gv, "StudyName").text = trial.code
+    etree.SubElement(gv, "StudyDescription").text = trial.title
+    etree.SubElement(gv, "ProtocolName").text = f"{trial.code} {version.label}"
+    meta = etree.SubElement(study, "MetaDataVersion", OID=mdv, Name=f"Protocol version {version.label}")
+    events = [("ENROLMENT", "Enrolment", "Common", "No", ("ENROLMENT",))]
+    events += [(e.code, e.title, "Scheduled", "No", ("VISIT",)) for e in protocol.schedule]
+    events += [("UNSCHEDULED", "Unscheduled visit", "Unscheduled", "Yes", ("VISIT",))]
+    events += [("ONGOING", "Data collected throughout", "Common", "No", ONGOING_FORMS)]
+    proto = etree.SubElement(meta, "Protocol")
+    for n, (code, *_rest) in enumerate(events, start=1):
+        etree.SubElement(proto, "StudyEventRef", StudyEventOID=f"SE.{code}", OrderNumber=str(n), Mandatory="No")
+    for code, name, kind, repeating, forms in events:
+        sed = etree.SubElement(meta, "StudyEventDef", OID=f"SE.{code}", Name=name, Repeating=repeating, Type=kind)
+        for n, form in enumerate(forms, start=1):
+            etree.SubElement(sed, "FormRef", FormOID=f"F.{form}", OrderNumber=str(n), Mandatory="No")
+    for code, (name, groups) in FORMS.items():
+        fd = etree.SubElement(meta, "FormDef", OID=f"F.{code}", Name=name, Repeating="No")
+        for n, g in enumerate(groups, start=1):
+            etree.SubElement(fd, "ItemGroupRef", ItemGroupOID=f"IG.{g.code}", OrderNumber=str(n), Mandatory="No")
+    factor_items = [(f"FACTOR_{code.upper()}", protocol.factor(code)) for code in scope.factors]
+    all_items: list[Item] = []
+    for _name, groups in FORMS.values():
+        for g in groups:
+            igd = etree.SubElement(
+                meta, "ItemGroupDef", OID=f"IG.{g.code}", Name=g.label, Repeating="Yes" if g.repeating else "No"
+            )
+            items = list(group_items(g, w.hidden))
+            for n, item in enumerate(items, start=1):
+                etree.SubElement(igd, "ItemRef", ItemOID=f"IT.{item.code}", OrderNumber=str(n), Mandatory="No")
+            if g is RANDOMISATION:
+                extra = [code for code, _ in factor_items] + (["ARM"] if scope.unblinded else [])
+                for n, code in enumerate(extra, start=len(items) + 1):
+                    etree.SubElement(igd, "ItemRef", ItemOID=f"IT.{code}", OrderNumber=str(n), Mandatory="No")
+            all_items += items
+    for item in all_items:
+        idef = etree.SubElement(meta, "ItemDef", OID=f"IT.{item.code}", Name=item.code, DataType=item.type)
+        _description(idef, item.label)
+    for code, spec in factor_items:
+        idef = etree.SubElement(meta, "ItemDef", OID=f"IT.{code}", Name=code, DataType="text")
+        _description(idef, spec.title)
+        etree.SubElement(idef, "CodeListRef", CodeListOID=f"CL.{spec.code}")
+    if scope.unblinded:
+        idef = etree.SubElement(meta, "ItemDef", OID="IT.ARM", Name="ARM", DataType="text")
+        _description(idef, "Arm")
+    for _code, spec in factor_items:
+        cl = etree.SubElement(meta, "CodeList", OID=f"CL.{spec.code}", Name=spec.title, DataType="text")
+        for n, level in enumerate(spec.levels, start=1):
+            cli = etree.SubElement(cl, "CodeListItem", CodedValue=level.code, OrderNumber=str(n))
+            decode = etree.SubElement(cli, "Decode")
+            etree.SubElement(decode, "TranslatedText").text = level.title
+    w.xf.write(study)
+
+
+def write_admin(w: RecordWriter, scope, mdv: str, version):
+    """The ``AdminData``: ``SYSTEM``, ``PARTICIPANT`` and the trial's staff and superusers by login
+    name only (the only users an audit record names), and the trial's sites as locations."""
+    trial = scope.trial
+    admin = etree.Element("AdminData", StudyOID=trial.code)
+    system = etree.SubElement(admin, "User", OID=SYSTEM_USER, UserType="Other")
+    etree.SubElement(system, "LoginName").text = "system"
+    # No login: the participant's own entries (the diary page of a reminder's link) name no one else.
+    participant = etree.SubElement(admin, "User", OID=PARTICIPANT_USER, UserType="Other")
+    etree.SubElement(participant, "DisplayName").text = "The participant (self-report)"
+    staff = (
+        get_user_model()
+        .objects.filter(Q(memberships__site__trial=trial) | Q(is_superuser=True))
+        .distinct()
+        .order_by("pk")
+    )
+    listed = set()
+    for pk, username in staff.values_list("pk", "username"):
+        user = etree.SubElement(admin, "User", OID=f"USR.{pk}")
+        etree.SubElement(user, "LoginName").text = username
+        listed.add(pk)
+    w.users = listed
+    for site in trial.sites.order_by("code"):
+        loc = etree.SubElement(admin, "Location", OID=f"LOC.{site.code}", Name=site.name, LocationType="Site")
+        etree.SubElement(
+            loc,
+            "MetaDataVersionRef",
+            StudyOID=trial.code,
+            MetaDataVersionOID=mdv,
+            EffectiveDate=str(version.effective_date),
+        )
+    w.xf.write(admin)
