@@ -111,33 +111,60 @@ def load(trial) -> AnalysisData:
 
 
 def _read(trial) -> AnalysisData:
+    """The data set as the open transaction sees it: each frame from its own step, the
+    participants' frame gaining the CONSORT flags, the baseline and whether they were analysed."""
     protocol = trial.version_on().protocol
     factors = [f.code for f in protocol.factors]
-    arm_levels = {a.code: a.levels for a in protocol.arms}
+    people = _participants(trial, protocol)
+    _add_consort_flags(people, trial, protocol)
+    ends = _endpoints(trial, protocol, people)
+    return AnalysisData(
+        trial_code=trial.code,
+        protocol=protocol,
+        participants=people,
+        endpoints=ends,
+        screenings=_screenings(trial, people),
+        adverse_events=_adverse_events(trial, people, factors),
+        database_state=_database_state(trial),
+    )
 
+
+_PARTICIPANT_FIELDS = [
+    "pk",
+    "study_id",
+    "sex",
+    "age_at_consent",
+    "site__code",
+    "allocation__arm__code",
+    "allocation__allocated_on",
+    "screening_id",
+]
+_ENDPOINT_COLUMNS = [
+    "participant_id",
+    "window",
+    "window_start_day",
+    "window_end_day",
+    "assessed_days",
+    "pda",
+    "phdd",
+    "grams_per_day",
+    "relapse",
+    "relapse_day",
+    "last_assessed_day",
+    "completeness",
+]
+
+
+def _participants(trial, protocol: Protocol) -> pd.DataFrame:
+    """One row per randomised participant, by study id: ``participant_id``, ``study_id``, ``sex``,
+    ``age`` (a float, NaN when unknown), ``site``, ``arm``, ``allocated_on``, ``screening_id`` and
+    one column per factor with the level of the participant's arm."""
+    arm_levels = {a.code: a.levels for a in protocol.arms}
     people = pd.DataFrame.from_records(
         Participant.objects.filter(trial=trial, allocation__isnull=False)
         .order_by("study_id")
-        .values(
-            "pk",
-            "study_id",
-            "sex",
-            "age_at_consent",
-            "site__code",
-            "allocation__arm__code",
-            "allocation__allocated_on",
-            "screening_id",
-        ),
-        columns=[
-            "pk",
-            "study_id",
-            "sex",
-            "age_at_consent",
-            "site__code",
-            "allocation__arm__code",
-            "allocation__allocated_on",
-            "screening_id",
-        ],
+        .values(*_PARTICIPANT_FIELDS),
+        columns=_PARTICIPANT_FIELDS,
     ).rename(
         columns={
             "pk": "participant_id",
@@ -148,10 +175,15 @@ def _read(trial) -> AnalysisData:
         }
     )
     people["age"] = pd.to_numeric(people["age"], errors="coerce").astype(float)
-    for factor in factors:
-        people[factor] = people["arm"].map(lambda arm, f=factor: arm_levels.get(arm, {}).get(f))
+    for factor in protocol.factors:
+        people[factor.code] = people["arm"].map(lambda arm, f=factor.code: arm_levels.get(arm, {}).get(f))
+    return people
 
-    ids = set(people["participant_id"])
+
+def _add_consort_flags(people: pd.DataFrame, trial, protocol: Protocol) -> None:
+    """Add the CONSORT flags the module defines (``received_infusion``, ``received_session``,
+    ``received``, ``withdrew_follow_up``, ``missed_final_follow_up``, ``lost``, ``discontinued``)
+    to ``people``, from the trial's withdrawals, infusions, attended sessions and missed visits."""
     scopes: dict[int, set[str]] = {}
     for pid, scope in Withdrawal.objects.filter(participant__trial=trial).values_list("participant_id", "scope"):
         scopes.setdefault(pid, set()).add(scope)
@@ -183,7 +215,13 @@ def _read(trial) -> AnalysisData:
     people["lost"] = people["withdrew_follow_up"] | people["missed_final_follow_up"]
     people["discontinued"] = pids.map(lambda p: WithdrawalScope.INTERVENTION.value in scopes.get(p, set()))
 
-    rows = endpoints.compute(trial=trial, protocol=_with_pre_anchor(protocol)) if ids else []
+
+def _endpoints(trial, protocol: Protocol, people: pd.DataFrame) -> pd.DataFrame:
+    """The endpoint engine's rows for every window of the protocol (the pre-anchor look-back
+    left out), with each participant's arm, site and levels. Adds to ``people`` the baseline
+    (``baseline_grams_per_day``, ``baseline_pda`` from the look-back, NaN without one) and
+    ``analysed`` (at least one assessed day in the primary window)."""
+    rows = endpoints.compute(trial=trial, protocol=_with_pre_anchor(protocol)) if len(people) else []
     records = [
         {
             "participant_id": r.participant_id,
@@ -201,41 +239,37 @@ def _read(trial) -> AnalysisData:
         }
         for r in rows
     ]
-    ends = pd.DataFrame.from_records(
-        records,
-        columns=[
-            "participant_id",
-            "window",
-            "window_start_day",
-            "window_end_day",
-            "assessed_days",
-            "pda",
-            "phdd",
-            "grams_per_day",
-            "relapse",
-            "relapse_day",
-            "last_assessed_day",
-            "completeness",
-        ],
-    )
+    ends = pd.DataFrame.from_records(records, columns=_ENDPOINT_COLUMNS)
     for column in ("pda", "phdd", "grams_per_day", "completeness"):
         ends[column] = ends[column].astype(float)
+    pids = people["participant_id"]
     baseline = ends[ends["window"] == PRE_ANCHOR].set_index("participant_id")
     people["baseline_grams_per_day"] = pids.map(baseline["grams_per_day"]).astype(float)
     people["baseline_pda"] = pids.map(baseline["pda"]).astype(float)
+    factors = [f.code for f in protocol.factors]
     ends = ends[ends["window"] != PRE_ANCHOR].merge(
         people[["participant_id", "arm", "site", *factors]], on="participant_id", how="left"
     )
     primary = ends[ends["window"] == protocol.outcomes.primary_window].set_index("participant_id")
     people["analysed"] = pids.map(primary["assessed_days"]).fillna(0).astype(int) > 0
+    return ends
 
+
+def _screenings(trial, people: pd.DataFrame) -> pd.DataFrame:
+    """One row per screening of the trial (``pk``, ``outcome``, ``failed_criteria``), with
+    ``randomised``: whether a participant of ``people`` came from it."""
     randomised_screenings = set(people["screening_id"].dropna().astype(int))
     screenings = pd.DataFrame.from_records(
         Screening.objects.filter(trial=trial).order_by("pk").values("pk", "outcome", "failed_criteria"),
         columns=["pk", "outcome", "failed_criteria"],
     )
     screenings["randomised"] = screenings["pk"].isin(randomised_screenings)
+    return screenings
 
+
+def _adverse_events(trial, people: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
+    """One row per adverse event of a randomised participant (``participant_id``, ``grade``,
+    ``seriousness``, ``serious``), with the participant's arm and levels."""
     events = pd.DataFrame.from_records(
         AdverseEvent.objects.filter(participant__trial=trial, participant__allocation__isnull=False)
         .order_by("pk")
@@ -243,17 +277,12 @@ def _read(trial) -> AnalysisData:
         columns=["participant_id", "grade", "seriousness"],
     )
     events["serious"] = events["seriousness"].map(bool).astype(bool)
-    events = events.merge(people[["participant_id", "arm", *factors]], on="participant_id", how="left")
+    return events.merge(people[["participant_id", "arm", *factors]], on="participant_id", how="left")
 
+
+def _database_state(trial) -> str:
+    """``locked`` or ``not locked``, with ``, unblinded for analysis`` once the trial is."""
     state = "locked" if active_lock(trial=trial) else "not locked"
     if is_unblinded_for_analysis(trial):
         state += ", unblinded for analysis"
-    return AnalysisData(
-        trial_code=trial.code,
-        protocol=protocol,
-        participants=people,
-        endpoints=ends,
-        screenings=screenings,
-        adverse_events=events,
-        database_state=state,
-    )
+    return state
