@@ -1,13 +1,16 @@
-"""Shared by the import commands: reading a CSV file with its line numbers, and reporting problems."""
+"""Shared by the import commands: reading a CSV file with its line numbers, reporting problems,
+and :class:`CsvImportCommand`, everything an import does but what it imports."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from core.errors import DomainError
+from core.management_utils import actor_from_option
 from trials.models import Trial
 
 
@@ -41,3 +44,46 @@ def refusal(exc: DomainError) -> CommandError:
     """Every problem on its own line (``line 7.amount: ...``)."""
     lines = [f"  {where}: {' '.join(messages)}" for where, messages in exc.fields.items()]
     return CommandError("\n".join([exc.message, *lines]))
+
+
+class CsvImportCommand(BaseCommand):
+    """``manage.py <import> --trial CODE FILE.csv --as USERNAME``: rows of a CSV file into one
+    trial, as one user, all or nothing.
+
+    A subclass says only what differs: the file's ``columns`` (or :meth:`columns_for`, when the
+    trial adds its own), what a row is (``noun``, for the summary) and :meth:`import_rows`. This
+    class refuses an unknown trial or user, a file that cannot be read, lacks a column or has no
+    rows; runs :meth:`import_rows` in one transaction; and turns its refusal (a
+    :class:`~core.errors.DomainError`) into a :class:`CommandError` with every problem on its
+    own line, nothing written.
+    """
+
+    columns: tuple[str, ...] = ()
+    noun = "row(s)"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--trial", required=True, help="trial code")
+        parser.add_argument("--as", dest="actor", required=True, help="username of an administrator")
+
+    def columns_for(self, trial: Trial) -> list[str]:
+        """The columns the file must have."""
+        return list(self.columns)
+
+    def import_rows(self, *, actor, trial: Trial, rows: list[dict]) -> int:
+        """Write the rows (dicts from :func:`read_rows`) and return how many were imported; raise
+        a :class:`~core.errors.DomainError` naming each bad row's problems to refuse them all."""
+        raise NotImplementedError
+
+    def handle(self, *args, **options):
+        trial = trial_or_error(options["trial"])
+        actor = actor_from_option(options["actor"])
+        rows = read_rows(options["file"], self.columns_for(trial))
+        if not rows:
+            raise CommandError("the file has no rows")
+        try:
+            with transaction.atomic():
+                imported = self.import_rows(actor=actor, trial=trial, rows=rows)
+        except DomainError as exc:
+            raise refusal(exc) from None
+        self.stdout.write(self.style.SUCCESS(f"{trial.code}: imported {imported} {self.noun}"))
