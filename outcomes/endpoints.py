@@ -48,12 +48,18 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
-from trials.protocol import DrinkSource
+from participants.models import Sex, WithdrawalScope
+from trials.protocol import DrinkSource, RelapseRule
 
 BASELINE = "baseline"
 WHO_LEVELS = {0: "abstinent", 1: "low", 2: "medium", 3: "high", 4: "very high"}
 # Upper bounds (g/day, inclusive) of the WHO low, medium and high levels; above the last is very high.
-WHO_BOUNDS = {"F": (Decimal(20), Decimal(40), Decimal(60)), "M": (Decimal(40), Decimal(60), Decimal(100))}
+WHO_BOUNDS = {
+    Sex.FEMALE: (Decimal(20), Decimal(40), Decimal(60)),
+    Sex.MALE: (Decimal(40), Decimal(60), Decimal(100)),
+}
+# Withdrawals that stop follow-up: the date of the first is when the participant dropped out.
+DROPOUT_SCOPES = (WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA_USE)
 CENT = Decimal("0.01")
 
 COLUMNS = (
@@ -200,7 +206,8 @@ def _sql(*, windows: list[_Window], sources: list[str], n_sites: int | None, n_p
         scope += " AND p.site_id IN (" + ", ".join(["%s"] * n_sites) + ")" if n_sites else " AND 1 = 0"
     if n_participants is not None:
         scope += " AND p.id IN (" + ", ".join(["%s"] * n_participants) + ")" if n_participants else " AND 1 = 0"
-    heavy = f"CASE WHEN p.sex = 'F' THEN CAST(%s AS {num}) ELSE CAST(%s AS {num}) END"
+    heavy = f"CASE WHEN p.sex = '{Sex.FEMALE.value}' THEN CAST(%s AS {num}) ELSE CAST(%s AS {num}) END"
+    dropout_scopes = ", ".join(f"'{scope.value}'" for scope in DROPOUT_SCOPES)
     record_diff = _diff_sql("r.day", "s.anchor")
     sample_diff = _diff_sql("b.taken_on", "a.allocated_on")
     dropout_diff = _diff_sql("d.withdrawn_on", "a.allocated_on")
@@ -251,7 +258,7 @@ mk AS (
 dropout AS (
     SELECT w.participant_id AS pid, MIN(w.withdrawn_on) AS withdrawn_on
       FROM participants_withdrawal w
-     WHERE w.scope IN ('follow_up', 'data_use')
+     WHERE w.scope IN ({dropout_scopes})
      GROUP BY w.participant_id
 )
 SELECT p.id, p.study_id, p.sex, {dropout_diff}, {chosen}
@@ -277,7 +284,9 @@ def compute(*, trial, site_ids=None, participant_ids=None, protocol=None) -> lis
     site_ids = None if site_ids is None else sorted(site_ids)
     participant_ids = None if participant_ids is None else sorted(participant_ids)
     scope = [trial.pk, *(site_ids or []), *(participant_ids or [])]
-    thresholds = [heavy["F"], heavy["M"]] if postgres else [float(heavy["F"]), float(heavy["M"])]
+    thresholds = [heavy[Sex.FEMALE], heavy[Sex.MALE]]
+    if not postgres:
+        thresholds = [float(t) for t in thresholds]
     params += [*thresholds, *scope]  # ranked
     params += scope  # ev: biomarker samples
     params += scope  # the participants crossed with the windows
@@ -313,7 +322,7 @@ def _unpivot(raw, n_windows: int):
 def _derive(raw, *, windows: list[_Window], outcomes) -> list[EndpointRow]:
     rows: list[EndpointRow] = []
     baseline_level: dict[int, int | None] = {}
-    rule_heavy = outcomes.relapse.rule == "first_heavy_day"
+    rule_heavy = outcomes.relapse.rule == RelapseRule.FIRST_HEAVY_DAY
     unit_grams = float(outcomes.unit.grams)
     for (
         pid,

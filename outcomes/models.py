@@ -60,7 +60,7 @@ class DrinkingRecord(models.Model):
             models.UniqueConstraint(fields=["participant", "day", "source"], name="drinking_one_per_day_source"),
             models.CheckConstraint(condition=Q(grams__gte=0) & Q(amount__gte=0), name="drinking_not_negative"),
             models.CheckConstraint(
-                condition=Q(entered_by_participant=False) | Q(entered_by__isnull=True, source="diary"),
+                condition=Q(entered_by_participant=False) | Q(entered_by__isnull=True, source=Source.DIARY),
                 name="drinking_participant_entry_is_diary",
             ),
         ]
@@ -95,7 +95,7 @@ class BiomarkerSample(models.Model):
         ordering = ["participant_id", "taken_on", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="transdermal") | (Q(value__isnull=False) & Q(value__gte=0)),
+                condition=Q(kind=BiomarkerKind.TRANSDERMAL) | (Q(value__isnull=False) & Q(value__gte=0)),
                 name="biomarker_value_given",
             )
         ]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from outcomes.analysis.dataset import AnalysisData
+from participants.models import ScreeningOutcome
 
 
 @dataclass
@@ -85,10 +86,12 @@ def flow(data: AnalysisData) -> Flow:
     screenings = data.screenings
     people = data.participants
     outcomes = Counter(screenings["outcome"])
-    eligible_not_randomised = int(((screenings["outcome"] == "eligible") & ~screenings["randomised"]).sum())
+    eligible_not_randomised = int(
+        ((screenings["outcome"] == ScreeningOutcome.ELIGIBLE) & ~screenings["randomised"]).sum()
+    )
     failed = Counter(
         code
-        for codes in screenings.loc[screenings["outcome"] == "not_eligible", "failed_criteria"]
+        for codes in screenings.loc[screenings["outcome"] == ScreeningOutcome.NOT_ELIGIBLE, "failed_criteria"]
         for code in (codes or [])
     )
     imported = int(people["screening_id"].isna().sum())
@@ -110,10 +113,10 @@ def flow(data: AnalysisData) -> Flow:
     return Flow(
         assessed=assessed,
         excluded=assessed - randomised,
-        not_eligible=outcomes.get("not_eligible", 0),
+        not_eligible=outcomes.get(ScreeningOutcome.NOT_ELIGIBLE, 0),
         failed_criteria=dict(failed.most_common()),
-        declined=outcomes.get("declined", 0),
-        other=outcomes.get("other", 0),
+        declined=outcomes.get(ScreeningOutcome.DECLINED, 0),
+        other=outcomes.get(ScreeningOutcome.OTHER, 0),
         eligible_not_randomised=eligible_not_randomised,
         randomised=randomised,
         imported=imported,

@@ -43,7 +43,7 @@ from participants.models import (
     Withdrawal,
     WithdrawalScope,
 )
-from trials.protocol import EventKind, Protocol, WindowSpec
+from trials.protocol import RANDOMISATION_ANCHOR, EventKind, Protocol, WindowSpec
 
 # The look-back window added to the endpoint engine's windows for baseline drinking. Its code must
 # differ from the engine's own baseline code, which it computes but does not return.
@@ -84,7 +84,7 @@ def final_follow_up(protocol: Protocol) -> str | None:
     follow-up whose target is nearest the window's last day (None if the schedule has none)."""
     window = next(w for w in protocol.outcomes.windows if w.code == protocol.outcomes.primary_window)
     follow_ups = [e for e in protocol.schedule if e.kind == EventKind.FOLLOW_UP and not e.optional]
-    anchored = [e for e in follow_ups if e.anchor == "randomisation"]
+    anchored = [e for e in follow_ups if e.anchor == RANDOMISATION_ANCHOR]
     chosen = min(anchored, key=lambda e: abs(e.day - window.end), default=None)
     chosen = chosen or (follow_ups[-1] if follow_ups else None)
     return chosen.code if chosen else None

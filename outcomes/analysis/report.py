@@ -22,6 +22,7 @@ import pandas as pd
 
 from outcomes.analysis import consort, dataset, figures, stats
 from outcomes.analysis.labels import Labels
+from participants.models import Sex
 
 GRADES = {1: "1 mild", 2: "2 moderate", 3: "3 severe", 4: "4 life-threatening", 5: "5 death"}
 
@@ -166,7 +167,7 @@ def _consort_section(flow: consort.Flow, labels: Labels, margins: bool) -> str:
 def _baseline_section(people: pd.DataFrame, labels: Labels, sites: list[str]) -> str:
     groups = [(labels.arm(a), people[people["arm"] == a]) for a in labels.order] + [("Total", people)]
     rows = [["Participants", *[str(len(g)) for _, g in groups]]]
-    for sex, name in (("M", "Male"), ("F", "Female")):
+    for sex, name in Sex.choices:
         rows.append([f"{name}, n (%)", *[_n_pct(int((g["sex"] == sex).sum()), len(g)) for _, g in groups]])
     rows.append(["Age, mean (SD)", *[_mean_sd(g["age"]) for _, g in groups]])
     rows.append(

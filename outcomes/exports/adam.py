@@ -35,7 +35,7 @@ from outcomes.exports.tables import (
     levels_by_participant,
     participants_in,
 )
-from participants.models import Withdrawal, WithdrawalScope
+from participants.models import Sex, Withdrawal, WithdrawalScope
 from trials.protocol import WindowSpec
 
 BASELINE_WINDOW = "pre"
@@ -45,7 +45,7 @@ _SUBJECT = [
     Column("USUBJID", "USUBJID", "Unique subject identifier", STRING),
     Column("SUBJID", "SUBJID", "Subject identifier for the study", STRING),
     Column("SITEID", "SITEID", "Study site identifier", STRING),
-    Column("SEX", "SEX", "Sex", STRING, values={"M": "Male", "F": "Female"}),
+    Column("SEX", "SEX", "Sex", STRING, values=dict(Sex.choices)),
 ]
 
 
