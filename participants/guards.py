@@ -74,6 +74,16 @@ def earliest_date(trial) -> dt.date:
     return start.replace(year=start.year - YEARS_BEFORE_THE_PROTOCOL, day=min(start.day, 28))
 
 
+def earliest_record(participant: Participant) -> dt.date:
+    """The earliest date a record about ``participant`` may carry: their screening (or enrolment)
+    less the protocol's look-back, the furthest back a timeline follow-back reaches."""
+    start = participant.enrolled_on
+    if participant.screening_id is not None:
+        start = min(start, participant.screening.screened_on)
+    lookback = participant.trial.version_on().protocol.outcomes.baseline_lookback_days
+    return start - dt.timedelta(days=lookback)
+
+
 def latest_booking(participant: Participant) -> dt.date:
     """The latest date a visit of ``participant`` may be booked on: a year after the last window of
     the schedule closes, counted from the randomisation (or the enrolment before it)."""

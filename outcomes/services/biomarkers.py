@@ -21,7 +21,7 @@ from core.errors import Conflict, Invalid
 from core.roles import ENTER_DATA
 from outcomes.models import BiomarkerKind, BiomarkerSample, DataQuery, DrinkingRecord, QueryStatus
 from outcomes.services.days import SELF_REPORT
-from participants.guards import ensure_may_enter_data, ensure_unlocked, require_role
+from participants.guards import earliest_record, ensure_may_enter_data, ensure_unlocked, require_role
 from participants.models import Participant
 
 
@@ -102,6 +102,8 @@ def biomarker_record(
         problems["kind"] = [f"Choose one of: {', '.join(BiomarkerKind.values)}."]
     if taken_on > today_at(participant.site):
         problems["taken_on"] = ["The date cannot be in the future."]
+    elif taken_on < (earliest := earliest_record(participant)):
+        problems["taken_on"] = [f"Give a date from {earliest} on."]
     if kind in (BiomarkerKind.ETG, BiomarkerKind.BREATH):
         if value is None:
             problems["value"] = ["Give the measured value."]

@@ -16,7 +16,7 @@ from core.errors import Invalid
 from core.roles import ENTER_DATA
 from outcomes import instruments
 from outcomes.models import QuestionnaireResponse
-from participants.guards import ensure_may_enter_data, ensure_unlocked, require_role
+from participants.guards import earliest_record, ensure_may_enter_data, ensure_unlocked, require_role
 from participants.models import Participant
 
 
@@ -37,6 +37,8 @@ def questionnaire_record(
     clean, problems = instruments.check_items(spec, items)
     if administered_on > today_at(participant.site):
         problems["administered_on"] = ["The date cannot be in the future."]
+    elif administered_on < (earliest := earliest_record(participant)):
+        problems["administered_on"] = [f"Give a date from {earliest} on."]
     if problems:
         raise Invalid("the questionnaire is not valid", fields=problems)
     value, missing, prorated = instruments.total(spec, clean)

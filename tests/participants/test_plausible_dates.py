@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 
 from core.errors import Invalid
-from participants.guards import earliest_date, latest_booking
+from participants.guards import earliest_date, earliest_record, latest_booking
 from participants.randomisation.services import participant_import
 from tests.participants.visits_fixtures import Clinic, client_for, refused, row_counts
 
@@ -94,3 +94,16 @@ def test_an_import_randomised_in_year_1_is_refused(kare, make_user):
             levels={"drug": "placebo", "therapy": "education"},
         )
     assert "randomised_on" in refused_import.value.fields
+
+
+def test_a_biomarker_sample_in_year_1_is_refused(participant, client):
+    """Its detection window reached before year 1 (an OverflowError, a 500)."""
+    body = {"kind": "etg", "taken_on": YEAR_1, "value": "600"}
+    refused(client.post(f"/api/participants/{participant.study_id}/biomarkers/", body), 400, field="taken_on")
+
+
+def test_a_questionnaire_before_the_look_back_is_refused(participant, client):
+    first = earliest_record(participant)
+    body = {"instrument": "bdi2", "administered_on": str(first - dt.timedelta(days=1)), "items": {}}
+    error = refused(client.post(f"/api/participants/{participant.study_id}/questionnaires/", body, format="json"), 400)
+    assert "administered_on" in error["fields"]
