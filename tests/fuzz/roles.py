@@ -1,0 +1,94 @@
+"""Who may do what, as the project declares it: for each operation, the roles whose token the fuzz
+sends most of the time, so that a write gets past its permission and its answer is checked too.
+An operation not named in :data:`ROLES` is open to every role (:data:`ANY_ROLE`).
+"""
+
+from __future__ import annotations
+
+from core.roles import (
+    ENTER_DATA,
+    MANAGE_PEOPLE,
+    MANAGE_RANDOMISATION_LIST,
+    RANDOMISE,
+    READ_IDENTITY,
+    RECORD_WITHDRAWAL,
+    SCREEN_AND_ENROL,
+    Role,
+)
+from outcomes.exports.policy import EXPORTERS
+from participants.locks.services import LOCKERS
+from participants.safety.services import REVIEWERS
+from trials.selectors import HISTORY_READERS
+
+
+def _able(roles) -> tuple[str, ...]:
+    return tuple(sorted(str(role) for role in roles))
+
+
+ANY_ROLE = _able(Role)
+ROLES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        [
+            "PATCH /api/adverse-events/{id}/",
+            "POST /api/adverse-events/{id}/reports/",
+            "POST /api/appointments/{id}/cancel/",
+            "POST /api/appointments/{id}/infusion/",
+            "POST /api/appointments/{id}/reschedule/",
+            "POST /api/appointments/{id}/session/",
+            "POST /api/appointments/{id}/visit/",
+            "PATCH /api/appointments/{id}/visit/",
+            "POST /api/participants/{study_id}/adverse-events/",
+            "POST /api/participants/{study_id}/appointments/",
+            "POST /api/participants/{study_id}/biomarkers/",
+            "POST /api/participants/{study_id}/deviations/",
+            "PUT /api/participants/{study_id}/drinking-days/",
+            "POST /api/participants/{study_id}/questionnaires/",
+        ],
+        _able(ENTER_DATA),
+    ),
+    **dict.fromkeys(
+        [
+            "POST /api/participants/",
+            "POST /api/participants/{study_id}/baseline/",
+            "POST /api/participants/{study_id}/consents/",
+            "POST /api/screenings/",
+        ],
+        _able(SCREEN_AND_ENROL),
+    ),
+    **dict.fromkeys(
+        [
+            "GET /api/participants/{study_id}/contact-preferences/",
+            "PUT /api/participants/{study_id}/contact-preferences/",
+            "GET /api/participants/{study_id}/identity/",
+        ],
+        _able(READ_IDENTITY),
+    ),
+    **dict.fromkeys(
+        [
+            "GET /api/trials/{code}/randomisation-lists/",
+            "POST /api/trials/{code}/randomisation-lists/",
+            "GET /api/trials/{code}/randomisation-lists/slots/",
+            "POST /api/trials/{code}/randomisation-lists/top-up/",
+            "GET /api/trials/{code}/randomisation-lists/verify/",
+        ],
+        _able(MANAGE_RANDOMISATION_LIST),
+    ),
+    **dict.fromkeys(
+        ["GET /api/users/", "POST /api/users/", "POST /api/users/{user_id}/memberships/"], _able(MANAGE_PEOPLE)
+    ),
+    **dict.fromkeys(
+        [
+            "POST /api/locks/{id}/unlock/",
+            "POST /api/trials/{code}/analysis-unblinding/",
+            "POST /api/trials/{code}/locks/",
+        ],
+        _able(LOCKERS),
+    ),
+    "POST /api/deviations/{id}/review/": _able(REVIEWERS),
+    "POST /api/participants/{study_id}/randomise/": _able(RANDOMISE),
+    "POST /api/participants/{study_id}/withdrawals/": _able(RECORD_WITHDRAWAL),
+    "GET /api/trials/{code}/history/": _able(HISTORY_READERS),
+    "GET /api/trials/{code}/exports/{format}/": _able(EXPORTERS),
+    # KARE's protocol names the roles that may unblind a participant in an emergency.
+    "POST /api/participants/{study_id}/unblind/": _able([Role.INVESTIGATOR]),
+}

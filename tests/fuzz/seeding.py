@@ -1,0 +1,346 @@
+"""The data the API fuzz runs over, written once through the project's own services.
+
+A small KARE trial run through :mod:`trialtracker.simulation`; one user (with an API token) per
+role at every KARE site; a few people at the steps the simulation leaves behind it (enrolled but
+not baselined, baselined but not randomised, randomised ten days ago with their first visits still
+open, an infusion visit attended without its infusion) and eligible screenings not yet enrolled;
+a serious adverse event, a deviation and a participant's data lock. :func:`seed` writes them in
+that order and returns what the requests need of them as :class:`Seeded`.
+
+:data:`PREPARE` holds, per operation, the state it needs that would stop the others if it were
+seeded for all (a new consent form to consent to, a locked trial to unblind for analysis).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+
+from core.clock import today_at
+from core.roles import Role
+from core.services import sites_for, user_create
+from participants.enrolment import services as enrolment
+from participants.locks import services as locks
+from participants.models import (
+    AdverseEvent,
+    Appointment,
+    AppointmentStatus,
+    Causality,
+    DataLock,
+    Deviation,
+    DeviationKind,
+    Visit,
+)
+from participants.randomisation import services as randomisation
+from participants.safety import services as safety
+from participants.schedule import services as schedule
+from trials.protocol import CriterionKind, load_file, validate
+from trials.services import protocol_load
+from trialtracker.simulation import Simulation
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from participants.models import Participant, Screening
+    from trials.models import Site, Trial
+    from trials.protocol import Protocol
+
+KARE_FILE = Path(__file__).resolve().parent.parent.parent / "protocols" / "kare.yaml"
+# The simulated trial: small, and the same on every run.
+SIMULATED_PARTICIPANTS = 8
+SIMULATION_SEED = 11
+PASSWORD = "fuzz-Correct-Horse-Battery-9"
+
+
+@dataclass
+class Seeded:
+    trial: str
+    site_codes: list[str]
+    today: dt.date
+    tokens: dict[str, str]
+    users: dict[str, int]
+    # Study ids: everyone visible; the randomised whose data may still be entered; the enrolled
+    # but not baselined; the baselined but not randomised.
+    study_ids: list[str]
+    writable: list[str]
+    enrolled: list[str]
+    baselined: list[str]
+    # Ids by the first segment of the path that names them.
+    ids: dict[str, list[int]]
+    eligible_screenings: list[int]
+    # Open appointments of writable participants, with their windows.
+    open_appointments: list[tuple[int, dt.date, dt.date]]
+    # Appointments whose visit may be recorded now: (id, first and last valid date).
+    recordable: list[tuple[int, dt.date, dt.date]]
+    # Visits whose date may be corrected: (appointment id, a valid new date).
+    correctable: list[tuple[int, dt.date]]
+    eligible_answers: dict[str, bool]
+    infusion_appointment: int
+    infusion_body: dict
+    serious_adverse_event: int
+    active_lock: int
+    plans: dict[str, st.SearchStrategy] = field(default_factory=dict)
+
+
+def seed() -> Seeded:
+    """Write the fuzz's data (in the caller's transaction) and say what the requests may use of it.
+
+    The plans are left empty: :func:`tests.fuzz.plans.plans_for` draws them from what is returned.
+    """
+    trial, simulated = _simulated_trial()
+    users, tokens = _users_and_tokens(trial)
+    desk = _Desk.at(trial, coordinator=users[Role.COORDINATOR])
+    extra = _extra_participants(desk)
+    first, locked = simulated[0], simulated[-1]
+    serious, lock = _safety_data(desk, data_manager=users[Role.DATA_MANAGER], trial=trial, first=first, locked=locked)
+    writable_people = [extra.fresh, extra.infusing, *simulated[:-1]]
+    return Seeded(
+        trial=trial.code,
+        site_codes=list(trial.sites.order_by("code").values_list("code", flat=True)),
+        today=desk.today,
+        tokens=tokens,
+        users={role: user.pk for role, user in users.items()},
+        study_ids=list(trial.participants.order_by("study_id").values_list("study_id", flat=True)),
+        writable=[p.study_id for p in writable_people],
+        enrolled=[extra.enrolled.study_id],
+        baselined=[extra.baselined.study_id],
+        ids={
+            "adverse-events": list(AdverseEvent.objects.values_list("pk", flat=True)),
+            "appointments": list(Appointment.objects.values_list("pk", flat=True)),
+            "deviations": list(Deviation.objects.values_list("pk", flat=True)),
+            "locks": list(DataLock.objects.values_list("pk", flat=True)),
+            "screenings": list(trial.screenings.values_list("pk", flat=True)),
+        },
+        eligible_screenings=extra.eligible_screenings,
+        eligible_answers=desk.answers,
+        open_appointments=_open_appointments(writable_people),
+        recordable=_recordable(extra.fresh, today=desk.today),
+        correctable=_correctable(simulated[:-1]),
+        infusion_appointment=extra.infusion_appointment.pk,
+        infusion_body=_infusion_body(desk),
+        serious_adverse_event=serious.pk,
+        active_lock=lock.pk,
+    )
+
+
+def _simulated_trial() -> tuple[Trial, list[Participant]]:
+    """KARE loaded from the shipped file, staffed, and a few participants recruited and followed."""
+    trial = protocol_load(protocol=load_file(KARE_FILE), source="kare.yaml").version.trial
+    simulation = Simulation(trial=trial, seed=SIMULATION_SEED)
+    simulation.add_staff()
+    simulated = simulation.recruit(SIMULATED_PARTICIPANTS)
+    simulation.follow(simulated)
+    return trial, simulated
+
+
+def _users_and_tokens(trial: Trial) -> tuple[dict[str, User], dict[str, str]]:
+    """One user per role at every site of the trial, named ``fuzz-<role>``, each with an API token."""
+    sites = sites_for(trial=trial.code, sites=[])
+    users = {
+        str(role): user_create(username=f"fuzz-{role}", password=PASSWORD, role=str(role), sites=sites) for role in Role
+    }
+    tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
+    return users, tokens
+
+
+@dataclass
+class _Desk:
+    """Screening and enrolment at the trial's first site, by its coordinator, as of that site's today."""
+
+    coordinator: User
+    site: Site
+    today: dt.date
+    protocol: Protocol
+    # Answers that make a screening eligible: yes to every inclusion criterion, no to every exclusion.
+    answers: dict[str, bool]
+
+    @classmethod
+    def at(cls, trial: Trial, *, coordinator: User) -> _Desk:
+        site = trial.sites.order_by("code").first()
+        protocol = trial.version_on().protocol
+        answers = {c.code: c.kind == CriterionKind.INCLUSION for c in protocol.eligibility.criteria}
+        return cls(coordinator=coordinator, site=site, today=today_at(site), protocol=protocol, answers=answers)
+
+    def screen(self) -> Screening:
+        """An eligible screening today, not enrolled."""
+        return enrolment.screening_record(
+            actor=self.coordinator, site=self.site, screened_on=self.today, answers=self.answers
+        )
+
+    def enrol(self, day: dt.date, *, baseline: bool = True, randomised_on: dt.date | None = None) -> Participant:
+        """Someone screened and enrolled on ``day``; baselined that day and randomised if asked."""
+        screening = enrolment.screening_record(
+            actor=self.coordinator, site=self.site, screened_on=day, answers=self.answers
+        )
+        participant = enrolment.participant_enrol(
+            actor=self.coordinator,
+            screening=screening,
+            sex="F",
+            age_at_consent=41,
+            consent_form_version=self.protocol.current_consent_form().version,
+            consented_on=day,
+            first_name="Fuzz",
+            last_name="Participant",
+            email="fuzz@example.org",
+        )
+        if baseline:
+            enrolment.baseline_complete(
+                actor=self.coordinator, participant=participant, completed_on=day, weight_kg=Decimal("72.5")
+            )
+        if randomised_on is not None:
+            randomisation.participant_randomise(actor=self.coordinator, participant=participant, on=randomised_on)
+        return participant
+
+
+@dataclass
+class _Extra:
+    fresh: Participant
+    infusing: Participant
+    infusion_appointment: Appointment
+    enrolled: Participant
+    baselined: Participant
+    eligible_screenings: list[int]
+
+
+def _extra_participants(desk: _Desk) -> _Extra:
+    """People at the steps the simulation leaves behind it, and eligible screenings to enrol."""
+    today = desk.today
+    # Randomised ten days ago: V1 and V2 are open and may be recorded today.
+    fresh = desk.enrol(today - dt.timedelta(days=12), randomised_on=today - dt.timedelta(days=10))
+    # The same, with V2 attended today and its infusion not yet recorded.
+    infusing = desk.enrol(today - dt.timedelta(days=12), randomised_on=today - dt.timedelta(days=10))
+    v2 = infusing.appointments.get(event_code="V2")
+    schedule.visit_record(actor=desk.coordinator, appointment=v2, actual_date=today, attended=True)
+    enrolled = desk.enrol(today - dt.timedelta(days=2), baseline=False)
+    baselined = desk.enrol(today - dt.timedelta(days=2))
+    eligible_screenings = [desk.screen().pk for _ in range(3)]
+    return _Extra(
+        fresh=fresh,
+        infusing=infusing,
+        infusion_appointment=v2,
+        enrolled=enrolled,
+        baselined=baselined,
+        eligible_screenings=eligible_screenings,
+    )
+
+
+def _safety_data(
+    desk: _Desk, *, data_manager: User, trial: Trial, first: Participant, locked: Participant
+) -> tuple[AdverseEvent, DataLock]:
+    """A serious adverse event and a deviation of ``first``; ``locked``'s data locked. Returns the
+    adverse event and the lock."""
+    today = desk.today
+    serious = safety.adverse_event_record(
+        actor=desk.coordinator,
+        participant=first,
+        term="Hypertensive crisis",
+        onset_date=today - dt.timedelta(days=1),
+        grade=3,
+        seriousness=["hospitalisation"],
+        causality=Causality.PROBABLY,
+        expected=False,
+    )
+    safety.deviation_record(
+        actor=desk.coordinator,
+        participant=first,
+        kind=DeviationKind.OTHER,
+        description="missed blood test",
+        occurred_on=today,
+    )
+    lock = locks.data_lock(actor=data_manager, trial=trial, participant=locked, reason="source data verified")
+    return serious, lock
+
+
+def _open_appointments(people: list[Participant]) -> list[tuple[int, dt.date, dt.date]]:
+    """The scheduled appointments of ``people``, with their windows."""
+    return [
+        (a.pk, a.window_start, a.window_end)
+        for a in Appointment.objects.filter(participant__in=people, status=AppointmentStatus.SCHEDULED)
+    ]
+
+
+def _recordable(person: Participant, *, today: dt.date) -> list[tuple[int, dt.date, dt.date]]:
+    """``person``'s appointments whose visit may be recorded today, with the first and last valid date."""
+    recordable = []
+    for a in person.appointments.filter(status=AppointmentStatus.SCHEDULED, window_start__lte=today):
+        start = max(a.window_start, person.enrolled_on)
+        if start <= min(a.window_end, today):
+            recordable.append((a.pk, start, min(a.window_end, today)))
+    return recordable
+
+
+def _correctable(people: list[Participant]) -> list[tuple[int, dt.date]]:
+    """The last visit of each of ``people`` who has two, with a date it may be corrected to: its own,
+    and the day before when that is not before the previous visit."""
+    correctable = []
+    for person in people:
+        done = list(Visit.objects.filter(appointment__participant=person, appointment__unscheduled=False))
+        done.sort(key=lambda v: v.appointment.sequence)
+        if len(done) >= 2:
+            last, before = done[-1], done[-2]
+            correctable.append((last.appointment_id, last.actual_date))
+            if last.actual_date - dt.timedelta(days=1) >= before.actual_date:
+                correctable.append((last.appointment_id, last.actual_date - dt.timedelta(days=1)))
+    return correctable
+
+
+def _infusion_body(desk: _Desk) -> dict:
+    """A complete infusion given this morning at the desk's site, with its vital signs."""
+    start = dt.datetime.combine(desk.today, dt.time(10, 0), tzinfo=desk.site.zone)
+    return {
+        "weight_kg": "72.5",
+        "volume_ml": "50.0",
+        "breath_alcohol": "0.00",
+        "started_at": start.isoformat(),
+        "stopped_at": (start + dt.timedelta(minutes=40)).isoformat(),
+        "completed": True,
+        "dissociation_score": 4,
+        "vitals": [
+            {"phase": "before", "minute": 0, "systolic": 122, "diastolic": 80, "heart_rate": 70, "spo2": 98},
+            {"phase": "during", "minute": 15, "systolic": 128, "diastolic": 82, "heart_rate": 74, "spo2": 97},
+            {"phase": "after", "minute": 55, "systolic": 120, "diastolic": 78, "heart_rate": 70, "spo2": 98},
+        ],
+    }
+
+
+# --- state one operation needs ----------------------------------------------------------------------
+
+
+def _amend_with_consent_form_2(s: Seeded) -> None:
+    """Amend KARE with consent form 2.0 in force today, so that consenting to it is new."""
+    from trials.models import ProtocolVersion
+
+    if ProtocolVersion.objects.filter(trial__code=s.trial, label="1.1").exists():
+        return
+    document = yaml.safe_load(KARE_FILE.read_text())
+    document["version"] = {"label": "1.1", "effective_date": s.today}
+    document["consent_forms"].append({"version": "2.0", "date": s.today, "title": "Information sheet 2.0"})
+    protocol_load(protocol=validate(document), source="kare-1.1.yaml", amend=True, reason="new side effects")
+
+
+def _lock_trial(s: Seeded) -> None:
+    """Lock the whole trial: unblinding for analysis needs it."""
+    from trials.models import Trial
+
+    trial = Trial.objects.get(code=s.trial)
+    if not DataLock.objects.filter(trial=trial, participant__isnull=True, unlocked_at__isnull=True).exists():
+        from django.contrib.auth import get_user_model
+
+        manager = get_user_model().objects.get(pk=s.users[Role.DATA_MANAGER])
+        locks.data_lock(actor=manager, trial=trial, reason="database lock for the final analysis")
+
+
+# State an operation needs that would stop the others if it were seeded for all; set up inside
+# the operation's own test (its savepoint), once.
+PREPARE: dict[str, Callable[[Seeded], None]] = {
+    "POST /api/participants/{study_id}/consents/": _amend_with_consent_form_2,
+    "POST /api/trials/{code}/analysis-unblinding/": _lock_trial,
+}
