@@ -56,12 +56,12 @@ def endpoints_for_participants(*, user, trial, participant_ids) -> list[endpoint
 def endpoints_for_export(*, user, trial) -> tuple[list[endpoints.EndpointRow], list[str]]:
     """Every row the export may hold and the factor columns it carries.
 
-    Without a user (the system itself): every participant and every factor. With a user: their
-    sites only, and the factors they may see at every one of those sites.
+    Without a user (the system itself): every participant and no factor. With a user: their sites
+    only, and the factors they may see at every one of those sites.
     """
     factor_codes = [f.code for f in trial.version_on().protocol.factors]
     if user is None:
-        rows, columns = endpoints.compute(trial=trial), factor_codes
+        rows, columns = endpoints.compute(trial=trial), []
     else:
         rows = endpoints.compute(trial=trial, site_ids=permissions.site_ids(user, trial=trial))
         visible = blinding.factors_visible_everywhere(user=user, trial=trial)

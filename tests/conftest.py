@@ -11,6 +11,7 @@ newcomer's first command runs. CI runs both in a second pass without ``DATABASE_
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -131,13 +132,21 @@ def make_user(db):
         name = username or f"{role}-{counter['n']}"
         return user_create(
             username=name,
-            password=extra.pop("password", "correct-horse-battery-staple"),
+            password=extra.pop("password", PASSWORD),
             role=str(role),
             sites=sites_for(trial=trial.code, sites=sites or []),
             **extra,
         )
 
     return make
+
+
+PASSWORD = "correct-horse-battery-staple"  # what make_user gives everyone
+
+
+def password_in(password: str = PASSWORD) -> io.StringIO:
+    """Standard input for a command run ``--as`` someone: their password, piped."""
+    return io.StringIO(password + "\n")
 
 
 @pytest.fixture

@@ -329,13 +329,17 @@ figure { margin: 1rem 0; } img { max-width: 100%; border: 1px solid #eee; }
 def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
     """Write the report into ``out_dir`` (created if needed) and return the HTML file's path.
 
-    Unblinded by default (for the unblinded statistician). ``blinded``: arms as coded groups and no
-    factor level names anywhere, for a data monitoring committee. Raises
-    :class:`NothingToAnalyse` when nobody is randomised.
+    Unblinded by default (for the unblinded statistician): then the folder and every file written are
+    readable by their owner only (0700, 0600). ``blinded``: arms as coded groups and no factor level
+    names anywhere, for a data monitoring committee. Raises :class:`NothingToAnalyse` when nobody
+    is randomised.
     """
     out_dir = Path(out_dir)
     data = _load(trial)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if not blinded:
+        out_dir.chmod(0o700)
+    written = ["report.html"]
     protocol = data.protocol
     labels = Labels(protocol=protocol, trial_code=trial.code, blinded=blinded)
     primary = data.primary()
@@ -347,11 +351,11 @@ def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
     survival = stats.survival(surv_frame, protocol, cox=not blinded)
     window = next(w for w in protocol.outcomes.windows if w.code == protocol.outcomes.primary_window)
 
-    figures.save(figures.consort(flow, labels, show_margins=margins), out_dir, "consort")
+    written += figures.save(figures.consort(flow, labels, show_margins=margins), out_dir, "consort")
     interaction = not blinded and len(protocol.factors) == 2 and factors_ok
-    figures.save(figures.pda(primary, labels, interaction=interaction), out_dir, "pda")
+    written += figures.save(figures.pda(primary, labels, interaction=interaction), out_dir, "pda")
     if survival.n:
-        figures.save(
+        written += figures.save(
             figures.kaplan_meier(surv_frame, labels, window_days=window.end - window.start + 1),
             out_dir,
             "time_to_relapse",
@@ -386,4 +390,7 @@ def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
     )
     path = out_dir / "report.html"
     path.write_text(page, encoding="utf-8")
+    if not blinded:
+        for name in written:
+            (out_dir / name).chmod(0o600)
     return path

@@ -3,7 +3,7 @@
 :func:`export_scope` is the one decision. It answers with the sites whose participants the file
 holds and the factor columns it may carry, or refuses (403):
 
-* the system itself (a command run without ``--as``): every site, every factor;
+* the system itself (a command run with ``--system``): every site, blinded (no factor column);
 * the unblinded statistician: their sites, and the factors :mod:`participants.blinding` lets them
   see at every one of those sites (every factor, under the shipped protocols);
 * investigators and data managers: their sites, blinded (no factor column) until the trial's
@@ -59,16 +59,15 @@ class ExportScope:
 
 
 def export_scope(*, user, trial, blinded: bool = False) -> ExportScope:
-    """The sites and factor columns ``user`` may export of ``trial`` (``user`` None: the system).
+    """The sites and factor columns ``user`` may export of ``trial`` (``user`` None: the system,
+    which exports every site and no factor).
 
     Raises :class:`~core.errors.Forbidden` when none of the user's roles in the trial may
     export. The message names no factor and no site.
     """
     every = tuple(f.code for f in trial.version_on().protocol.factors)
     if user is None:
-        return ExportScope(
-            trial=trial, user=None, site_ids=None, factors=() if blinded else every, blinded_requested=blinded
-        )
+        return ExportScope(trial=trial, user=None, site_ids=None, factors=(), blinded_requested=blinded)
     held = frozenset(permissions.roles(user, trial=trial)) & {str(r) for r in EXPORTERS}
     if not held:
         raise Forbidden("your roles in this trial do not include exporting its data")

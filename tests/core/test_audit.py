@@ -46,13 +46,30 @@ def amend(tmp_path):
         change(doc)
         path = tmp_path / "kare-1.1.yaml"
         path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-        call_command("load_protocol", str(path), "--amend", "--reason", reason, "--as", "manager", stdout=io.StringIO())
+        call_command(
+            "load_protocol",
+            str(path),
+            "--amend",
+            "--reason",
+            reason,
+            "--as",
+            "manager",
+            stdin=io.StringIO("correct-horse-battery\n"),
+            stdout=io.StringIO(),
+        )
 
     return run
 
 
 def _load_kare_as_manager() -> None:
-    call_command("load_protocol", str(KARE_FILE), "--as", "manager", stdout=io.StringIO())
+    call_command(
+        "load_protocol",
+        str(KARE_FILE),
+        "--as",
+        "manager",
+        stdin=io.StringIO("correct-horse-battery\n"),
+        stdout=io.StringIO(),
+    )
 
 
 def test_event_model_is_found_for_a_tracked_model():

@@ -178,7 +178,7 @@ def test_add_user_with_a_weak_password_is_refused(kare, weak):
 
 
 def test_add_user_as_an_unknown_actor_is_refused(kare):
-    with pytest.raises(CommandError, match="no active user 'ghost'"):
+    with pytest.raises(CommandError, match="'ghost' is not an active user with that password"):
         add_user("alice", "--role", "coordinator", "--trial", "KARE", "--as", "ghost")
 
     assert written() == (0, 0)
@@ -312,3 +312,14 @@ def test_role_rows_carry_the_declared_titles_and_flags():
     stored = {r.code: (r.title, r.description, r.read_only) for r in RoleDefinition.objects.all()}
 
     assert stored == {str(spec.code): (spec.title, spec.description, spec.read_only) for spec in ROLE_SPECS}
+
+
+def test_add_user_as_someone_reads_their_password_first_then_the_new_ones(kare, make_user):
+    admin = make_user("administrator", kare, username="root-admin")
+    out = io.StringIO()
+    stdin = io.StringIO(f"{PASSWORD}\nanother-long-password-9\n")
+    call_command(
+        "add_user", "alice", "--role", "coordinator", "--trial", "KARE", "--as", admin.username, stdin=stdin, stdout=out
+    )
+    alice = get_user_model().objects.get(username="alice")
+    assert alice.check_password("another-long-password-9")

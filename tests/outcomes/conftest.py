@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from participants.randomisation import services as randomisation
+from tests.conftest import password_in
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -21,8 +22,12 @@ def admin_user(kare, make_user):
 @pytest.fixture
 def imported(kare, admin_user):
     """The example's six participants and their drinking days, imported through the commands."""
-    call_command("import_participants", str(DATA / "participants.csv"), trial="KARE", actor="admin")
-    call_command("import_drinking_days", str(DATA / "drinking_days.csv"), trial="KARE", actor="admin")
+    call_command(
+        "import_participants", str(DATA / "participants.csv"), trial="KARE", actor="admin", stdin=password_in()
+    )
+    call_command(
+        "import_drinking_days", str(DATA / "drinking_days.csv"), trial="KARE", actor="admin", stdin=password_in()
+    )
     return kare
 
 

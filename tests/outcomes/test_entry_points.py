@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from outcomes import instruments
 from outcomes.models import DrinkingRecord, QuestionnaireResponse
 from participants.models import Participant
+from tests.conftest import password_in
 from tests.outcomes.conftest import DATA
 
 # --- questionnaires -------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ def test_import_participants_reports_every_bad_row_and_writes_nothing(kare, admi
         "A1,exeter,F,2024-01-10,placebo,therapy\n",
     )
     with pytest.raises(CommandError) as refused:
-        call_command("import_participants", path, trial="KARE", actor="admin")
+        call_command("import_participants", path, trial="KARE", actor="admin", stdin=password_in())
     message = str(refused.value)
     for expected in ("line 3.site", "line 4.sex", "line 5.randomised_on", "line 6.drug", "line 7.study_id"):
         assert expected in message
@@ -97,7 +98,13 @@ def test_import_participants_reports_every_bad_row_and_writes_nothing(kare, admi
 
 def test_import_is_for_administrators(kare, coordinator, tmp_path):
     with pytest.raises(CommandError, match="do not allow you to import participants"):
-        call_command("import_participants", str(DATA / "participants.csv"), trial="KARE", actor=coordinator.username)
+        call_command(
+            "import_participants",
+            str(DATA / "participants.csv"),
+            trial="KARE",
+            actor=coordinator.username,
+            stdin=password_in(),
+        )
     assert not Participant.objects.exists()
 
 
@@ -118,7 +125,7 @@ def test_import_drinking_days_reports_every_bad_row_and_writes_nothing(imported,
         "K03000,yesterday,1,g,diary\n",
     )
     with pytest.raises(CommandError) as refused:
-        call_command("import_drinking_days", path, trial="KARE", actor="admin")
+        call_command("import_drinking_days", path, trial="KARE", actor="admin", stdin=password_in())
     message = str(refused.value)
     for expected in ("line 3.study_id", "line 4.date", "line 5.amount", "line 6.unit", "line 7.amount"):
         assert expected in message
@@ -130,7 +137,7 @@ def test_import_drinking_days_reports_every_bad_row_and_writes_nothing(imported,
 def test_a_day_already_imported_is_refused(imported, tmp_path):
     path = _csv(tmp_path, "d.csv", "study_id,date,amount,unit,source\nK03000,2024-04-10,1,g,tlfb\n")
     with pytest.raises(CommandError, match=r"line 2\.date"):
-        call_command("import_drinking_days", path, trial="KARE", actor="admin")
+        call_command("import_drinking_days", path, trial="KARE", actor="admin", stdin=password_in())
 
 
 # --- the endpoint API -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import csv
 import pytest
 from django.core.management import call_command
 
+from tests.conftest import password_in
 from tests.outcomes.conftest import DATA
 
 
@@ -18,13 +19,21 @@ def _read(path) -> list[list[str]]:
 def test_export_reproduces_the_expected_endpoints(imported, make_user, tmp_path):
     assessor = make_user("outcome_assessor", imported, username="assessor")  # blinded to every factor
     out = tmp_path / "endpoints.csv"
-    call_command("export_endpoints", trial="KARE", out=str(out), actor=assessor.username)
+    call_command("export_endpoints", trial="KARE", out=str(out), actor=assessor.username, stdin=password_in())
     assert _read(out) == _read(DATA / "expected_endpoints.csv")
 
 
-def test_export_without_a_user_adds_every_factor(imported, tmp_path):
+def test_the_system_exports_every_participant_and_no_factor(imported, tmp_path):
+    """A command once exported as "the system" with every factor when no one was named."""
     out = tmp_path / "endpoints.csv"
-    call_command("export_endpoints", trial="KARE", out=str(out))
+    call_command("export_endpoints", trial="KARE", out=str(out), system=True)
+    assert _read(out) == _read(DATA / "expected_endpoints.csv")
+
+
+def test_the_unblinded_statistician_exports_every_factor(imported, make_user, tmp_path):
+    statistician = make_user("unblinded_statistician", imported)
+    out = tmp_path / "endpoints.csv"
+    call_command("export_endpoints", trial="KARE", out=str(out), actor=statistician.username, stdin=password_in())
     rows = _read(out)
     expected = _read(DATA / "expected_endpoints.csv")
     assert rows[0] == [*expected[0], "drug", "therapy"]
@@ -38,6 +47,6 @@ def test_export_without_a_user_adds_every_factor(imported, tmp_path):
 def test_export_shows_only_the_factors_the_user_may_see(imported, make_user, tmp_path, role, factors):
     user = make_user(role, imported)
     out = tmp_path / "endpoints.csv"
-    call_command("export_endpoints", trial="KARE", out=str(out), actor=user.username)
+    call_command("export_endpoints", trial="KARE", out=str(out), actor=user.username, stdin=password_in())
     header = _read(out)[0]
     assert header[18:] == factors

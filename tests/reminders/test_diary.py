@@ -51,7 +51,7 @@ def diarist(clock, more_kare, staff):
 def link(diarist, clock):
     """The diary prompt of Sunday 23 March, opened that evening: it asks for 20, 21 and 22 March."""
     clock.go(london(2025, 3, 23, 12))
-    call_command("replan_reminders", "--trial", "MORE-KARE", stdout=StringIO())
+    call_command("replan_reminders", "--trial", "MORE-KARE", "--system", stdout=StringIO())
     clock.go(london(2025, 3, 23, 21))
     return pending(diarist).get(kind=Kind.DIARY, subject_date=dt.date(2025, 3, 23))
 

@@ -210,7 +210,7 @@ def test_diary_prompts_come_daily_at_the_chosen_time_across_the_march_change(dia
     assert {n.channel for n in rows} == {"sms"}
     # The horizon moves on with the daily planning; 30 March 2025 is the first day of summer time.
     clock.go(london(2025, 3, 28, 1))
-    call_command("replan_reminders", "--trial", "MORE-KARE", stdout=StringIO())
+    call_command("replan_reminders", "--trial", "MORE-KARE", "--system", stdout=StringIO())
     by_day = {n.subject_date: n.due_at for n in pending(diarist).filter(kind=Kind.DIARY)}
     assert by_day[dt.date(2025, 3, 29)] == dt.datetime(2025, 3, 29, 20, 30, tzinfo=dt.UTC)
     assert by_day[dt.date(2025, 3, 30)] == dt.datetime(2025, 3, 30, 19, 30, tzinfo=dt.UTC)
@@ -218,7 +218,7 @@ def test_diary_prompts_come_daily_at_the_chosen_time_across_the_march_change(dia
 
 def test_a_diary_report_covers_the_days_since_the_last_one(diarist, clock, client):
     clock.go(london(2025, 3, 23, 12))
-    call_command("replan_reminders", "--trial", "MORE-KARE", stdout=StringIO())
+    call_command("replan_reminders", "--trial", "MORE-KARE", "--system", stdout=StringIO())
     first = pending(diarist).filter(kind=Kind.DIARY, subject_date=dt.date(2025, 3, 23)).first()
     clock.go(london(2025, 3, 23, 21))
     page = client.get(_path(first))
@@ -234,7 +234,7 @@ def test_a_diary_report_covers_the_days_since_the_last_one(diarist, clock, clien
     report = ParticipantResponse.objects.get(kind="diary")
     assert report.payload["amounts"] == {"2025-03-20": "0", "2025-03-21": "4.5", "2025-03-22": "2"}
     clock.go(london(2025, 3, 24, 21))
-    call_command("replan_reminders", "--trial", "MORE-KARE", stdout=StringIO())
+    call_command("replan_reminders", "--trial", "MORE-KARE", "--system", stdout=StringIO())
     nxt = pending(diarist).filter(kind=Kind.DIARY, subject_date=dt.date(2025, 3, 25)).first()
     page = client.get(_path(nxt))
     assert b"Sunday 23 March" in page.content
@@ -286,13 +286,13 @@ def test_an_amended_policy_replans_pending_reminders_with_a_dry_run_first(clock,
     }
     protocol_load(protocol=validate(document), amend=True, reason="fewer follow-up reminders")
     out = StringIO()
-    call_command("replan_reminders", "--trial", "KARE", "--dry-run", stdout=out)
+    call_command("replan_reminders", "--trial", "KARE", "--system", "--dry-run", stdout=out)
     assert "dry run, nothing written" in out.getvalue()
     assert "4 to create" not in out.getvalue()
     assert "2 to create" in out.getvalue()
     assert "12 to cancel" in out.getvalue()
     assert {n.pk: n.due_at for n in pending(participant)} == before
-    call_command("replan_reminders", "--trial", "KARE", stdout=StringIO())
+    call_command("replan_reminders", "--trial", "KARE", "--system", stdout=StringIO())
     follow_ups = pending(participant).filter(appointment__kind="follow_up")
     assert sorted((n.appointment.event_code, n.offset_days, n.channel) for n in follow_ups) == [
         ("V10", -2, "sms"),

@@ -18,12 +18,16 @@ KARE_FILE = ROOT / "protocols" / "kare.yaml"
 MORE_KARE_FILE = ROOT / "protocols" / "more-kare.yaml"
 _KARE = yaml.safe_load(KARE_FILE.read_text(encoding="utf-8"))
 
+from tests.conftest import PASSWORD, password_in  # noqa: E402
+
 pytestmark = pytest.mark.django_db
 
 
-def load(path, *args) -> str:
+def load(path, *args, password: str = PASSWORD) -> str:
+    """``manage.py load_protocol``, as the system unless ``--as`` names someone (their password piped)."""
     out = io.StringIO()
-    call_command("load_protocol", str(path), *args, stdout=out)
+    actor = () if "--as" in args else ("--system",)
+    call_command("load_protocol", str(path), *args, *actor, stdin=password_in(password), stdout=out)
     return out.getvalue()
 
 
@@ -231,7 +235,7 @@ def test_two_trials_keep_their_sites_apart():
 
 
 def test_actor_named_with_as_must_exist():
-    with pytest.raises(CommandError, match="no active user 'nobody'"):
+    with pytest.raises(CommandError, match="'nobody' is not an active user with that password"):
         load(KARE_FILE, "--as", "nobody")
 
     assert not Trial.objects.exists()
@@ -240,9 +244,26 @@ def test_actor_named_with_as_must_exist():
 def test_actor_named_with_as_is_stored_on_the_version(django_user_model):
     manager = django_user_model.objects.create_user("manager", password="correct-horse-battery")
 
-    load(KARE_FILE, "--as", "manager")
+    load(KARE_FILE, "--as", "manager", password="correct-horse-battery")
 
     assert _versions()[0].created_by == manager
+
+
+@pytest.mark.parametrize("password", ["", "wrong-horse-battery"])
+def test_acting_as_someone_needs_their_password(django_user_model, password):
+    """``--as`` took any active user's name without proof."""
+    django_user_model.objects.create_user("manager", password="correct-horse-battery")
+    with pytest.raises(CommandError, match="'manager' is not an active user with that password"):
+        load(KARE_FILE, "--as", "manager", password=password)
+    assert not Trial.objects.exists()
+
+
+def test_a_command_must_say_who_acts():
+    with pytest.raises(CommandError, match="say who is acting"):
+        call_command("load_protocol", str(KARE_FILE), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="not both"):
+        call_command("load_protocol", str(KARE_FILE), "--as", "x", "--system", stdout=io.StringIO())
+    assert not Trial.objects.exists()
 
 
 def test_missing_file_is_refused_naming_it(tmp_path):

@@ -304,7 +304,7 @@ def test_load_protocol_refuses_invalid_variant_and_writes_nothing(tmp_path, muta
     file.write_text(yaml.safe_dump(_broken(mutate), sort_keys=False), encoding="utf-8")
 
     with pytest.raises(CommandError) as caught:
-        call_command("load_protocol", str(file))
+        call_command("load_protocol", str(file), "--system")
 
     message = str(caught.value)
     assert "is not a valid protocol" in message
@@ -319,7 +319,7 @@ def test_load_protocol_refuses_text_that_is_not_yaml(tmp_path):
     file.write_text("trial: {code: KARE\nsites: [", encoding="utf-8")
 
     with pytest.raises(CommandError, match="not valid YAML"):
-        call_command("load_protocol", str(file))
+        call_command("load_protocol", str(file), "--system")
 
     assert _counts() == (0, 0, 0)
 
@@ -333,7 +333,7 @@ def test_load_protocol_lists_every_problem_of_a_file(tmp_path):
     file.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
 
     with pytest.raises(CommandError) as caught:
-        call_command("load_protocol", str(file))
+        call_command("load_protocol", str(file), "--system")
 
     message = str(caught.value)
     assert "(3 problem(s))" in message
@@ -350,7 +350,7 @@ def test_invalid_amendment_leaves_the_trial_as_it_was(tmp_path, kare):
     file.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
 
     with pytest.raises(CommandError, match=r"schedule\.2\.anchor"):
-        call_command("load_protocol", str(file), "--amend", "--reason", "new schedule")
+        call_command("load_protocol", str(file), "--amend", "--reason", "new schedule", "--system")
 
     assert _counts() == before
 

@@ -1,4 +1,9 @@
-"""``manage.py add_user USERNAME --role ROLE [--site CODE ...] [--trial CODE]``."""
+"""``manage.py add_user USERNAME --role ROLE [--site CODE ...] [--trial CODE] [--as USERNAME]``.
+
+Run by whoever operates the server, it is the audited way to set up the first accounts: without
+``--as`` the audit trail records the system (the operator) as the actor. With ``--as`` the acting
+person's password comes first on standard input, then the new person's.
+"""
 
 import sys
 
@@ -6,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
-from core.management_utils import actor_from_option
+from core.management_utils import actor_from_options, add_actor_arguments
 from core.roles import Role
 from core.services import set_password_link, sites_for, user_create
 
@@ -14,7 +19,7 @@ from core.services import set_password_link, sites_for, user_create
 class Command(BaseCommand):
     help = (
         "Add a person with a role at sites. The password is read from standard input when it is "
-        "piped in; otherwise a one-time set-password link is printed."
+        "piped in (after the acting person's, with --as); otherwise a one-time set-password link is printed."
     )
     # call_command(..., stdin=...) hands the password over as a piped stdin would.
     stealth_options = ("stdin",)
@@ -27,10 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
-        parser.add_argument("--as", dest="actor", default=None, help="username recorded as the actor")
+        add_actor_arguments(parser, system=False, required=False)
         parser.add_argument("--no-input", action="store_true", help="never read a password; print a set-password link")
 
     def handle(self, *args, **options):
+        actor = actor_from_options(options)  # reads the acting person's password first, with --as
         password = None
         stdin = options.get("stdin", sys.stdin)
         if not options["no_input"] and stdin is not None and not stdin.isatty():
@@ -45,7 +51,7 @@ class Command(BaseCommand):
                 password=password,
                 role=options["role"],
                 sites=sites,
-                actor=actor_from_option(options["actor"]),
+                actor=actor,
                 reason="added from the command line",
             )
         except DomainError as exc:

@@ -10,14 +10,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from core.errors import DomainError
-from core.management_utils import actor_from_option
+from core.management_utils import actor_from_options, add_actor_arguments
 from trials.models import Trial
 
 
 def trial_or_error(code: str) -> Trial:
     trial = Trial.objects.filter(code=code).first()
     if trial is None:
-        raise CommandError(f"no trial {code!r}")
+        known = ", ".join(Trial.objects.order_by("code").values_list("code", flat=True)) or "none"
+        raise CommandError(f"no trial {code!r} (known: {known})")
     return trial
 
 
@@ -48,7 +49,7 @@ def refusal(exc: DomainError) -> CommandError:
 
 class CsvImportCommand(BaseCommand):
     """``manage.py <import> --trial CODE FILE.csv --as USERNAME``: rows of a CSV file into one
-    trial, as one user, all or nothing.
+    trial, as one user (their password on standard input), all or nothing.
 
     A subclass says only what differs: the file's ``columns`` (or :meth:`columns_for`, when the
     trial adds its own), what a row is (``noun``, for the summary) and :meth:`import_rows`. This
@@ -60,11 +61,12 @@ class CsvImportCommand(BaseCommand):
 
     columns: tuple[str, ...] = ()
     noun = "row(s)"
+    stealth_options = ("stdin",)  # call_command(..., stdin=...) stands for a piped password
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--trial", required=True, help="trial code")
-        parser.add_argument("--as", dest="actor", required=True, help="username of an administrator")
+        add_actor_arguments(parser, system=False)
 
     def columns_for(self, trial: Trial) -> list[str]:
         """The columns the file must have."""
@@ -77,7 +79,7 @@ class CsvImportCommand(BaseCommand):
 
     def handle(self, *args, **options):
         trial = trial_or_error(options["trial"])
-        actor = actor_from_option(options["actor"])
+        actor = actor_from_options(options)
         rows = read_rows(options["file"], self.columns_for(trial))
         if not rows:
             raise CommandError("the file has no rows")

@@ -1,9 +1,9 @@
 """``manage.py export --trial CODE --format csv|dta|sav|xpt|odm|dataset-json --out DIR``
 
 Writes one file per dataset into ``DIR`` (``KARE_endpoints.csv``, ``KARE_adsl.csv``, ...), each
-permitted, blinded and logged by :func:`outcomes.exports.export_open`. Without ``--as`` the
-command acts as the system and exports every site and every factor; with ``--as USERNAME`` it
-exports what that user may (see :mod:`outcomes.exports.policy`).
+permitted, blinded and logged by :func:`outcomes.exports.export_open`. With ``--as USERNAME``
+(their password on standard input) it exports what that person may (see
+:mod:`outcomes.exports.policy`); with ``--system`` every site, blinded, logged as the system.
 """
 
 from __future__ import annotations
@@ -14,19 +14,20 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
-from core.management_utils import actor_from_option
+from core.management_utils import actor_from_options, add_actor_arguments
 from outcomes.exports import DATASETS, DEFAULT_DATASETS, FORMATS, export_open
 from outcomes.management.commands._csv import refusal, trial_or_error
 
 
 class Command(BaseCommand):
     help = "Export a trial's data for investigators: endpoint and analysis tables, or the clinical data as ODM."
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         parser.add_argument("--trial", required=True, help="trial code")
         parser.add_argument("--format", required=True, choices=FORMATS)
         parser.add_argument("--out", required=True, help="directory to write the files into (made if missing)")
-        parser.add_argument("--as", dest="actor", default=None, help="username whose permissions apply")
+        add_actor_arguments(parser)
         parser.add_argument(
             "--dataset",
             action="append",
@@ -38,7 +39,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         trial = trial_or_error(options["trial"])
-        actor = actor_from_option(options["actor"])
+        actor = actor_from_options(options)
         fmt = options["format"]
         out = Path(options["out"])
         try:

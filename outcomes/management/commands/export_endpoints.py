@@ -1,5 +1,5 @@
-"""``manage.py export_endpoints --trial CODE --out FILE.csv [--as USERNAME]``: one row per
-participant and window, with the factor levels the caller may see."""
+"""``manage.py export_endpoints --trial CODE --out FILE.csv --as USERNAME | --system``: one row per
+participant and window, with the factor levels the person may see (none for the system)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import csv
 from django.core.management.base import BaseCommand
 
 from core.errors import DomainError
-from core.management_utils import actor_from_option
+from core.management_utils import actor_from_options, add_actor_arguments
 from outcomes import selectors
 from outcomes.endpoints import COLUMNS
 from outcomes.management.commands._csv import refusal, trial_or_error
@@ -24,18 +24,19 @@ def cell(value) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Export the drinking endpoints. Without --as (the system itself) every factor column is "
-        "included; with --as, the user's sites only and the factors they may see at all of them."
+        "Export the drinking endpoints. With --as (the password on standard input), the person's sites "
+        "and the factors they may see at all of them; with --system every site and no factor column."
     )
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         parser.add_argument("--trial", required=True, help="trial code")
         parser.add_argument("--out", required=True, help="the CSV file to write")
-        parser.add_argument("--as", dest="actor", default=None, help="username whose view is exported")
+        add_actor_arguments(parser)
 
     def handle(self, *args, **options):
         trial = trial_or_error(options["trial"])
-        actor = actor_from_option(options["actor"])
+        actor = actor_from_options(options)
         try:
             rows, factors = selectors.endpoints_for_export(user=actor, trial=trial)
         except DomainError as exc:

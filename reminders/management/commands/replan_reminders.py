@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from core import audit
-from core.management_utils import actor_from_option
+from core.management_utils import actor_from_options, add_actor_arguments
 from participants.models import Participant
 from reminders.planning import reminders_plan
 from trials.models import Trial
@@ -17,18 +17,19 @@ from trials.models import Trial
 
 class Command(BaseCommand):
     help = "Re-plan the pending reminders of every randomised participant of a trial."
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         parser.add_argument("--trial", required=True, help="the trial's code")
         parser.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
         parser.add_argument("--reason", default="reminder policy amended", help="recorded in the audit trail")
-        parser.add_argument("--as", dest="actor", default=None, help="username recorded as the actor")
+        add_actor_arguments(parser)
 
     def handle(self, *args, **options):
         trial = Trial.objects.filter(code=options["trial"]).first()
         if trial is None:
             raise CommandError(f"no trial {options['trial']!r}")
-        actor = actor_from_option(options["actor"])
+        actor = actor_from_options(options)
         dry = options["dry_run"]
         counts = {"create": 0, "move": 0, "revive": 0, "cancel": 0}
         participants = Participant.objects.filter(trial=trial, allocation__isnull=False).select_related("site", "trial")

@@ -20,12 +20,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from core.services import sites_for, user_create
 from participants.locks import services as locks
+from tests.conftest import PASSWORD, password_in
 
 STANDARDS = Path(__file__).resolve().parents[3] / "outcomes" / "exports" / "standards"
-PASSWORD = "correct-horse-battery-staple"  # what make_user gives everyone
 CLINIC_ID = "K03000"  # ketamine and therapy, Exeter, randomised 2024-07-08
 VISIT_DAY = dt.date(2024, 7, 25)  # V2's window closes on the 22nd
 STAFF_TEXT = "the ketamine kit reached the Exeter pharmacy late"  # names a level: never in a file
@@ -82,12 +84,27 @@ def secrets_in(path, words) -> set[str]:
     return found("\n".join(parts), words) | found(raw, {w for w in words if len(w) >= 4})
 
 
-def export(tmp_path, fmt: str, *, user=None, datasets=(), blinded: bool = False) -> Path:
-    """Run ``manage.py export`` into a fresh directory; returns it."""
+def statistician():
+    """The unblinded statistician of every KARE site, who may export everything (made once)."""
+    found = get_user_model().objects.filter(username="export-statistician").first()
+    return found or user_create(
+        username="export-statistician",
+        password=PASSWORD,
+        role="unblinded_statistician",
+        sites=sites_for(trial="KARE", sites=[]),
+    )
+
+
+def export(tmp_path, fmt: str, *, user=None, system: bool = False, datasets=(), blinded: bool = False) -> Path:
+    """Run ``manage.py export`` into a fresh directory as ``user`` (by default the unblinded
+    statistician of every site, who sees everything), or ``--system``; returns the directory."""
+    user = None if system else (user or statistician())
     out = tmp_path / f"{fmt}-{user.username if user else 'system'}{'-blinded' if blinded else ''}"
     options = {"trial": "KARE", "format": fmt, "out": str(out), "stdout": io.StringIO()}
     if user is not None:
-        options["actor"] = user.username
+        options["actor"], options["stdin"] = user.username, password_in()
+    else:
+        options["system"] = True
     if datasets:
         options["dataset"] = list(datasets)
     if blinded:

@@ -43,7 +43,7 @@ def test_the_row_count_is_the_files(imported, tmp_path):
 
 
 def test_an_export_by_the_system_is_logged_without_a_user(imported, tmp_path):
-    export(tmp_path, "csv", datasets=["adsl"], blinded=True)
+    export(tmp_path, "csv", datasets=["adsl"], blinded=True, system=True)
     log = ExportLog.objects.get()
     assert log.user is None
     assert log.factors == []

@@ -24,6 +24,7 @@ from django.core.management import call_command
 from lxml import etree
 
 from outcomes.exports import DATASETS, FORMATS
+from tests.conftest import password_in
 from tests.outcomes.conftest import DATA
 from tests.outcomes.exports.conftest import PASSWORD, export, found, hidden_words, read_stat, secrets_in
 from tests.participants.conftest import two_site_person
@@ -185,7 +186,9 @@ def test_an_emergency_unblinding_opens_nothing_in_the_files_of_the_person_who_as
 
 def _export_endpoints(tmp_path, user) -> list[dict[str, str]]:
     out = tmp_path / f"endpoints-{user.username}.csv"
-    call_command("export_endpoints", trial="KARE", out=str(out), actor=user.username, stdout=io.StringIO())
+    call_command(
+        "export_endpoints", trial="KARE", out=str(out), actor=user.username, stdin=password_in(), stdout=io.StringIO()
+    )
     with out.open(newline="") as handle:
         return list(csv.DictReader(handle))
 

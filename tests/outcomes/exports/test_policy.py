@@ -10,11 +10,12 @@ from outcomes.exports.policy import export_scope
 from participants.locks import services as locks
 
 
-def test_the_system_exports_every_site_and_factor(imported):
+def test_the_system_exports_every_site_blinded(imported):
+    """Commands once exported as "the system" with every factor when no one was named."""
     scope = export_scope(user=None, trial=imported)
     assert scope.site_ids is None
-    assert scope.factors == ("drug", "therapy")
-    assert scope.unblinded
+    assert scope.factors == ()
+    assert not scope.unblinded
 
 
 def test_the_unblinded_statistician_exports_every_factor(imported, make_user):

@@ -7,13 +7,14 @@ appointments in line with the amended schedule, which is the business of ``parti
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
-from core.management_utils import actor_from_option
+from core.management_utils import actor_from_options, add_actor_arguments
 from participants.schedule.services import appointments_apply_amendment
 from trials.protocol import ProtocolInvalid, load_file
 from trials.services import protocol_load
 
 
 class Command(BaseCommand):
+    stealth_options = ("stdin",)
     help = (
         "Load a protocol file (YAML or JSON). A new trial gets version 1; the same file again changes "
         "nothing; a changed file needs --amend --reason. An invalid file names every problem and "
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--amend", action="store_true", help="store a changed file as an amendment")
         parser.add_argument("--reason", default="", help="why the protocol is amended (required with --amend)")
-        parser.add_argument("--as", dest="actor", default=None, help="username recorded as the actor")
+        add_actor_arguments(parser)
 
     def handle(self, *args, **options):
         path = options["file"]
@@ -35,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{path} is not a valid protocol ({len(exc.problems)} problem(s)):\n" + "\n".join(lines)
             ) from None
-        actor = actor_from_option(options["actor"])
+        actor = actor_from_options(options)
         try:
             result = protocol_load(
                 protocol=protocol,
