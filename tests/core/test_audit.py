@@ -8,13 +8,15 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import pgtrigger
 import pytest
 import yaml
+from django.apps import apps
 from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
-from pghistory.models import Context
+from pghistory.models import Context, Event
 
 from core import audit
 from core.history import event_model_for
@@ -229,6 +231,27 @@ def test_protocol_version_refuses_an_orm_save(kare):
         version.save()
 
     assert ProtocolVersion.objects.get(trial=kare).label == "1.0"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_every_event_table_has_its_append_only_trigger_installed():
+    """Other tests write to a few event tables and see the write refused; this one checks that no
+    event table of any app is left without the trigger that refuses it, installed and enabled."""
+    event_models = [model for model in apps.get_models() if issubclass(model, Event)]
+    unprotected = {}
+    for model in event_models:
+        found = pgtrigger.registered(f"{model._meta.label}:append_only")
+        if not found:
+            unprotected[model._meta.label] = "no append_only trigger"
+            continue
+        ((_, trigger),) = found
+        status = trigger.get_installation_status(model)
+        if status != ("INSTALLED", True) or str(trigger.operation) != str(pgtrigger.Update | pgtrigger.Delete):
+            unprotected[model._meta.label] = f"{status}, on {trigger.operation}"
+
+    assert {model._meta.app_label for model in event_models} >= {"trials", "participants", "outcomes", "reminders"}
+    assert unprotected == {}
 
 
 @pytest.mark.postgres
