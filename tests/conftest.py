@@ -1,7 +1,8 @@
 """Fixtures shared by the whole suite, and the rule for tests that need real services.
 
 Tests marked ``postgres`` or ``redis`` skip when the service is not configured or not answering,
-unless ``TRIALTRACKER_REQUIRE_SERVICES=1`` (set by CI), which turns such a skip into a failure.
+unless ``TRIALTRACKER_REQUIRE_SERVICES=1`` (set by CI), which turns such a skip into a failure; a
+fixture that needs a program (``redis-server``) follows the same rule through :func:`service_missing`.
 Tests marked ``sqlite`` check the embedded default's own behaviour and skip on PostgreSQL. Tests of
 the outcomes (endpoints, exports, the analysis) and of the simulation get the ``embedded`` marker
 here: the endpoint statement and the exports have a SQLite branch of their own, which is what a
@@ -14,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from django.conf import settings
@@ -53,6 +55,15 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.embedded)
 
 
+def service_missing(service: str, problem: str) -> NoReturn:
+    """Skip a test for want of ``service`` (a server, a program), or fail it where
+    ``TRIALTRACKER_REQUIRE_SERVICES=1`` forbids skipping. For a fixture that needs a program
+    the markers do not probe, as well as for the markers."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"needs {service} ({problem}), and TRIALTRACKER_REQUIRE_SERVICES=1 forbids skipping")
+    pytest.skip(f"needs {service}: {problem}")
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("sqlite") and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         pytest.skip("the embedded default's own behaviour: runs on SQLite")
@@ -60,11 +71,8 @@ def pytest_runtest_setup(item):
         if item.get_closest_marker(marker) is None:
             continue
         problem = probe()
-        if problem is None:
-            continue
-        if REQUIRE_SERVICES:
-            pytest.fail(f"needs {marker} ({problem}), and TRIALTRACKER_REQUIRE_SERVICES=1 forbids skipping")
-        pytest.skip(f"needs {marker}: {problem}")
+        if problem is not None:
+            service_missing(marker, problem)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -18,6 +18,8 @@ import redis
 from django.conf import settings
 from django.db import connections
 
+from tests import conftest
+from tests.conftest import service_missing
 from trialtracker import health
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +127,7 @@ class RedisServer:
 @pytest.fixture
 def own_redis(settings):
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+        service_missing("redis-server", "the program is not on the PATH")
     server = RedisServer()
     server.start()
     settings.REDIS_URL = server.url
@@ -212,6 +214,34 @@ def test_healthz_is_200_again_once_the_broker_is_back(client, own_redis):
     own_redis.start()
 
     assert client.get("/healthz").status_code == 200
+
+
+def _outcome_of_own_redis(request) -> BaseException:
+    """What the ``own_redis`` fixture raises: a skip or a failure (either ends the test at once)."""
+    with pytest.raises((pytest.fail.Exception, pytest.skip.Exception)) as outcome:
+        request.getfixturevalue("own_redis")
+    return outcome.value
+
+
+def test_without_redis_server_the_broker_tests_fail_where_services_are_required(request, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda program: None)
+    monkeypatch.setattr(conftest, "REQUIRE_SERVICES", True)
+
+    outcome = _outcome_of_own_redis(request)
+
+    assert isinstance(outcome, pytest.fail.Exception)
+    assert "needs redis-server" in str(outcome)
+    assert "TRIALTRACKER_REQUIRE_SERVICES=1 forbids skipping" in str(outcome)
+
+
+def test_without_redis_server_the_broker_tests_skip_elsewhere(request, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda program: None)
+    monkeypatch.setattr(conftest, "REQUIRE_SERVICES", False)
+
+    outcome = _outcome_of_own_redis(request)
+
+    assert isinstance(outcome, pytest.skip.Exception)
+    assert str(outcome) == "needs redis-server: the program is not on the PATH"
 
 
 @pytest.mark.postgres
