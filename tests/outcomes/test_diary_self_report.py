@@ -105,7 +105,7 @@ def test_staff_change_a_self_reported_day_only_with_a_reason(randomised, coordin
 
 def test_the_database_keeps_participant_entries_to_the_diary_without_staff(randomised, coordinator):
     today = today_at(randomised.site)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError, match="drinking_participant_entry_is_diary"), transaction.atomic():
         DrinkingRecord.objects.create(
             participant=randomised,
             day=today,
@@ -115,7 +115,7 @@ def test_the_database_keeps_participant_entries_to_the_diary_without_staff(rando
             grams=0,
             entered_by_participant=True,
         )
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError, match="drinking_participant_entry_is_diary"), transaction.atomic():
         DrinkingRecord.objects.create(
             participant=randomised,
             day=today,
@@ -208,7 +208,7 @@ def test_a_diary_report_is_all_or_nothing_and_counted_in_protocol_units(import_o
             for i, a in enumerate(amounts)
         ]  # study days 1 … n, the window 1-91
         if any(_grams(a) > MAX_GRAMS for a in amounts):
-            with pytest.raises(Invalid):
+            with pytest.raises(Invalid, match="more than the protocol's plausible maximum"):
                 diary_days_record(participant=participant, days=days, today=today)
             assert not DrinkingRecord.objects.filter(participant=participant).exists()
         else:

@@ -18,12 +18,12 @@ import contextlib
 import pytest
 from django.db import DatabaseError, IntegrityError, transaction
 
-from participants import locks
+from core.history import event_model_for
+from participants.locks import services as locks
 from participants.models import Allocation, AnalysisUnblinding, DataLock, InfusionSession, ListSlot
 from tests.participants.conftest import PASSWORD
 from tests.participants.visits_fixtures import Clinic, client_for
 from tests.raw_sql import execute, insert_copy, orm_copy
-from trialtracker.history import event_model_for
 
 pytestmark = pytest.mark.django_db
 

@@ -20,12 +20,13 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from participants import blinding, visits
+from core.errors import Invalid
+from participants import blinding
 from participants.models import InfusionSession, Participant
+from participants.schedule import services as schedule
 from tests.conftest import ROOT
 from tests.participants.visits_fixtures import LONDON, Clinic, client_for
 from trials.protocol import validate
-from trialtracker.errors import Invalid
 
 PROPERTY = settings(max_examples=200, deadline=None)
 _KARE = yaml.safe_load((ROOT / "protocols" / "kare.yaml").read_text(encoding="utf-8"))
@@ -51,7 +52,7 @@ def protocol_with(*, mg_per_kg: Decimal, max_mg: Decimal | None):
 
 
 def dose(protocol, weight: Decimal) -> Decimal:
-    return visits.dose_for(protocol=protocol, level="ketamine", weight_kg=weight)[1]
+    return schedule.dose_for(protocol=protocol, level="ketamine", weight_kg=weight)[1]
 
 
 def reference(mg_per_kg: Decimal, weight: Decimal, max_mg: Decimal | None) -> Fraction:
@@ -97,8 +98,8 @@ def test_the_dose_never_exceeds_the_protocols_maximum(mg_per_kg, max_mg, weight)
 @PROPERTY
 @given(weight=weights)
 def test_kare_gives_0_8_mg_per_kg_up_to_100_mg_and_a_placebo_dose_of_nothing(weight):
-    ketamine = visits.dose_for(protocol=KARE, level="ketamine", weight_kg=weight)
-    placebo = visits.dose_for(protocol=KARE, level="placebo", weight_kg=weight)
+    ketamine = schedule.dose_for(protocol=KARE, level="ketamine", weight_kg=weight)
+    placebo = schedule.dose_for(protocol=KARE, level="placebo", weight_kg=weight)
 
     assert ketamine == (Decimal("0.8"), min(Decimal("0.8") * weight, Decimal(100)))
     assert placebo[1] == 0
@@ -124,7 +125,7 @@ class Infusing(NamedTuple):
 
 def _infuse(at: Infusing, weight: Decimal) -> InfusionSession:
     start = dt.datetime.combine(at.clinic.day(at.participant, 7), dt.time(10), tzinfo=LONDON)
-    return visits.infusion_record(
+    return schedule.infusion_record(
         actor=at.pharmacist,
         appointment=at.clinic.appointment(at.participant, "V2"),
         weight_kg=weight,
@@ -133,7 +134,7 @@ def _infuse(at: Infusing, weight: Decimal) -> InfusionSession:
         started_at=start,
         stopped_at=start + dt.timedelta(minutes=40),
         completed=True,
-        vitals=[visits.VitalsReading("before", -10, 122, 78, 70, 98)],
+        vitals=[schedule.VitalsReading("before", -10, 122, 78, 70, 98)],
     )
 
 
@@ -166,5 +167,5 @@ def test_the_ends_of_the_protocols_range_are_accepted(at_the_infusion, weight):
     infusion.refresh_from_db()
     assert (infusion.weight_kg, infusion.dose_mg) == (
         weight,
-        visits.dose_for(protocol=KARE, level=level, weight_kg=weight)[1],
+        schedule.dose_for(protocol=KARE, level=level, weight_kg=weight)[1],
     )

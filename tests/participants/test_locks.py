@@ -34,7 +34,7 @@ def test_locked_participant_refuses_withdrawal_but_others_are_free(kare, people,
     locked_one = people.randomised()
     free_one = people.randomised(sex="F")
     locks.data_lock(actor=data_manager, trial=kare, participant=locked_one, reason="query resolved")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"data are locked \(query resolved\)"):
         enrolment.withdrawal_record(
             actor=coordinator, participant=locked_one, scope="follow_up", withdrawn_on=days_ago(1), reason="moved"
         )
@@ -52,23 +52,23 @@ def test_unlock_with_a_reason_lets_changes_through_again(kare, people, data_mana
 
 
 def test_lock_and_unlock_need_reasons(kare, data_manager):
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid, match="locking needs a reason"):
         locks.data_lock(actor=data_manager, trial=kare, reason="  ")
     lock = locks.data_lock(actor=data_manager, trial=kare, reason="analysis")
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid, match="unlocking needs a reason"):
         locks.data_unlock(actor=data_manager, lock=lock, reason="")
     assert DataLock.objects.get().unlocked_at is None
 
 
 def test_a_coordinator_may_not_lock(kare, coordinator):
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="do not allow you to lock data"):
         locks.data_lock(actor=coordinator, trial=kare, reason="analysis")
     assert not DataLock.objects.exists()
 
 
 def test_locking_twice_is_refused(kare, data_manager):
     locks.data_lock(actor=data_manager, trial=kare, reason="analysis")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="already locked"):
         locks.data_lock(actor=data_manager, trial=kare, reason="again")
     assert DataLock.objects.count() == 1
 
@@ -96,7 +96,7 @@ def test_analysis_unblinding_opens_every_factor_and_keeps_the_lock(kare, randomi
     locks.trial_unblind_for_analysis(actor=data_manager, trial=kare, reason="final analysis", password=PASSWORD)
     after = as_user(assessor).get(f"/api/participants/{randomised.study_id}/allocation/").json()
     assert after["arm"] == randomised.allocation.arm.code
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="unblinded for analysis: its data stay locked"):
         locks.data_unlock(actor=data_manager, lock=lock, reason="late data")
 
 

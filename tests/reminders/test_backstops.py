@@ -15,10 +15,10 @@ import contextlib
 import pytest
 from django.db import DatabaseError, IntegrityError, transaction
 
+from core.history import event_model_for
 from reminders.models import Kind, Notification, State
 from tests.raw_sql import execute, insert_copy, orm_copy
 from tests.reminders.conftest import pending
-from trialtracker.history import event_model_for
 
 pytestmark = pytest.mark.django_db
 

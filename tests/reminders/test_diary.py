@@ -115,7 +115,7 @@ def test_a_locked_participant_gets_a_clear_page_and_nothing_is_written(client, d
         assert b"cannot take your answers" in page.content
         assert b"month closed" not in page.content
     # Locked between showing the form and saving it: refused inside the transaction that used the link.
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="this participant's data are locked"):
         reminder_services.diary_report(
             notification=link, amounts={MARCH_20: "0", MARCH_21: "1", MARCH_22: "2"}, today=dt.date(2025, 3, 23)
         )

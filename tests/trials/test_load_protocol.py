@@ -208,7 +208,7 @@ def test_refused_amendment_leaves_the_rows_as_they_were(amended):
     load(KARE_FILE)
     path = amended(lambda doc: doc["sites"].pop(1), effective=dt.date(2015, 1, 1))
 
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="before version 1 did"):
         load(path, "--amend", "--reason", "backdated closure")
 
     assert set(Site.objects.values_list("code", flat=True)) == {"exeter", "london"}

@@ -65,7 +65,7 @@ def test_a_stream_left_unread_stays_an_unfinished_export(imported):
 def test_a_refused_export_is_not_logged(imported, make_user):
     from core.errors import Forbidden
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="do not include exporting its data"):
         export_open(user=make_user("coordinator", imported), trial=imported, format="csv", via="api")
     assert not ExportLog.objects.exists()
 

@@ -53,9 +53,9 @@ def test_a_monitor_stays_blinded_after_analysis_unblinding(imported, make_user, 
 @pytest.mark.parametrize("role", ["coordinator", "therapist", "pharmacist", "outcome_assessor", "administrator"])
 def test_other_roles_may_not_export(imported, make_user, role):
     user = make_user(role, imported)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="do not include exporting its data"):
         export_scope(user=user, trial=imported)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="do not include exporting its data"):
         export_open(user=user, trial=imported, format="csv", via="api")
 
 
@@ -77,5 +77,5 @@ def test_an_export_holds_only_the_users_sites(imported, make_user):
 
 def test_a_pharmacist_seeing_the_drug_still_may_not_export(imported, make_user):
     # Seeing a factor on screen is blinding's business; exporting it is this policy's.
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="do not include exporting its data"):
         export_scope(user=make_user("pharmacist", imported), trial=imported)
