@@ -19,6 +19,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from core.errors import Invalid
 from participants import blinding
@@ -26,7 +27,7 @@ from participants.models import InfusionSession, Participant
 from participants.schedule import services as schedule
 from tests.conftest import ROOT
 from tests.participants.visits_fixtures import LONDON, Clinic, client_for
-from trials.protocol import validate
+from trials.protocol import DoseSpec, validate
 
 PROPERTY = settings(max_examples=200, deadline=None)
 _KARE = yaml.safe_load((ROOT / "protocols" / "kare.yaml").read_text(encoding="utf-8"))
@@ -169,3 +170,22 @@ def test_the_ends_of_the_protocols_range_are_accepted(at_the_infusion, weight):
         weight,
         schedule.dose_for(protocol=KARE, level=level, weight_kg=weight)[1],
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("weight", ["NaN", "Infinity", "75.05"])
+def test_a_weight_that_is_not_a_number_or_finer_than_the_row_keeps_is_refused(at_the_infusion, weight):
+    """Found by the dose properties: NaN raised past the checks, and 75.05 kg was dosed as 75.05 but
+    stored as 75.1."""
+    with pytest.raises(Invalid, match="infusion is not valid") as refused:
+        _infuse(at_the_infusion, Decimal(weight))
+    assert "weight_kg" in refused.value.fields
+    assert not InfusionSession.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "value"), [("mg_per_kg", "0.8125"), ("max_mg", "99.999")])
+def test_a_dose_more_precise_than_the_infusion_row_is_refused_by_the_protocol(field, value):
+    """A cap of 99.999 mg let a dose of 100.00 mg be stored; a rate of 0.8125 was stored as 0.813."""
+    values = {"mg_per_kg": "0.8", field: value}
+    with pytest.raises(ValidationError, match="decimal places"):
+        DoseSpec(level="ketamine", drug="ketamine", route="IV", infusion_minutes=40, volume_ml="50", **values)

@@ -67,8 +67,10 @@ class SafetyThresholds(_Strict):
 class DoseSpec(_Strict):
     level: Code  # a level of the drug factor
     drug: Text
-    mg_per_kg: Decimal = Field(ge=0, le=100)
-    max_mg: Decimal | None = Field(default=None, gt=0, le=10000)
+    # As precise as the infusion row stores them (mg/kg to 0.001, mg to 0.01): a finer cap or rate
+    # would be rounded when recorded, and a dose at the cap stored above it.
+    mg_per_kg: Decimal = Field(ge=0, le=100, decimal_places=3)
+    max_mg: Decimal | None = Field(default=None, gt=0, le=10000, decimal_places=2)
     route: Literal["IV", "IM", "oral", "intranasal", "SC"]
     infusion_minutes: int = Field(gt=0, le=1440)
     volume_ml: Decimal = Field(gt=0, le=5000)

@@ -34,6 +34,7 @@ from trials.protocol import EventKind
 
 VITAL_RANGES = {"systolic": (50, 300), "diastolic": (20, 200), "heart_rate": (20, 250), "spo2": (50, 100)}
 TWO_PLACES = Decimal("0.01")
+TENTH = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -193,8 +194,11 @@ def _validated(entry: _Entry, dosing, visit: Visit) -> Decimal:
     except InvalidOperation:
         weight = None
     low, high = dosing.weight_kg
-    if weight is None or not (low <= weight <= high):
+    if weight is None or not weight.is_finite() or not (low <= weight <= high):
         problems["weight_kg"] = [f"The protocol accepts {low} to {high} kg."]
+    elif weight != weight.quantize(TENTH):
+        # The row keeps 0.1 kg: a finer weight would be stored apart from the one the dose used.
+        problems["weight_kg"] = ["Give the weight to 0.1 kg."]
     if entry.stopped_at <= entry.started_at:
         problems["stopped_at"] = ["The infusion must stop after it starts."]
     elif (entry.stopped_at - entry.started_at) > dt.timedelta(hours=12):
