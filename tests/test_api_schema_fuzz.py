@@ -14,7 +14,9 @@ path and query parameters in it (a KARE study id, an open appointment, ...), off
 built from the data (a date inside the appointment's window, an infusion with its vitals, ...) in
 place of the generated one, and gives it the token of a role the project lets do the operation.
 The rest of the time the generated parameters, body or role go as they are, so that unknown ids,
-malformed bodies and refusals stay fuzzed. Every response goes through the same checks. What one
+malformed bodies and refusals stay fuzzed; and one request in eight is made hostile
+(:mod:`tests.fuzz.hostile`: nested too deep, an id beyond the database's range, a date in year 1
+or 9999). Every response goes through the same checks. What one
 operation needs and would stop the others (a new consent form to consent to, a locked trial to
 unblind for analysis) is set up in that operation's own test.
 
@@ -45,6 +47,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import FUZZ_SUMMARY
+from tests.fuzz import hostile
 from tests.fuzz.plans import KEEP, plans_for, real_path, real_query
 from tests.fuzz.roles import ANY_ROLE, ROLES
 from tests.fuzz.seeding import PREPARE, Seeded, seed
@@ -66,6 +69,10 @@ OUT_OF = 5
 SEEDED_DATA = 4
 VALID_BODY = 3
 ABLE_ROLE = 4
+# Of every HOSTILE_OUT_OF requests, one is then made hostile (tests.fuzz.hostile): nested too deep,
+# an id beyond the database's range, a date in year 1 or 9999. The largest draw, not the smallest:
+# Hypothesis favours small values, and the smallest draws are the ones that put in the seeded data.
+HOSTILE_OUT_OF = 8
 
 # Status codes answered, per operation label ("POST /api/screenings/"), over the whole module.
 ANSWERED: dict[str, list[int]] = {}
@@ -110,7 +117,7 @@ def _seeded_with_plans() -> Seeded:
 
 
 def _with_seeded_data(case, s: Seeded, drawn):
-    seeded, valid, able, able_role, any_role, (path, plan_query, body), query = drawn
+    seeded, valid, able, able_role, any_role, (path, plan_query, body), query, (harm, how) = drawn
     if seeded < SEEDED_DATA:
         case.path_parameters = {**case.path_parameters, **path}
         case.query = plan_query if plan_query is not None else query
@@ -118,6 +125,8 @@ def _with_seeded_data(case, s: Seeded, drawn):
             case.body = body
             case.media_type = "application/json"
     case.headers["Authorization"] = f"Token {s.tokens[able_role if able < ABLE_ROLE else any_role]}"
+    if harm == HOSTILE_OUT_OF - 1:
+        hostile.apply(case, how)
     return case
 
 
@@ -147,6 +156,7 @@ def flatmap_case(context, case):
         st.sampled_from(ANY_ROLE),
         plan,
         real_query(s, operation),
+        st.tuples(st.integers(0, HOSTILE_OUT_OF - 1), hostile.hostile()),
     ).map(lambda drawn: _with_seeded_data(case, s, drawn))
 
 
