@@ -54,6 +54,6 @@ def test_import_refuses_an_unknown_level_and_writes_nothing(kare, administrator)
 
 def test_only_administrators_import(kare, make_user):
     coordinator = make_user("coordinator", kare)
-    with pytest.raises(Forbidden, match="only administrators may import participants"):
+    with pytest.raises(Forbidden, match="do not allow you to import participants"):
         _import(kare, coordinator)
     assert not Participant.objects.exists()
