@@ -1,9 +1,11 @@
-"""Admin for people's roles at sites; grants and revocations go through the services."""
+"""Admin for people's roles at sites (grants and revocations go through the services) and the record of
+what was done to their sign-in."""
 
 from django import forms
 from django.contrib import admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.models import RoleDefinition, SiteMembership
+from core.models import AccountEvent, RoleDefinition, SiteMembership
 from core.services import membership_grant, membership_revoke
 
 
@@ -57,3 +59,27 @@ class SiteMembershipAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for membership in queryset:
             self.delete_model(request, membership)
+
+
+# Second factors are enrolled and reset through audited services only (core.second_factor); the
+# device admin django-otp brings would show secrets and add devices unrecorded.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """Unlocks, second factors enrolled and reset, tokens revoked: read-only, as the database keeps them."""
+
+    list_display = ["at", "kind", "user", "actor", "reason"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "actor__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,53 +1,20 @@
-"""Cross-cutting API: the token exchange, people and their roles, the audit history."""
+"""Cross-cutting API: people and their roles, the audit history (signing in: :mod:`core.access_api`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from core import permissions, selectors
-from core.errors import Forbidden, Invalid
+from core.access_api import SecondFactorStatusSerializer, second_factor_status
+from core.errors import Forbidden
 from core.permissions import IsAdministrator
 from core.roles import Role
-from core.services import membership_grant, set_password_link, sites_for, token_for, user_create
-
-
-class TokenThrottle(AnonRateThrottle):
-    scope = "token"
-
-
-class TokenApi(APIView):
-    """Trade a username and password for an API token (``Authorization: Token <key>``)."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [TokenThrottle]
-
-    class InputSerializer(serializers.Serializer):
-        username = serializers.CharField(max_length=150)
-        password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
-
-    class OutputSerializer(serializers.Serializer):
-        token = serializers.CharField()
-
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, auth=[])
-    def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
-        if user is None or not user.is_active:
-            raise Invalid(
-                "the username and password do not match an active account",
-                fields={"non_field_errors": ["Unable to log in with the credentials given."]},
-            )
-        return Response(self.OutputSerializer({"token": token_for(user=user).key}).data)
+from core.services import membership_grant, set_password_link, sites_for, user_create
 
 
 class HistoryEventSerializer(serializers.Serializer):
@@ -81,12 +48,19 @@ class UserOutputSerializer(serializers.Serializer):
     memberships = MembershipSerializer(many=True)
 
 
-class MeApi(APIView):
-    """The caller: who they are and the roles they hold at which sites."""
+class MeOutputSerializer(UserOutputSerializer):
+    second_factor = SecondFactorStatusSerializer()
 
-    @extend_schema(responses={200: UserOutputSerializer})
+
+class MeApi(APIView):
+    """The caller: who they are, the roles they hold at which sites, and whether they need (and have)
+    a second factor."""
+
+    @extend_schema(responses={200: MeOutputSerializer})
     def get(self, request):
-        return Response(UserOutputSerializer(selectors.user_with_memberships(pk=request.user.pk)).data)
+        me = selectors.user_with_memberships(pk=request.user.pk)
+        me.second_factor = second_factor_status(request.user)
+        return Response(MeOutputSerializer(me).data)
 
 
 def _ensure_administers(user, sites) -> None:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 
 
 class CoreConfig(AppConfig):
@@ -9,3 +10,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import audit  # noqa: F401  (connects the audit context to Celery's task signals)
+
+
+class AdminConfig(DjangoAdminConfig):
+    """Django's admin on :class:`core.admin_site.AdminSite`, which lets in only a verified second factor."""
+
+    default_site = "core.admin_site.AdminSite"

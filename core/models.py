@@ -1,11 +1,14 @@
-"""People's roles at sites. The roles themselves are declared in :mod:`core.roles`.
+"""People's roles at sites, their API tokens and what was done to their sign-in. The roles
+themselves are declared in :mod:`core.roles`.
 
 A membership names its site through a foreign key to ``trials.Site`` by label: the base layer
 imports no app, and reaches the site and trial models through that key (:func:`site_model`).
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from core import audit
 
@@ -52,3 +55,75 @@ def site_model():
 def trial_model():
     """The model of trials, as a site's foreign key names it."""
     return site_model()._meta.get_field("trial").related_model
+
+
+class ApiToken(models.Model):
+    """An API token (``Authorization: Token <key>``) that ends.
+
+    DRF's own ``authtoken.Token`` cannot: one row per user, the same key handed back for ever, no
+    expiry, kept in clear in the database. A token here is one of many a person may hold (one per
+    script or machine), ends ``API_TOKEN_HOURS`` after it was issued, is revoked on request, by an
+    administrator or by any change of its owner's password (``password_stamp`` is the password's
+    keyed hash at issue, as Django's sessions keep it), and records whether a second factor was
+    verified when it was issued. Only a SHA-256 digest of the key is stored: a copy of the database
+    holds no usable token. Written only by :mod:`core.tokens`.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="The key's first characters, to tell tokens apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    address = models.GenericIPAddressField(null=True, blank=True, help_text="Where it was asked from.")
+    second_factor = models.BooleanField(default=False, help_text="A one-time code was verified to issue it.")
+    password_stamp = models.CharField(max_length=128)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoke_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "expires_at"], name="apitoken_user_expiry")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""), name="apitoken_revoked_with_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… of {self.user}"
+
+
+class AccountEvent(models.Model):
+    """What was done to a person's sign-in, by whom and why: an unlock, a second factor enrolled or
+    reset, a token revoked. Append-only: on PostgreSQL the database refuses UPDATE and DELETE.
+
+    Failed sign-ins themselves are kept by django-axes (``AccessFailureLog``, with the address).
+    """
+
+    class Kind(models.TextChoices):
+        UNLOCKED = "unlocked", "Lockout lifted"
+        SECOND_FACTOR_STARTED = "second_factor_started", "Second factor enrolment started"
+        SECOND_FACTOR_CONFIRMED = "second_factor_confirmed", "Second factor enrolled"
+        SECOND_FACTOR_RESET = "second_factor_reset", "Second factor reset"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="account_events"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user} by {self.actor or 'the system'}"

@@ -17,12 +17,13 @@ from core.models import SiteMembership, trial_model
 from core.roles import MANAGE_PEOPLE, MANAGE_PROTOCOL, Role
 
 
-def _memberships(user):
+def memberships(user) -> list[SiteMembership]:
+    """The roles ``user`` holds at sites (with each site and its trial), remembered for the request."""
     if not getattr(user, "is_authenticated", False):
-        return SiteMembership.objects.none()
+        return []
     cache = getattr(user, "_membership_cache", None)
     if cache is None:
-        cache = list(SiteMembership.objects.filter(user=user).select_related("site"))
+        cache = list(SiteMembership.objects.filter(user=user).select_related("site__trial"))
         user._membership_cache = cache
     return cache
 
@@ -38,7 +39,7 @@ def site_ids(user, *, trial=None, roles: Iterable[str] | None = None) -> set[int
     wanted = set(roles) if roles is not None else None
     return {
         m.site_id
-        for m in _memberships(user)
+        for m in memberships(user)
         if (trial is None or m.site.trial_id == getattr(trial, "pk", trial)) and (wanted is None or m.role_id in wanted)
     }
 
@@ -46,7 +47,7 @@ def site_ids(user, *, trial=None, roles: Iterable[str] | None = None) -> set[int
 def trial_ids(user) -> set[int]:
     if getattr(user, "is_superuser", False):
         return set(trial_model().objects.values_list("pk", flat=True))
-    return {m.site.trial_id for m in _memberships(user)}
+    return {m.site.trial_id for m in memberships(user)}
 
 
 def roles(user, *, site=None, trial=None) -> set[str]:
@@ -55,7 +56,7 @@ def roles(user, *, site=None, trial=None) -> set[str]:
     trial_id = getattr(trial, "pk", trial)
     held = {
         m.role_id
-        for m in _memberships(user)
+        for m in memberships(user)
         if (site_id is None or m.site_id == site_id) and (trial_id is None or m.site.trial_id == trial_id)
     }
     if getattr(user, "is_superuser", False):
@@ -69,7 +70,7 @@ def has_role(user, wanted: Iterable[str], *, site=None, trial=None) -> bool:
 
 def trials_administered(user) -> set[int]:
     """Ids of the trials where ``user`` holds the administrator role at some site."""
-    return {m.site.trial_id for m in _memberships(user) if m.role_id == Role.ADMINISTRATOR.value}
+    return {m.site.trial_id for m in memberships(user) if m.role_id == Role.ADMINISTRATOR.value}
 
 
 @rules.predicate

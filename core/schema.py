@@ -9,8 +9,10 @@
 * A time of day (``TimeField``: a reminder's preferred time, quiet hours) is a wall-clock time in
   a time zone stated beside it, answered as ``HH:MM:SS`` with no offset. The ``time`` format means
   RFC 3339's full-time, whose offset is required, so it is documented by a pattern instead.
+* The two ways to authenticate (:mod:`core.authentication`) are described as security schemes.
 """
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from rest_framework import serializers
 
@@ -40,3 +42,27 @@ class AutoSchema(BaseAutoSchema):
             outer, inner = qualname.split(".")[-2:]
             return outer.removesuffix("Api") + inner
         return super().get_serializer_name(serializer, direction)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "core.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                'A token from `POST /api/auth/token/`, sent as "Token <key>". It ends after some hours '
+                "(`API_TOKEN_HOURS`), when revoked, and when its owner's password changes."
+            ),
+        }
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    target_class = "core.authentication.VerifiedSessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

@@ -1,4 +1,4 @@
-"""Reads of people and their roles: who the caller is, and the people an administrator manages."""
+"""Reads of people and their roles: who the caller is, the people an administrator manages, their tokens."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from core import permissions
 from core.errors import NotFound
+from core.models import ApiToken
 
 
 def _with_memberships() -> QuerySet:
@@ -31,3 +32,19 @@ def user_get(*, pk: int):
     if user is None:
         raise NotFound("no such user")
     return user
+
+
+def user_managed_get(*, user, pk: int):
+    """A person ``user`` administers (404 for anyone else, as for no one)."""
+    found = users_managed(user=user).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("no such user")
+    return found
+
+
+def token_get(*, user, pk: int) -> ApiToken:
+    """An API token of a person ``user`` administers (404 otherwise)."""
+    found = ApiToken.objects.select_related("user").filter(pk=pk, user__in=users_managed(user=user)).first()
+    if found is None:
+        raise NotFound("no such token")
+    return found

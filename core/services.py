@@ -1,4 +1,8 @@
-"""Writes about people: adding users and granting or revoking their roles at sites."""
+"""Writes about people: adding users, granting or revoking their roles at sites, enrolling and
+resetting their second factor, revoking their API tokens.
+
+The lockout's own writes (failures, unlocking) are in :mod:`core.login`.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,15 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from rest_framework.authtoken.models import Token
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core import audit, permissions
-from core.errors import Conflict, Invalid
-from core.models import RoleDefinition, SiteMembership, site_model, trial_model
+from core import audit, permissions, usernames
+from core.errors import Conflict, Forbidden, Invalid
+from core.models import AccountEvent, ApiToken, RoleDefinition, SiteMembership, site_model, trial_model
+from core.second_factor import DEVICE_NAME, digits
 
 
 @dataclass(frozen=True)
@@ -83,10 +89,11 @@ def user_create(
 
     With ``password`` it is checked by the password validators and set; without, the account has
     no usable password until its owner follows a set-password link (:func:`set_password_link`).
-    A username already taken is a :class:`Conflict`.
+    A username already taken (in any case) is a :class:`Conflict`; one that mixes alphabets or looks
+    like an existing one (:mod:`core.usernames`) is :class:`Invalid`. The name is stored NFKC-normalised.
     """
     User = get_user_model()
-    username = (username or "").strip()
+    username = usernames.normalise(username)
     if not username:
         raise Invalid("a username is needed", fields={"username": ["This field is required."]})
     role_obj = _role(role)
@@ -105,6 +112,9 @@ def user_create(
     with transaction.atomic(), audit.context(actor=actor, reason=reason):
         if User.objects.select_for_update().filter(username__iexact=username).exists():
             raise Conflict(f"the username {username!r} is taken", code="duplicate")
+        problems = usernames.problems(username, existing=User.objects.values_list("username", flat=True).iterator())
+        if problems:
+            raise Invalid("the username could be mistaken for another", fields={"username": problems})
         if password is None:
             user.set_unusable_password()
         else:
@@ -139,7 +149,89 @@ def set_password_link(user, *, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/accounts/reset/{uid}/{token}/"
 
 
-def token_for(*, user) -> Token:
-    """The API token of ``user``, made on first use."""
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
+def totp_enrol(*, user, actor=None) -> TOTPDevice:
+    """Start enrolling a TOTP device for ``user``: a new secret, unconfirmed until :func:`totp_confirm`.
+
+    Starting again replaces an unconfirmed one. Refused (409) while a confirmed device exists: an
+    administrator resets it first (:func:`totp_reset`).
+    """
+    actor = actor or user
+    with transaction.atomic(), audit.context(actor=actor, reason="second factor enrolment started"):
+        if TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).exists():
+            raise Conflict(
+                "a second factor is already enrolled: an administrator resets it before another is enrolled",
+                code="already_enrolled",
+            )
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.SECOND_FACTOR_STARTED, actor=actor)
+    return device
+
+
+def totp_confirm(*, user, code: str) -> TOTPDevice:
+    """Confirm the enrolment started by :func:`totp_enrol` with a code from the new device.
+
+    Raises Conflict when no enrolment was started, Invalid when the code is not right.
+    """
+    with transaction.atomic(), audit.context(actor=user, reason="second factor enrolled"):
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+        if device is None:
+            raise Conflict("start enrolling a second factor first", code="not_enrolling")
+        if not device.verify_token(digits(code)):
+            raise Invalid(
+                "the code does not match the new second factor",
+                fields={"code": ["The code is not right: enter the 6 digits your authenticator shows now."]},
+            )
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.SECOND_FACTOR_CONFIRMED, actor=user)
+    return device
+
+
+def totp_reset(*, user, actor, reason: str) -> int:
+    """Remove ``user``'s second factor (a lost phone), so they enrol again at their next sign-in.
+
+    By an administrator, with a reason, never for themselves; returns how many devices went.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("resetting a second factor needs a reason", fields={"reason": ["This field is required."]})
+    if actor is not None and actor.pk == user.pk:
+        raise Forbidden("another administrator resets your own second factor", code="own_account")
+    with transaction.atomic(), audit.context(actor=actor, reason=reason):
+        removed, _ = TOTPDevice.objects.filter(user=user).delete()
+        AccountEvent.objects.create(
+            user=user,
+            kind=AccountEvent.Kind.SECOND_FACTOR_RESET,
+            actor=actor,
+            reason=reason,
+            detail={"devices": removed},
+        )
+    return removed
+
+
+def token_revoke(*, token: ApiToken, actor, reason: str) -> ApiToken:
+    """Revoke ``token`` with a reason; revoking one already revoked changes nothing.
+
+    A token revoked by someone other than its owner is recorded as an account event too.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("revoking a token needs a reason", fields={"reason": ["This field is required."]})
+    with transaction.atomic(), audit.context(actor=actor, reason=reason):
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked_at is not None:
+            return locked
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = actor
+        locked.revoke_reason = reason
+        locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        if actor is None or actor.pk != locked.user_id:
+            AccountEvent.objects.create(
+                user_id=locked.user_id,
+                kind=AccountEvent.Kind.TOKEN_REVOKED,
+                actor=actor,
+                reason=reason,
+                detail={"token": locked.prefix},
+            )
+    return locked

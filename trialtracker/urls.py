@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from core import access_api
 from core import api as core_api
+from core import views as core_views
 from core.converters import DatabaseId
 from outcomes import api as outcomes_api
 from outcomes import exports_api
@@ -20,10 +22,16 @@ from trialtracker.health import healthz
 register_converter(DatabaseId, "id")
 
 api_patterns = [
-    path("auth/token/", core_api.TokenApi.as_view(), name="token"),
+    path("auth/token/", access_api.TokenApi.as_view(), name="token"),
+    path("tokens/", access_api.TokenListApi.as_view(), name="tokens"),
+    path("tokens/<id:pk>/revoke/", access_api.TokenRevokeApi.as_view(), name="token-revoke"),
     path("me/", core_api.MeApi.as_view(), name="me"),
+    path("me/totp/", access_api.SecondFactorEnrolApi.as_view(), name="me-totp"),
+    path("me/totp/confirm/", access_api.SecondFactorConfirmApi.as_view(), name="me-totp-confirm"),
     path("users/", core_api.UserListApi.as_view(), name="users"),
     path("users/<id:user_id>/memberships/", core_api.UserMembershipsApi.as_view(), name="user-memberships"),
+    path("users/<id:user_id>/unlock/", access_api.UnlockApi.as_view(), name="user-unlock"),
+    path("users/<id:user_id>/totp/reset/", access_api.SecondFactorResetApi.as_view(), name="user-totp-reset"),
     path("trials/", trials_api.TrialListApi.as_view(), name="trials"),
     path("trials/<str:code>/", trials_api.TrialDetailApi.as_view(), name="trial"),
     path("trials/<str:code>/versions/", trials_api.VersionListApi.as_view(), name="trial-versions"),
@@ -119,7 +127,11 @@ api_patterns = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include(api_patterns)),
+    # The project's own sign-in (lockout, second step) for the admin too, ahead of Django's.
+    path("admin/login/", core_views.sign_in, name="admin-sign-in"),
     path("admin/", admin.site.urls),
+    path("accounts/login/", core_views.sign_in, name="login"),
+    path("accounts/login/code/", core_views.sign_in_code, name="login-code"),
     path("accounts/", include("django.contrib.auth.urls")),
     *reminders_urls.participant_pages,
     path("anymail/", include("anymail.urls")),

@@ -27,7 +27,9 @@ class UnblindApi(APIView):
         participant = participant_from_request(request, study_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.participant_unblind(actor=request.user, participant=participant, **data.validated_data)
+        services.participant_unblind(
+            actor=request.user, participant=participant, request=request, **data.validated_data
+        )
         allocation = allocation_get(participant=participant)
         return Response(AllocationSerializer(blinding.present(allocation=allocation, user=request.user)).data)
 
@@ -104,5 +106,7 @@ class AnalysisUnblindingApi(APIView):
         trial = trial_get(user=request.user, code=code)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        event = services.trial_unblind_for_analysis(actor=request.user, trial=trial, **data.validated_data)
+        event = services.trial_unblind_for_analysis(
+            actor=request.user, trial=trial, request=request, **data.validated_data
+        )
         return Response(AnalysisUnblindingSerializer(event).data, status=status.HTTP_201_CREATED)

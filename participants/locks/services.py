@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit
+from core import audit, login
 from core.errors import Conflict, Invalid
 from core.roles import (
     Role,
@@ -64,20 +64,25 @@ def data_unlock(*, actor, lock: DataLock, reason: str) -> DataLock:
         return locked
 
 
-def _ensure_reason_and_password(actor, reason: str, password: str, *, what: str) -> None:
-    """Refuse (400, naming each field) an unblinding without a reason or with the wrong password."""
+def _ensure_reason_and_password(actor, reason: str, password: str, *, what: str, request=None) -> None:
+    """Refuse (400, naming each field) an unblinding without a reason or with the wrong password.
+
+    The password goes through the sign-in lockout (:func:`core.login.password_confirm`): a wrong one
+    counts as a failed sign-in, and a locked account or address is refused (403) even with the right
+    one. ``request`` (the API's) gives the address; without it the account alone counts.
+    """
     problems: dict[str, list[str]] = {}
     if not (reason or "").strip():
         problems["reason"] = ["This field is required."]
-    if not password or not actor.check_password(password):
+    if not login.password_confirm(user=actor, password=password, request=request):
         problems["password"] = ["The password is not right."]
     if problems:
         raise Invalid(f"{what} needs a reason and your password", fields=problems)
 
 
-def trial_unblind_for_analysis(*, actor, trial, reason: str, password: str) -> AnalysisUnblinding:
+def trial_unblind_for_analysis(*, actor, trial, reason: str, password: str, request=None) -> AnalysisUnblinding:
     require_role(actor, LOCKERS, trial=trial, doing="unblind the trial for analysis")
-    _ensure_reason_and_password(actor, reason, password, what="unblinding for analysis")
+    _ensure_reason_and_password(actor, reason, password, what="unblinding for analysis", request=request)
     if active_lock(trial=trial) is None:
         raise Conflict("lock the trial's data before unblinding it for analysis", code="not_locked")
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):
@@ -89,18 +94,21 @@ def trial_unblind_for_analysis(*, actor, trial, reason: str, password: str) -> A
 # --- emergency unblinding -------------------------------------------------------------------------
 
 
-def participant_unblind(*, actor, participant: Participant, reason: str, password: str) -> EmergencyUnblinding:
+def participant_unblind(
+    *, actor, participant: Participant, reason: str, password: str, request=None
+) -> EmergencyUnblinding:
     """Reveal one participant's allocation to ``actor`` in an emergency.
 
     Only roles the protocol allows, at the participant's site, with a reason and the actor's
-    password entered again. The event is audited, the participant is flagged as unblinded, and a
-    notification is queued for each member of the trial's unblinded team.
+    password entered again (within the sign-in lockout; ``request`` is the API's, for the address).
+    The event is audited, the participant is flagged as unblinded, and a notification is queued for
+    each member of the trial's unblinded team.
     """
     protocol = participant.trial.version_on().protocol
     require_role(
         actor, protocol.unblinding.emergency_roles, site=participant.site, doing="unblind participants at this site"
     )
-    _ensure_reason_and_password(actor, reason, password, what="unblinding")
+    _ensure_reason_and_password(actor, reason, password, what="unblinding", request=request)
     if not Allocation.objects.filter(participant=participant).exists():
         raise Conflict("the participant is not randomised", code="not_randomised")
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):

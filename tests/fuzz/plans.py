@@ -17,7 +17,7 @@ from core.roles import Role
 from outcomes.exports import DEFAULT_DATASETS, FORMATS, TABULAR_FORMATS
 from participants.models import Causality, DeviationKind, InfusionSession, ScreeningOutcome, WithdrawalScope
 from reminders.models import State
-from tests.fuzz.seeding import PASSWORD, Seeded
+from tests.fuzz.seeding import PASSWORD, Seeded, enrolling_code
 
 KEEP = object()  # keep the generated body
 # Reasons for a change, where the API asks for one.
@@ -342,8 +342,23 @@ def _user_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
         "POST /api/auth/token/": _plan(
             st.just({}),
             st.fixed_dictionaries(
-                {"username": st.sampled_from(sorted(f"fuzz-{r}" for r in s.tokens)), "password": st.just(PASSWORD)}
+                {"username": st.sampled_from([f"fuzz-{r}" for r in s.password_only]), "password": st.just(PASSWORD)}
             ),
+        ),
+        "POST /api/me/totp/confirm/": _plan(st.just({}), st.builds(lambda: {"code": enrolling_code()})),
+        "POST /api/tokens/{id}/revoke/": _plan(
+            st.sampled_from(s.ids["tokens"]).map(lambda i: {"id": i}),
+            st.fixed_dictionaries({"reason": st.just("token found in a shared notebook")}),
+        ),
+        "POST /api/users/{user_id}/totp/reset/": _plan(
+            st.sampled_from(sorted(pk for role, pk in s.users.items() if role != Role.ADMINISTRATOR)).map(
+                lambda i: {"user_id": i}
+            ),
+            st.fixed_dictionaries({"reason": st.just("phone lost")}),
+        ),
+        "POST /api/users/{user_id}/unlock/": _plan(
+            st.sampled_from(sorted(s.users.values())).map(lambda i: {"user_id": i}),
+            st.fixed_dictionaries({"reason": st.just("help desk ticket")}),
         ),
         "POST /api/users/": _plan(
             st.just({}),

@@ -74,7 +74,16 @@ ROLES: dict[str, tuple[str, ...]] = {
         _able(MANAGE_RANDOMISATION_LIST),
     ),
     **dict.fromkeys(
-        ["GET /api/users/", "POST /api/users/", "POST /api/users/{user_id}/memberships/"], _able(MANAGE_PEOPLE)
+        [
+            "GET /api/tokens/",
+            "POST /api/tokens/{id}/revoke/",
+            "GET /api/users/",
+            "POST /api/users/",
+            "POST /api/users/{user_id}/memberships/",
+            "POST /api/users/{user_id}/totp/reset/",
+            "POST /api/users/{user_id}/unlock/",
+        ],
+        _able(MANAGE_PEOPLE),
     ),
     **dict.fromkeys(
         [

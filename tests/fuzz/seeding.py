@@ -21,12 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 
 from core.clock import today_at
+from core.models import ApiToken
 from core.roles import Role
+from core.second_factor import required_for
 from core.services import sites_for, user_create
+from core.tokens import token_issue
 from participants.enrolment import services as enrolment
 from participants.locks import services as locks
 from participants.models import (
@@ -67,6 +71,8 @@ class Seeded:
     today: dt.date
     tokens: dict[str, str]
     users: dict[str, int]
+    # Roles whose people need no second factor: the token endpoint gives them a token for the password.
+    password_only: list[str]
     # Study ids: everyone visible; the randomised whose data may still be entered; the enrolled
     # but not baselined; the baselined but not randomised.
     study_ids: list[str]
@@ -108,6 +114,7 @@ def seed() -> Seeded:
         today=desk.today,
         tokens=tokens,
         users={role: user.pk for role, user in users.items()},
+        password_only=sorted(role for role, user in users.items() if not required_for(user)),
         study_ids=list(trial.participants.order_by("study_id").values_list("study_id", flat=True)),
         writable=[p.study_id for p in writable_people],
         enrolled=[extra.enrolled.study_id],
@@ -118,6 +125,7 @@ def seed() -> Seeded:
             "deviations": list(Deviation.objects.values_list("pk", flat=True)),
             "locks": list(DataLock.objects.values_list("pk", flat=True)),
             "screenings": list(trial.screenings.values_list("pk", flat=True)),
+            "tokens": list(ApiToken.objects.values_list("pk", flat=True)),
         },
         eligible_screenings=extra.eligible_screenings,
         eligible_answers=desk.answers,
@@ -147,7 +155,8 @@ def _users_and_tokens(trial: Trial) -> tuple[dict[str, User], dict[str, str]]:
     users = {
         str(role): user_create(username=f"fuzz-{role}", password=PASSWORD, role=str(role), sites=sites) for role in Role
     }
-    tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
+    # As the token endpoint gives them once the one-time code is right.
+    tokens = {role: token_issue(user=user, second_factor=True)[1] for role, user in users.items()}
     return users, tokens
 
 
@@ -338,9 +347,27 @@ def _lock_trial(s: Seeded) -> None:
         locks.data_lock(actor=manager, trial=trial, reason="database lock for the final analysis")
 
 
+# The secret of the authenticator every fuzzing user is enrolling (:func:`_start_enrolling`).
+ENROLLING_KEY = "3132333435363738393031323334353637383930"
+
+
+def _start_enrolling(s: Seeded) -> None:
+    """Every fuzzing user has started enrolling an authenticator with a known secret, to confirm."""
+    if TOTPDevice.objects.filter(key=ENROLLING_KEY).exists():
+        return
+    for pk in s.users.values():
+        TOTPDevice.objects.create(user_id=pk, name="authenticator", key=ENROLLING_KEY, confirmed=False)
+
+
+def enrolling_code() -> str:
+    """The code the authenticator being enrolled shows now."""
+    return f"{TOTP(bytes.fromhex(ENROLLING_KEY)).token():06d}"
+
+
 # State an operation needs that would stop the others if it were seeded for all; set up inside
 # the operation's own test (its savepoint), once.
 PREPARE: dict[str, Callable[[Seeded], None]] = {
+    "POST /api/me/totp/confirm/": _start_enrolling,
     "POST /api/participants/{study_id}/consents/": _amend_with_consent_form_2,
     "POST /api/trials/{code}/analysis-unblinding/": _lock_trial,
 }

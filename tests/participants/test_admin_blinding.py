@@ -17,6 +17,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from participants.models import Allocation, EmergencyUnblinding, ListSlot, Participant, RandomisationList
+from tests.conftest import force_login_verified
 from tests.participants.conftest import two_site_person
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def _staff(user, *, superuser: bool = False):
             )
         )
     client = Client()
-    client.force_login(user)
+    force_login_verified(client, user)
     return client
 
 

@@ -88,6 +88,19 @@ def test_analysis_unblinding_needs_the_password(kare, data_manager):
     assert not AnalysisUnblinding.objects.exists()
 
 
+def test_analysis_unblinding_refuses_even_the_right_password_after_too_many_wrong_ones(kare, data_manager):
+    locks.data_lock(actor=data_manager, trial=kare, reason="final")
+    for _ in range(5):
+        with pytest.raises((Invalid, Forbidden)):
+            locks.trial_unblind_for_analysis(actor=data_manager, trial=kare, reason="final", password="wrong")
+
+    with pytest.raises(Forbidden) as refused:
+        locks.trial_unblind_for_analysis(actor=data_manager, trial=kare, reason="final", password=PASSWORD)
+
+    assert refused.value.code == "locked"
+    assert not AnalysisUnblinding.objects.exists()
+
+
 def test_analysis_unblinding_opens_every_factor_and_keeps_the_lock(kare, randomised, data_manager, make_user, as_user):
     assessor = make_user("outcome_assessor", kare)
     before = as_user(assessor).get(f"/api/participants/{randomised.study_id}/allocation/").json()

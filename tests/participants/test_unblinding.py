@@ -121,3 +121,29 @@ def test_the_audit_trail_records_the_unblinding_with_its_reason(pair, investigat
     assert event["reason"] == REASON
     assert event["actor"] == investigator.username
     assert event["values"]["reason"] == REASON
+
+
+# --- the password asked again has the sign-in's limit ----------------------------------------------
+
+
+def test_after_too_many_wrong_passwords_even_the_right_one_is_refused(pair, investigator, as_user):
+    client = as_user(investigator)
+    for _ in range(5):
+        _unblind(client, pair[0], reason=REASON, password="not-my-password")
+
+    response = _unblind(client, pair[0], reason=REASON, password=PASSWORD)
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "locked"
+    assert _nothing_written()
+
+
+def test_wrong_unblinding_passwords_lock_the_sign_in_too(pair, investigator, as_user, api):
+    client = as_user(investigator)
+    for _ in range(5):
+        _unblind(client, pair[0], reason=REASON, password="not-my-password")
+    api.force_authenticate(None)
+
+    response = api.post("/api/auth/token/", {"username": investigator.username, "password": PASSWORD})
+
+    assert response.json()["error"]["code"] == "locked"

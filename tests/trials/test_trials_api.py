@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from core.roles import Role
+from tests.conftest import force_login_verified
 from trials.protocol import validate
 from trials.services import protocol_load
 
@@ -207,7 +208,7 @@ def test_the_admin_and_the_login_page_say_there_is_no_audit_trail(client, django
     assert login.status_code == 200
     assert b"keeps no audit trail" in login.content
     admin = django_user_model.objects.create_superuser("root", password="correct-horse-battery-staple")
-    client.force_login(admin)
+    force_login_verified(client, admin)
     assert b"keeps no audit trail" in client.get("/admin/").content
 
 

@@ -1,5 +1,5 @@
 """The trial's design: the trial and its sites, factors, levels and arms, randomisation, who may
-unblind, eligibility and consent forms.
+unblind, how people sign in, eligibility and consent forms.
 """
 
 from __future__ import annotations
@@ -122,6 +122,13 @@ class UnblindingSpec(_Strict):
         if unknown:
             raise ValueError(f"unknown role(s) {', '.join(unknown)}")
         return value
+
+
+class AccessSpec(_Strict):
+    """Who signs in how. A second factor is always needed by administrators and every role in a
+    factor's ``visible_to``; ``second_factor_for_all`` asks it of every member of the trial."""
+
+    second_factor_for_all: bool = False
 
 
 class CriterionKind(StrEnum):

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from trials.protocol.design import (
+    AccessSpec,
     ArmSpec,
     ConsentFormSpec,
     EligibilitySpec,
@@ -45,6 +46,7 @@ class Protocol(_Strict):
     arms: list[ArmSpec] = Field(min_length=2)
     randomisation: RandomisationSpec
     unblinding: UnblindingSpec = Field(default_factory=UnblindingSpec)
+    access: AccessSpec = Field(default_factory=AccessSpec)
     eligibility: EligibilitySpec
     consent_forms: list[ConsentFormSpec] = Field(min_length=1)
     schedule: list[EventSpec] = Field(min_length=1)

@@ -6,6 +6,7 @@ PostgreSQL (``postgres://user@host:5432/name``), used with connection health che
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -25,16 +26,18 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.apps.AdminConfig",  # Django's admin, on a site that asks for the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "pgtrigger",
     "pghistory",
     "rules.apps.AutodiscoverRulesConfig",
@@ -54,12 +57,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.sessions.SessionLifetimeMiddleware",
     "core.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked account or address before any password is checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -125,11 +133,54 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
+# --- signing in (docs/operations.md#signing-in) ---------------------------------------------------
+# How many reverse proxies in front of the application append to X-Forwarded-For. 0: the header is
+# ignored and the client is the connection's address; 1: the last address the proxy appended; ...
+# A client's own X-Forwarded-For is never believed beyond that count (core/network.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Lockout (django-axes): after this many failed sign-ins, of an account or from an address, both
+# are refused, even with the right password, for the cool-off time or until an administrator unlocks.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+# Token requests per client address (DRF's throttle, kept in the shared cache).
+LOGIN_THROTTLE_RATE = env("LOGIN_THROTTLE_RATE", default="20/min")
+# A second factor (TOTP) for everyone, not only administrators and roles that see a factor.
+SECOND_FACTOR_FOR_ALL = env.bool("SECOND_FACTOR_FOR_ALL", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Trial tracker")
+# API tokens end this many hours after they were issued.
+API_TOKEN_HOURS = env.int("API_TOKEN_HOURS", default=8)
+# A web session ends after this long without a request, and this long after signing in whatever.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
+
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True  # each request moves the idle deadline on
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/api/docs/"
+
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_CLIENT_IP_CALLABLE = "core.network.client_address"
+AXES_LOCKOUT_CALLABLE = "core.login.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed sign-in kept, with its address
+# Masked in what axes keeps of a failed request (the password always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp", "code", "csrfmiddlewaretoken"]
+# Unlocking goes through an audited service (core.login.account_unlock), not axes' own admin.
+AXES_ENABLE_ADMIN = False
+
+# --- caches: DRF's throttles live here, shared by every process when Redis is there -------------
+CACHE_URL = env("CACHE_URL", default=env("REDIS_URL", default=""))
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "core.authentication.ApiTokenAuthentication",
+        "core.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
@@ -141,7 +192,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
+    # The client's address for DRF's throttles: the same count of trusted proxies as the lockout.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

@@ -1,0 +1,137 @@
+"""The sign-in pages: the password first (``/accounts/login/``, also the admin's), then, for whoever
+has or needs a second factor, the one-time code, or setting up an authenticator app when they have
+none yet. Both steps go through the same lockout as the API (:mod:`core.login`).
+
+Between the steps the session holds only who passed the password, for ``PENDING_SECONDS``; the
+person is signed in once the code is right, with the device verified on the session (django-otp).
+"""
+
+from __future__ import annotations
+
+import time
+
+import django_otp
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth import login as auth_login
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from core import login, second_factor, services, sessions
+from core.errors import DomainError, Invalid
+
+PENDING = "sign_in_pending"
+PENDING_SECONDS = 300
+
+
+class PasswordForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    password = forms.CharField(max_length=4096, strip=False, widget=forms.PasswordInput)
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(max_length=16)
+
+
+def _next(request) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(wanted, {request.get_host()}, require_https=request.is_secure()):
+        return wanted
+    return str(settings.LOGIN_REDIRECT_URL)
+
+
+def _complete(request, user, *, backend: str, device=None):
+    auth_login(request, user, backend=backend)
+    if device is not None:
+        django_otp.login(request, device)
+    sessions.mark_signed_in(request)
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def sign_in(request):
+    """The password step; on to the code step when the person has or needs a second factor."""
+    next_url = _next(request)
+    form = PasswordForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = login.sign_in(request, **form.cleaned_data)
+        except login.Locked as exc:
+            form.add_error(None, exc.message)
+            status = 403
+        except Invalid:
+            form.add_error(None, login.BAD_CREDENTIALS)
+        else:
+            if second_factor.device_of(user) is None and not second_factor.required_for(user):
+                _complete(request, user, backend=user.backend)
+                return redirect(next_url)
+            request.session[PENDING] = {"user": user.pk, "backend": user.backend, "at": time.time(), "next": next_url}
+            return redirect("login-code")
+    return render(request, "registration/login.html", {"form": form, "next": next_url}, status=status)
+
+
+def _pending_user(request):
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending["at"] > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        return None, None
+    user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
+    return user, pending
+
+
+@csrf_protect
+@never_cache
+def sign_in_code(request):
+    """The code step: the one-time code, or (with no device yet) setting one up and confirming it."""
+    user, pending = _pending_user(request)
+    if user is None:
+        return redirect("login")
+    device = second_factor.device_of(user)
+    enrolling = device is None
+    setup = None
+    if enrolling:
+        setup = second_factor.enrolling_device_of(user) or services.totp_enrol(user=user)
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            verified = _verify(request, user, form.cleaned_data["code"], enrolling=enrolling)
+        except login.Locked as exc:
+            request.session.pop(PENDING, None)
+            form.add_error(None, exc.message)
+            status = 403
+        except DomainError as exc:
+            form.add_error("code", " ".join(exc.fields.get("code", [exc.message])))
+        else:
+            request.session.pop(PENDING, None)
+            _complete(request, user, backend=pending["backend"], device=verified)
+            return redirect(pending["next"])
+    context = {"form": form, "enrolling": enrolling}
+    if setup is not None:
+        context |= {
+            "secret": second_factor.secret_of(setup),
+            "otpauth_uri": setup.config_url,
+            "qr_code": segno.make(setup.config_url, micro=False).svg_data_uri(scale=4),
+        }
+    return render(request, "registration/login_code.html", context, status=status)
+
+
+def _verify(request, user, code: str, *, enrolling: bool):
+    """The device the code verifies; raises Locked, or Invalid for a wrong code (which counts as a
+    failed sign-in, except while setting up)."""
+    if login.is_locked(username=user.get_username(), request=request):
+        raise login.Locked()
+    if enrolling:
+        return services.totp_confirm(user=user, code=code)
+    verified = second_factor.totp_verify(user=user, code=code)
+    if verified is None:
+        login.sign_in_failed(request, username=user.get_username())
+        raise Invalid("wrong code", fields={"code": ["The code is not right or was already used: try the next one."]})
+    return verified
