@@ -130,6 +130,10 @@ class FactorSerializer(serializers.Serializer):
     title = serializers.CharField()
     levels = serializers.ListField(child=serializers.DictField())
     visible_to = serializers.ListField(child=serializers.CharField())
+    # Documents stored before the setting existed lack it: the protocol then reads it as true.
+    assessed_blind = serializers.BooleanField(
+        default=True, help_text="Outcomes are assessed blind to this factor: the roles that see it enter none."
+    )
 
 
 class DesignApi(APIView):

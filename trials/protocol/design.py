@@ -64,6 +64,10 @@ class FactorSpec(_Strict):
     levels: list[LevelSpec] = Field(min_length=2)
     visible_to: list[str] = Field(default_factory=list)
     blinded_label: str = ""
+    # Outcomes, adverse events and questionnaires are assessed blind to this factor: a role in
+    # ``visible_to`` may not enter or change them. False only for a factor that cannot be hidden
+    # from those who assess (a therapy known to whoever delivers and books it).
+    assessed_blind: bool = True
 
     @field_validator("visible_to")
     @classmethod
