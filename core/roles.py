@@ -62,6 +62,9 @@ ROLE_SPECS: tuple[RoleSpec, ...] = (
 )
 
 # Who may do what (beyond reading what their sites hold).
+# Outcome, adverse-event and questionnaire data also need the person blind to the allocation at the
+# site: a role that sees a factor there may not enter them (participants.guards.require_blinded),
+# which the protocol decides, so the pharmacist here records visits and infusions only.
 ENTER_DATA = frozenset(
     {
         Role.COORDINATOR,

@@ -1,11 +1,12 @@
-"""The checks a service runs before it writes: the actor's role, and whether a participant's data
-may be entered at all.
+"""The checks a service runs before it writes: the actor's role, whether they are blind to the
+allocation, and whether a participant's data may be entered at all.
 
 Every service that records clinical data calls :func:`require_role` (403 otherwise) and
 :func:`ensure_may_enter_data` (409: the data are locked, the participant withdrew consent for data
-use, or must re-consent to a new form). They sit below the services that use them, and below the
-data lock's own services (:mod:`participants.locks`), so that none of those modules imports another
-in a loop.
+use, or must re-consent to a new form); those of outcome, adverse-event and questionnaire data
+call :func:`require_blinded` too (403 for whoever may see the allocation). They sit below the
+services that use them, and below the data lock's own services (:mod:`participants.locks`), so that
+none of those modules imports another in a loop.
 """
 
 from __future__ import annotations
@@ -31,6 +32,21 @@ def require_role(actor, roles, *, site=None, trial=None, doing: str) -> None:
     """Refuse with :class:`Forbidden` unless ``actor`` holds one of ``roles`` at ``site``/``trial``."""
     if actor is None or not permissions.has_role(actor, roles, site=site, trial=trial):
         raise Forbidden(f"your roles here do not allow you to {doing}")
+
+
+def require_blinded(actor, *, trial, site=None, doing: str) -> None:
+    """Refuse with :class:`Forbidden` an ``actor`` who holds, at ``site`` (at any site of ``trial``
+    without one), a role that sees a factor the protocol in force has assessed blind (the factor's
+    ``visible_to``, unless its ``assessed_blind`` is false).
+
+    Separation of duties: whoever may see the allocation does not enter or change outcome,
+    adverse-event or questionnaire data, even holding a role that enters data there as well.
+    """
+    protocol = trial.version_on().protocol
+    seeing = {role for factor in protocol.factors if factor.assessed_blind for role in factor.visible_to}
+    if actor is None or permissions.roles(actor, site=site, trial=None if site is not None else trial) & seeing:
+        where = "here" if site is not None else "in this trial"
+        raise Forbidden(f"your roles {where} let you see the allocation, and whoever sees it may not {doing}")
 
 
 def consent_is_current(participant: Participant, *, on: dt.date | None = None) -> bool:

@@ -255,7 +255,7 @@ class Simulation:
             serious = not self.sae_done
             self.sae_done = True
             safety.adverse_event_record(
-                actor=pharmacist,
+                actor=self.staff.coordinators[participant.site.pk],  # the pharmacist sees the drug
                 participant=participant,
                 term="Hypertension during infusion" + ("; admitted for observation" if serious else ""),
                 onset_date=day,

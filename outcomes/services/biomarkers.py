@@ -21,7 +21,13 @@ from core.errors import Conflict, Invalid
 from core.roles import ENTER_DATA
 from outcomes.models import BiomarkerKind, BiomarkerSample, DataQuery, DrinkingRecord, QueryStatus
 from outcomes.services.days import SELF_REPORT
-from participants.guards import earliest_record, ensure_may_enter_data, ensure_unlocked, require_role
+from participants.guards import (
+    earliest_record,
+    ensure_may_enter_data,
+    ensure_unlocked,
+    require_blinded,
+    require_role,
+)
 from participants.models import Participant
 
 
@@ -94,6 +100,7 @@ def biomarker_record(
     protocol's cutoffs; a positive marker covering a day reported abstinent opens a data query
     and never changes the self-report."""
     require_role(actor, ENTER_DATA, site=participant.site, doing="enter outcome data at this site")
+    require_blinded(actor, trial=participant.trial, site=participant.site, doing="enter outcome data")
     ensure_unlocked(trial=participant.trial, participant=participant)
     ensure_may_enter_data(participant)
     protocol = participant.trial.version_on(taken_on).protocol
@@ -130,6 +137,7 @@ def biomarker_record(
 def data_query_close(*, actor, query: DataQuery, resolution: str) -> DataQuery:
     """Close an open query with the reviewer's resolution."""
     require_role(actor, ENTER_DATA, site=query.participant.site, doing="review data queries at this site")
+    require_blinded(actor, trial=query.participant.trial, site=query.participant.site, doing="resolve outcome queries")
     ensure_unlocked(trial=query.participant.trial, participant=query.participant)
     if not (resolution or "").strip():
         raise Invalid("say how the query was resolved", fields={"resolution": ["This field is required."]})

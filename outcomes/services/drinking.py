@@ -21,7 +21,7 @@ from core.roles import ENTER_DATA, IMPORT_DATA
 from outcomes.models import DrinkingRecord, Source
 from outcomes.services.biomarkers import data_queries_open
 from outcomes.services.days import SELF_REPORT, DayEntry, check_day, check_days, randomisation_anchor
-from participants.guards import ensure_may_enter_data, ensure_unlocked, require_role
+from participants.guards import ensure_may_enter_data, ensure_unlocked, require_blinded, require_role
 from participants.models import Participant
 
 # What changing a day saves: ``updated_at`` (auto_now) is only set when it is named here.
@@ -56,6 +56,7 @@ def drinking_days_record(
     biomarker open a data query.
     """
     require_role(actor, ENTER_DATA, site=participant.site, doing="enter outcome data at this site")
+    require_blinded(actor, trial=participant.trial, site=participant.site, doing="enter outcome data")
     ensure_may_enter_data(participant)  # the data lock among its checks
     protocol = participant.trial.version_on().protocol
     checked = _valid_days(participant=participant, protocol=protocol, days=days, source=source, visit_code=visit_code)
@@ -164,6 +165,7 @@ def drinking_days_import(*, actor, trial, rows: list[dict]) -> list[DrinkingReco
     bad. A day already recorded from the same source is refused.
     """
     require_role(actor, IMPORT_DATA, trial=trial, doing="import drinking days")
+    require_blinded(actor, trial=trial, doing="import drinking days")
     ensure_unlocked(trial=trial)
     protocol = trial.version_on().protocol
     participants = {p.study_id: p for p in Participant.objects.filter(trial=trial).select_related("site", "allocation")}

@@ -16,7 +16,13 @@ from core.errors import Invalid
 from core.roles import ENTER_DATA
 from outcomes import instruments
 from outcomes.models import QuestionnaireResponse
-from participants.guards import earliest_record, ensure_may_enter_data, ensure_unlocked, require_role
+from participants.guards import (
+    earliest_record,
+    ensure_may_enter_data,
+    ensure_unlocked,
+    require_blinded,
+    require_role,
+)
 from participants.models import Participant
 
 
@@ -27,6 +33,7 @@ def questionnaire_record(
     missing items, none with more). Refused: an unknown instrument, an item out of range, an
     unknown item, a future date."""
     require_role(actor, ENTER_DATA, site=participant.site, doing="enter outcome data at this site")
+    require_blinded(actor, trial=participant.trial, site=participant.site, doing="enter outcome data")
     ensure_unlocked(trial=participant.trial, participant=participant)
     ensure_may_enter_data(participant)
     spec = instruments.INSTRUMENTS.get(instrument)

@@ -16,7 +16,7 @@ from core import audit
 from core.clock import today_at
 from core.errors import Conflict, Invalid
 from core.roles import ENTER_DATA, Role
-from participants.guards import ensure_may_enter_data, ensure_unlocked, require_role
+from participants.guards import ensure_may_enter_data, ensure_unlocked, require_blinded, require_role
 from participants.models import (
     AdverseEvent,
     Causality,
@@ -110,6 +110,7 @@ def adverse_event_record(
     """Record an adverse event. Seriousness is a list of criteria, separate from the grade; a
     serious event starts its reporting clock at ``aware_at`` (now by default)."""
     require_role(actor, ENTER_DATA, site=participant.site, doing="record adverse events at this site")
+    require_blinded(actor, trial=participant.trial, site=participant.site, doing="record adverse events")
     ensure_may_enter_data(participant)
     seriousness = sorted(set(seriousness or []))
     values = {
@@ -150,6 +151,7 @@ def adverse_event_record(
 def adverse_event_update(*, actor, ae: AdverseEvent, reason: str, **changes) -> AdverseEvent:
     """Change an adverse event after first entry; a reason is required and audited."""
     require_role(actor, ENTER_DATA, site=ae.participant.site, doing="change adverse events at this site")
+    require_blinded(actor, trial=ae.participant.trial, site=ae.participant.site, doing="change adverse events")
     ensure_unlocked(trial=ae.participant.trial, participant=ae.participant)
     unknown = sorted(set(changes) - set(AE_FIELDS))
     if unknown:

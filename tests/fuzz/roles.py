@@ -18,6 +18,8 @@ from core.roles import (
 from outcomes.exports.policy import EXPORTERS
 from participants.locks.services import LOCKERS
 from participants.safety.services import REVIEWERS
+from tests.fuzz.seeding import KARE_FILE
+from trials.protocol import load_file
 from trials.selectors import HISTORY_READERS
 
 
@@ -26,10 +28,21 @@ def _able(roles) -> tuple[str, ...]:
 
 
 ANY_ROLE = _able(Role)
+# Who sees a factor KARE assesses blind enters no outcome, adverse-event or questionnaire data.
+SEE_THE_ALLOCATION = {role for f in load_file(KARE_FILE).factors if f.assessed_blind for role in f.visible_to}
 ROLES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
         [
             "PATCH /api/adverse-events/{id}/",
+            "POST /api/participants/{study_id}/adverse-events/",
+            "POST /api/participants/{study_id}/biomarkers/",
+            "PUT /api/participants/{study_id}/drinking-days/",
+            "POST /api/participants/{study_id}/questionnaires/",
+        ],
+        _able(set(ENTER_DATA) - SEE_THE_ALLOCATION),
+    ),
+    **dict.fromkeys(
+        [
             "POST /api/adverse-events/{id}/reports/",
             "POST /api/appointments/{id}/cancel/",
             "POST /api/appointments/{id}/infusion/",
@@ -37,12 +50,8 @@ ROLES: dict[str, tuple[str, ...]] = {
             "POST /api/appointments/{id}/session/",
             "POST /api/appointments/{id}/visit/",
             "PATCH /api/appointments/{id}/visit/",
-            "POST /api/participants/{study_id}/adverse-events/",
             "POST /api/participants/{study_id}/appointments/",
-            "POST /api/participants/{study_id}/biomarkers/",
             "POST /api/participants/{study_id}/deviations/",
-            "PUT /api/participants/{study_id}/drinking-days/",
-            "POST /api/participants/{study_id}/questionnaires/",
         ],
         _able(ENTER_DATA),
     ),
