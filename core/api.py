@@ -1,4 +1,5 @@
-"""Cross-cutting API: people and their roles, the audit history (signing in: :mod:`core.access_api`)."""
+"""Cross-cutting API: people and their roles, the requests for roles that a second administrator
+decides, the audit history (signing in: :mod:`core.access_api`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,17 @@ from rest_framework.views import APIView
 from core import permissions, selectors
 from core.access_api import SecondFactorStatusSerializer, second_factor_status
 from core.errors import Forbidden
+from core.models import RoleRequest
 from core.permissions import IsAdministrator
 from core.roles import Role
-from core.services import membership_grant, set_password_link, sites_for, user_create
+from core.services import (
+    membership_request,
+    role_request_approve,
+    role_request_refuse,
+    set_password_link,
+    sites_for,
+    user_add,
+)
 
 
 class HistoryEventSerializer(serializers.Serializer):
@@ -36,6 +45,27 @@ class MembershipSerializer(serializers.Serializer):
     trial = serializers.CharField(source="site.trial.code")
     site = serializers.CharField(source="site.code")
     role = serializers.CharField(source="role_id")
+
+
+class RoleRequestSerializer(serializers.Serializer):
+    """A request for a role that a second administrator of the trial approves or refuses."""
+
+    id = serializers.IntegerField()
+    user = serializers.IntegerField(source="user_id")
+    username = serializers.CharField(source="user.username")
+    role = serializers.CharField(source="role_id")
+    trial = serializers.CharField(source="trial.code")
+    sites = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+    state = serializers.ChoiceField(choices=["pending", "approved", "refused"])
+    requested_by = serializers.CharField(source="requested_by.username")
+    requested_at = serializers.DateTimeField()
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_reason = serializers.CharField(allow_blank=True)
+
+    def get_sites(self, obj) -> list[str]:
+        return sorted(link.site.code for link in obj.request_sites.all())
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -64,16 +94,20 @@ class MeApi(APIView):
 
 
 def _ensure_administers(user, sites) -> None:
-    """Refuse (403) granting roles at sites of a trial the caller does not administer."""
-    if user.is_superuser:
-        return
+    """Refuse (403) granting roles at sites of a trial the caller does not administer (being a
+    superuser administers nothing)."""
     administered = permissions.trials_administered(user)
     if any(site.trial_id not in administered for site in sites):
         raise Forbidden("you administer people only in the trials where you hold the administrator role")
 
 
 class UserListApi(GenericAPIView):
-    """People and their roles (administrators only); ``POST`` adds a person with a role at sites."""
+    """People and their roles (administrators only); ``POST`` adds a person with a role at sites.
+
+    A role that sees a factor of the protocol in force, or the administrator's, is not granted at
+    once: the person is added without it and ``role_request`` is the request a second
+    administrator of the trial decides (``/api/role-requests/``).
+    """
 
     paginated_list = True
 
@@ -102,9 +136,10 @@ class UserListApi(GenericAPIView):
 
     class CreatedSerializer(UserOutputSerializer):
         set_password_link = serializers.CharField(allow_null=True)
+        role_request = RoleRequestSerializer(allow_null=True, help_text="The request for the role, when it needs one.")
 
     def get_queryset(self):
-        """People holding a role in a trial the caller administers (everyone, for a superuser)."""
+        """People holding or asked a role in a trial the caller administers."""
         return selectors.users_managed(user=self.request.user)
 
     def get(self, request):
@@ -119,15 +154,23 @@ class UserListApi(GenericAPIView):
         sites = sites_for(trial=values.pop("trial"), sites=values.pop("sites"))
         _ensure_administers(request.user, sites)
         password = values.pop("password", None)
-        user = user_create(**values, password=password, sites=sites, actor=request.user, reason="added through the API")
-        user = self.get_queryset().get(pk=user.pk)
+        user, role_request = user_add(
+            **values, password=password, sites=sites, actor=request.user, reason="added through the API"
+        )
+        user = selectors.user_with_memberships(pk=user.pk)
         # Serialise the user itself: the membership fields read model attributes, not output data.
         user.set_password_link = None if password else set_password_link(user, base_url=settings.SITE_URL)
+        user.role_request = role_request and selectors.role_request_get(user=request.user, pk=role_request.pk)
         return Response(self.CreatedSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
 class UserMembershipsApi(APIView):
-    """Give a person a further role at sites (administrators only)."""
+    """Give a person a further role at sites (administrators only; never to oneself, 403).
+
+    200 with the person when the role is granted; 202 with the request when the role sees a factor
+    of the protocol in force, or is the administrator's: a second administrator of the trial
+    approves or refuses it (``/api/role-requests/``), and the trial's unblinded team is told.
+    """
 
     permission_classes = [IsAdministrator]
 
@@ -135,13 +178,76 @@ class UserMembershipsApi(APIView):
         role = serializers.ChoiceField(choices=[r.value for r in Role])
         trial = serializers.CharField(max_length=40)
         sites = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list)
+        reason = serializers.CharField(
+            max_length=1000,
+            required=False,
+            default="role granted through the API",
+            help_text="Kept in the audit trail.",
+        )
 
-    @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})
+    @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer, 202: RoleRequestSerializer})
     def post(self, request, user_id: int):
         user = selectors.user_get(pk=user_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        sites = sites_for(trial=data.validated_data["trial"], sites=data.validated_data["sites"])
+        values = data.validated_data
+        sites = sites_for(trial=values["trial"], sites=values["sites"])
         _ensure_administers(request.user, sites)
-        membership_grant(user=user, role=data.validated_data["role"], sites=sites, actor=request.user)
+        result = membership_request(
+            user=user, role=values["role"], sites=sites, actor=request.user, reason=values["reason"]
+        )
+        if isinstance(result, RoleRequest):
+            found = selectors.role_request_get(user=request.user, pk=result.pk)
+            return Response(RoleRequestSerializer(found).data, status=status.HTTP_202_ACCEPTED)
         return Response(UserOutputSerializer(selectors.user_with_memberships(pk=user.pk)).data)
+
+
+class RoleRequestListApi(GenericAPIView):
+    """Requests for roles in the trials the caller administers: the pending first, then the newest."""
+
+    paginated_list = True
+
+    permission_classes = [IsAdministrator]
+    serializer_class = RoleRequestSerializer
+
+    def get_queryset(self):
+        return selectors.role_requests_visible(user=self.request.user)
+
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(RoleRequestSerializer(page, many=True).data)
+
+
+class RoleRequestApproveApi(APIView):
+    """Approve a pending request: the role is granted. Only a second administrator of the trial,
+    neither the one who asked nor the one the role is for (403); a decided request is a 409."""
+
+    permission_classes = [IsAdministrator]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses={200: RoleRequestSerializer})
+    def post(self, request, pk: int):
+        found = selectors.role_request_get(user=request.user, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        role_request_approve(request=found, actor=request.user, reason=data.validated_data["reason"])
+        return Response(RoleRequestSerializer(selectors.role_request_get(user=request.user, pk=pk)).data)
+
+
+class RoleRequestRefuseApi(APIView):
+    """Refuse a pending request, saying why. Who may, as for approving."""
+
+    permission_classes = [IsAdministrator]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=1000)
+
+    @extend_schema(request=InputSerializer, responses={200: RoleRequestSerializer})
+    def post(self, request, pk: int):
+        found = selectors.role_request_get(user=request.user, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        role_request_refuse(request=found, actor=request.user, reason=data.validated_data["reason"])
+        return Response(RoleRequestSerializer(selectors.role_request_get(user=request.user, pk=pk)).data)

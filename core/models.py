@@ -1,5 +1,5 @@
-"""People's roles at sites, their API tokens and what was done to their sign-in. The roles
-themselves are declared in :mod:`core.roles`.
+"""People's roles at sites, the requests for roles that a second administrator approves, API
+tokens and what was done to people's sign-in. The roles themselves are declared in :mod:`core.roles`.
 
 A membership names its site through a foreign key to ``trials.Site`` by label: the base layer
 imports no app, and reaches the site and trial models through that key (:func:`site_model`).
@@ -127,3 +127,81 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.user} by {self.actor or 'the system'}"
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+@audit.track()
+class RoleRequest(models.Model):
+    """A grant that a second administrator of the trial must approve before it takes effect.
+
+    Asked for when a role would see a factor of the protocol in force, or is the administrator's
+    own (:func:`core.services.membership_request`); the memberships are created by the approval.
+    The database refuses a request for oneself, a decision by the requester or by the person the
+    role is for, a decision without its decider and time, a refusal without its reason, and a
+    second pending request for the same person, role and trial.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_requests")
+    role = models.ForeignKey(RoleDefinition, on_delete=models.PROTECT, related_name="requests")
+    trial = models.ForeignKey("trials.Trial", on_delete=models.PROTECT, related_name="role_requests")
+    sites = models.ManyToManyField("trials.Site", through="RoleRequestSite", related_name="role_requests")
+    reason = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(state__in=RequestState.values), name="rolerequest_state_known"),
+            models.CheckConstraint(
+                condition=~models.Q(user=models.F("requested_by")), name="rolerequest_not_for_oneself"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state=RequestState.PENDING, decided_by__isnull=True, decided_at__isnull=True)
+                | (
+                    ~models.Q(state=RequestState.PENDING)
+                    & models.Q(decided_by__isnull=False, decided_at__isnull=False)
+                    & ~models.Q(decided_by=models.F("requested_by"))
+                    & ~models.Q(decided_by=models.F("user"))
+                ),
+                name="rolerequest_decided_by_another",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state=RequestState.REFUSED, decision_reason=""),
+                name="rolerequest_refusal_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "trial"],
+                condition=models.Q(state=RequestState.PENDING),
+                name="rolerequest_one_pending",
+            ),
+        ]
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.role_id} for {self.user} in {self.trial} ({self.state})"
+
+
+@audit.track()
+class RoleRequestSite(models.Model):
+    """A site a role request names (its own row, so that the audit trail holds what was asked)."""
+
+    request = models.ForeignKey(RoleRequest, on_delete=models.CASCADE, related_name="request_sites")
+    site = models.ForeignKey("trials.Site", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "site"], name="rolerequestsite_unique")]
+        ordering = ["request_id", "site_id"]
+
+    def __str__(self) -> str:
+        return f"request {self.request_id} at {self.site}"

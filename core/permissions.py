@@ -1,9 +1,10 @@
 """Who may see and do what: roles held at sites, in one place.
 
 Everything a person may see is scoped by the sites they hold a role at; querysets filter on
-:func:`site_ids` (lists are scoped in the query, not only by object checks). Superusers are
-treated as administrators of every trial, never as unblinded: what anyone may see of an
-allocation is decided by the protocol's factor visibility and their roles alone.
+:func:`site_ids` (lists are scoped in the query, not only by object checks). Being a superuser
+adds nothing here: a superuser holds the roles of their memberships and no other, so sees and does
+in the API what those allow (nothing, without any). What anyone may see of an allocation is decided
+by the protocol's factor visibility and their roles alone.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 import rules
 from rest_framework.permissions import BasePermission
 
-from core.models import SiteMembership, trial_model
+from core.models import SiteMembership
 from core.roles import MANAGE_PEOPLE, MANAGE_PROTOCOL, Role
 
 
@@ -45,8 +46,7 @@ def site_ids(user, *, trial=None, roles: Iterable[str] | None = None) -> set[int
 
 
 def trial_ids(user) -> set[int]:
-    if getattr(user, "is_superuser", False):
-        return set(trial_model().objects.values_list("pk", flat=True))
+    """Ids of the trials where ``user`` holds a role at some site (a superuser holds none by being one)."""
     return {m.site.trial_id for m in memberships(user)}
 
 
@@ -54,14 +54,11 @@ def roles(user, *, site=None, trial=None) -> set[str]:
     """The roles ``user`` holds at ``site``, or at any site of ``trial``, or anywhere."""
     site_id = getattr(site, "pk", site)
     trial_id = getattr(trial, "pk", trial)
-    held = {
+    return {
         m.role_id
         for m in memberships(user)
         if (site_id is None or m.site_id == site_id) and (trial_id is None or m.site.trial_id == trial_id)
     }
-    if getattr(user, "is_superuser", False):
-        held.add(Role.ADMINISTRATOR.value)
-    return held
 
 
 def has_role(user, wanted: Iterable[str], *, site=None, trial=None) -> bool:
@@ -97,4 +94,5 @@ class IsAdministrator(BasePermission):
     message = "Only administrators may manage people and their roles."
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.has_perm("trialtracker.manage_people"))
+        # The predicate itself: Django's has_perm answers True to any superuser.
+        return bool(request.user and is_administrator(request.user))

@@ -1,13 +1,14 @@
-"""Reads of people and their roles: who the caller is, the people an administrator manages, their tokens."""
+"""Reads of people and their roles: who the caller is, the people an administrator manages, their
+tokens, and the requests for roles that administrators decide."""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from core import permissions
 from core.errors import NotFound
-from core.models import ApiToken
+from core.models import ApiToken, RequestState, RoleRequest
 
 
 def _with_memberships() -> QuerySet:
@@ -20,11 +21,13 @@ def user_with_memberships(*, pk: int):
 
 
 def users_managed(*, user) -> QuerySet:
-    """People holding a role in a trial ``user`` administers (everyone, for a superuser), by username."""
+    """People holding or asked a role in a trial ``user`` administers, by username (a superuser
+    administers no trial by being one)."""
     users = _with_memberships().order_by("username")
-    if user.is_superuser:
-        return users
-    return users.filter(memberships__site__trial_id__in=permissions.trials_administered(user)).distinct()
+    administered = permissions.trials_administered(user)
+    return users.filter(
+        Q(memberships__site__trial_id__in=administered) | Q(role_requests__trial_id__in=administered)
+    ).distinct()
 
 
 def user_get(*, pk: int):
@@ -48,3 +51,26 @@ def token_get(*, user, pk: int) -> ApiToken:
     if found is None:
         raise NotFound("no such token")
     return found
+
+
+def role_requests_visible(*, user) -> QuerySet[RoleRequest]:
+    """Requests for roles in the trials ``user`` administers: the pending first, then the newest."""
+    return (
+        RoleRequest.objects.filter(trial_id__in=permissions.trials_administered(user))
+        .select_related("user", "role", "trial", "requested_by", "decided_by")
+        .prefetch_related("request_sites__site")
+        .annotate(
+            _decided=Case(
+                When(state=RequestState.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("_decided", "-requested_at", "-pk")
+    )
+
+
+def role_request_get(*, user, pk: int) -> RoleRequest:
+    """A request in a trial ``user`` administers; a 404 otherwise (never a hint it exists)."""
+    request = role_requests_visible(user=user).filter(pk=pk).first()
+    if request is None:
+        raise NotFound("no such request")
+    return request

@@ -1,7 +1,13 @@
-"""Writes about people: adding users, granting or revoking their roles at sites, enrolling and
-resetting their second factor, revoking their API tokens.
+"""Writes about people: adding users, granting or revoking their roles at sites, the requests for
+roles that a second administrator decides, enrolling and resetting their second factor, revoking
+their API tokens. The lockout's own writes (failures, unlocking) are in :mod:`core.login`.
 
-The lockout's own writes (failures, unlocking) are in :mod:`core.login`.
+Separation of duties: nobody grants a role to themselves, and a grant of a role that sees a factor
+of the protocol in force, or of the administrator's role, is a :class:`~core.models.RoleRequest`
+that another administrator of the trial approves or refuses (:func:`membership_request`). The
+API and the admin ask through :func:`membership_request` and :func:`user_add`; the direct writes
+:func:`user_create` and :func:`membership_grant` are for whoever operates the server (``manage.py
+add_user``) and for the approval itself.
 """
 
 from __future__ import annotations
@@ -12,15 +18,26 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core import audit, permissions, usernames
+from core import audit, events, permissions, usernames
 from core.errors import Conflict, Forbidden, Invalid
-from core.models import AccountEvent, ApiToken, RoleDefinition, SiteMembership, site_model, trial_model
+from core.models import (
+    AccountEvent,
+    ApiToken,
+    RequestState,
+    RoleDefinition,
+    RoleRequest,
+    RoleRequestSite,
+    SiteMembership,
+    site_model,
+    trial_model,
+)
+from core.roles import MANAGE_PEOPLE, Role
 from core.second_factor import DEVICE_NAME, digits
 
 
@@ -80,13 +97,16 @@ def user_create(
     first_name: str = "",
     last_name: str = "",
     password: str | None = None,
-    role: str,
+    role: str | None,
     sites: list,
     actor=None,
     reason: str = "user added",
 ):
-    """Add a person with one role at the given sites.
+    """Add a person with one role at the given sites (``role`` None: with no role yet).
 
+    The role is granted directly, whatever it is: this is how whoever operates the server sets up
+    the first accounts (``manage.py add_user``). Administrators add people through
+    :func:`user_add`, which asks for a role that needs approval instead.
     With ``password`` it is checked by the password validators and set; without, the account has
     no usable password until its owner follows a set-password link (:func:`set_password_link`).
     A username already taken (in any case) is a :class:`Conflict`; one that mixes alphabets or looks
@@ -96,8 +116,8 @@ def user_create(
     username = usernames.normalise(username)
     if not username:
         raise Invalid("a username is needed", fields={"username": ["This field is required."]})
-    role_obj = _role(role)
-    if not sites:
+    role_obj = _role(role) if role is not None else None
+    if role_obj is not None and not sites:
         raise Invalid("name at least one site", fields={"sites": ["At least one site is needed."]})
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
     try:
@@ -120,13 +140,18 @@ def user_create(
         else:
             user.set_password(password)
         user.save()
-        for site in sites:
+        for site in sites if role_obj is not None else ():
             SiteMembership.objects.create(user=user, site=site, role=role_obj)
     return user
 
 
 def membership_grant(*, user, role: str, sites: list, actor=None, reason: str = "role granted") -> list[SiteMembership]:
-    """Give ``user`` a role at each site; a role already held is left as it is."""
+    """Give ``user`` a role at each site at once; a role already held is left as it is.
+
+    The direct write, for whoever operates the server and for :func:`role_request_approve`;
+    administrators ask through :func:`membership_request`. Refuses (403) a grant to oneself.
+    """
+    _refuse_self(user=user, actor=actor)
     role_obj = _role(role)
     with transaction.atomic(), audit.context(actor=actor, reason=reason):
         granted = [SiteMembership.objects.get_or_create(user=user, site=site, role=role_obj)[0] for site in sites]
@@ -140,6 +165,169 @@ def membership_revoke(*, membership: SiteMembership, actor=None, reason: str) ->
     with transaction.atomic(), audit.context(actor=actor, reason=reason):
         membership.delete()
     permissions.forget(membership.user)
+
+
+# --- separation of duties: requests for roles ------------------------------------------------------
+
+
+def _refuse_self(*, user, actor) -> None:
+    if actor is not None and getattr(actor, "pk", actor) == user.pk:
+        raise Forbidden("nobody grants a role to themselves: another administrator must give it")
+
+
+def _one_trial(sites: list):
+    """The trial of ``sites``; refuses (400) none, or sites of several trials."""
+    trial_ids = {site.trial_id for site in sites}
+    if len(trial_ids) != 1:
+        raise Invalid("name the sites of one trial", fields={"sites": ["Name at least one site, all of one trial."]})
+    return sites[0].trial
+
+
+def roles_needing_approval(trial) -> frozenset[str]:
+    """The roles whose grant in ``trial`` a second administrator approves: the administrator's,
+    and every role that sees a factor of the protocol in force (its ``visible_to``)."""
+    protocol = trial.version_on().protocol
+    return frozenset({Role.ADMINISTRATOR.value, *(role for f in protocol.factors for role in f.visible_to)})
+
+
+def membership_request(*, user, role: str, sites: list, actor, reason: str = "role granted"):
+    """Give ``user`` a role at ``sites`` as an administrator does: at once for a role that sees no
+    factor, as a pending :class:`RoleRequest` for one that does (or for the administrator's role).
+
+    Returns the memberships granted, or the request. Refuses (403) a grant to oneself, (400) sites
+    of several trials, and (409) a second pending request for the same person, role and trial
+    naming other sites; the same request again returns the pending one. Sites where the person
+    already holds the role are left out of a request; with none left, nothing is asked.
+    """
+    _refuse_self(user=user, actor=actor)
+    role_obj = _role(role)
+    trial = _one_trial(sites)
+    held = set(SiteMembership.objects.filter(user=user, role=role_obj).values_list("site_id", flat=True))
+    missing = [site for site in sites if site.pk not in held]
+    if role_obj.code not in roles_needing_approval(trial) or not missing:
+        return membership_grant(user=user, role=role_obj.code, sites=sites, actor=actor, reason=reason)
+    if actor is None:
+        raise Invalid("a request for a role names the administrator who asks", fields={"actor": ["Required."]})
+    return _role_request_create(user=user, role=role_obj, trial=trial, sites=missing, actor=actor, reason=reason)
+
+
+def _role_request_create(*, user, role: RoleDefinition, trial, sites: list, actor, reason: str) -> RoleRequest:
+    reason = (reason or "").strip() or "role requested"
+    with transaction.atomic(), audit.context(actor=actor, reason=reason):
+        pending = RoleRequest.objects.filter(user=user, role=role, trial=trial, state=RequestState.PENDING).first()
+        if pending is not None:
+            if set(pending.request_sites.values_list("site_id", flat=True)) == {site.pk for site in sites}:
+                return pending
+            raise Conflict(
+                f"a request for {role.code} in {trial.code} is already pending for this person: "
+                "another administrator must decide it first",
+                code="pending",
+            )
+        try:
+            with transaction.atomic():
+                request = RoleRequest.objects.create(
+                    user=user, role=role, trial=trial, reason=reason, requested_by=actor
+                )
+        except IntegrityError:  # another administrator asked the same a moment ago
+            raise Conflict(f"a request for {role.code} in {trial.code} is already pending", code="pending") from None
+        RoleRequestSite.objects.bulk_create([RoleRequestSite(request=request, site=site) for site in sites])
+        events.role_request_changed(request=request)
+    return request
+
+
+def _ensure_may_decide(request: RoleRequest, actor) -> None:
+    """Refuse (403) anyone but a second administrator of the trial, not the one the role is for;
+    (409) a request already decided."""
+    if actor is None or not permissions.has_role(actor, MANAGE_PEOPLE, trial=request.trial_id):
+        raise Forbidden("only an administrator of the trial decides its requests for roles")
+    if actor.pk == request.requested_by_id:
+        raise Forbidden("you asked for this role: a second administrator must decide")
+    if actor.pk == request.user_id:
+        raise Forbidden("nobody decides a request for a role of their own")
+    if request.state != RequestState.PENDING:
+        raise Conflict(f"the request is already {request.state}", code="decided")
+
+
+def role_request_approve(*, request: RoleRequest, actor, reason: str = "") -> RoleRequest:
+    """Approve a pending request as a second administrator of its trial: the memberships are
+    created, and the decision recorded with its decider and time. Refuses as
+    :func:`_ensure_may_decide` says."""
+    reason = (reason or "").strip()
+    why = reason or f"request {request.pk} for {request.role_id} approved"
+    with transaction.atomic(), audit.context(actor=actor, reason=why):
+        locked = RoleRequest.objects.select_for_update().select_related("trial", "user").get(pk=request.pk)
+        _ensure_may_decide(locked, actor)
+        sites = [link.site for link in locked.request_sites.select_related("site")]
+        membership_grant(user=locked.user, role=locked.role_id, sites=sites, actor=actor, reason=why)
+        _decide(locked, actor=actor, state=RequestState.APPROVED, reason=reason)
+    return locked
+
+
+def role_request_refuse(*, request: RoleRequest, actor, reason: str) -> RoleRequest:
+    """Refuse a pending request as a second administrator of its trial, saying why (400 without)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("refusing a request needs a reason", fields={"reason": ["This field is required."]})
+    with transaction.atomic(), audit.context(actor=actor, reason=reason):
+        locked = RoleRequest.objects.select_for_update().select_related("trial", "user").get(pk=request.pk)
+        _ensure_may_decide(locked, actor)
+        _decide(locked, actor=actor, state=RequestState.REFUSED, reason=reason)
+    return locked
+
+
+def _decide(request: RoleRequest, *, actor, state: str, reason: str) -> None:
+    request.state, request.decided_by, request.decided_at = state, actor, timezone.now()
+    request.decision_reason = reason
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+    events.role_request_changed(request=request)
+
+
+def user_add(
+    *,
+    username: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    role: str,
+    sites: list,
+    actor,
+    reason: str = "user added",
+):
+    """Add a person as an administrator does: with the role at once when it sees no factor, else
+    with no role yet and a pending request for it (:func:`membership_request`).
+
+    Returns the user and the request (None when the role was granted). All or nothing.
+    """
+    role_obj = _role(role)
+    trial = _one_trial(sites)
+    if role_obj.code not in roles_needing_approval(trial):
+        user = user_create(
+            username=username,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            password=password,
+            role=role_obj.code,
+            sites=sites,
+            actor=actor,
+            reason=reason,
+        )
+        return user, None
+    with transaction.atomic():
+        user = user_create(
+            username=username,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            password=password,
+            role=None,
+            sites=[],
+            actor=actor,
+            reason=reason,
+        )
+        request = membership_request(user=user, role=role_obj.code, sites=sites, actor=actor, reason=reason)
+    return user, request
 
 
 def set_password_link(user, *, base_url: str) -> str:

@@ -1,4 +1,5 @@
-"""Read-only admin of participants for the back office, scoped to the user's sites and blinded.
+"""Read-only admin of participants for the back office, scoped to the user's sites (a superuser's
+too: being one holds no role at any site) and blinded.
 
 Allocations, allocation lists and identities are not in the admin at all: the allocation is shown
 only through :mod:`participants.blinding` (the API), identities only through the identity endpoint.
@@ -15,10 +16,8 @@ class ScopedReadOnly(admin.ModelAdmin):
     site_field = "site_id"
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(**{f"{self.site_field}__in": permissions.site_ids(request.user)})
+        # Superusers too: being one gives no role at any site, so no participant of one.
+        return super().get_queryset(request).filter(**{f"{self.site_field}__in": permissions.site_ids(request.user)})
 
     def has_add_permission(self, request, obj=None):
         return False

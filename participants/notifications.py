@@ -1,5 +1,5 @@
-"""Emails to staff (an emergency unblinding, a participant's request to reschedule, the daily
-reminders digest).
+"""Emails to staff (an emergency unblinding, a request for a role and its decision, a
+participant's request to reschedule, the daily reminders digest).
 
 A service writes a :class:`~participants.models.StaffNotification` in the same transaction as what
 it reports, and asks for the unsent ones to be sent once that transaction commits
@@ -9,11 +9,24 @@ that was rolled back, and one whose sending fails stays unsent for the next run.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from participants.models import StaffNotification
+
+
+def unblinded_team(trial):
+    """The active people who hold, at a site of ``trial``, a role the protocol in force names to be
+    told of unblinding (``unblinding.notify_roles``)."""
+    roles = trial.version_on().protocol.unblinding.notify_roles
+    return (
+        get_user_model()
+        .objects.filter(memberships__site__trial=trial, memberships__role_id__in=roles, is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def staff_notifications_send() -> int:

@@ -35,7 +35,7 @@ def version_get(*, trial: Trial, number: int | None = None) -> ProtocolVersion:
 
 
 def sites_visible(*, user, trial: Trial) -> QuerySet[Site]:
-    if permissions.has_role(user, {Role.ADMINISTRATOR}, trial=trial) or user.is_superuser:
+    if permissions.has_role(user, {Role.ADMINISTRATOR}, trial=trial):
         return trial.sites.all()
     return trial.sites.filter(pk__in=permissions.site_ids(user, trial=trial))
 

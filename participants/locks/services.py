@@ -10,7 +10,6 @@ then on the trial cannot be unlocked, and every member of the trial may see ever
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +27,7 @@ from participants.models import (
     Participant,
     StaffNotification,
 )
+from participants.notifications import unblinded_team
 from participants.tasks import staff_notifications_queue
 
 LOCKERS = frozenset({Role.DATA_MANAGER})
@@ -113,16 +113,7 @@ def participant_unblind(
         raise Conflict("the participant is not randomised", code="not_randomised")
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):
         event = EmergencyUnblinding.objects.create(participant=participant, requested_by=actor, reason=reason.strip())
-        team = (
-            get_user_model()
-            .objects.filter(
-                memberships__site__trial=participant.trial,
-                memberships__role_id__in=protocol.unblinding.notify_roles,
-                is_active=True,
-            )
-            .distinct()
-        )
-        for member in team:
+        for member in unblinded_team(participant.trial):
             StaffNotification.objects.create(
                 recipient=member,
                 kind="emergency_unblinding",

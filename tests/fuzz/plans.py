@@ -336,7 +336,10 @@ def _trial_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
 
 
 def _user_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
-    """Signing in for a token, creating users and giving them memberships."""
+    """Signing in for a token, creating users, giving them memberships (never oneself) and deciding
+    the requests for roles a second administrator asked for."""
+    others = sorted(pk for role, pk in s.users.items() if role != Role.ADMINISTRATOR)
+    requests = st.sampled_from(s.ids["role-requests"]).map(lambda i: {"id": i})
     trial = s.trial
     return {
         "POST /api/auth/token/": _plan(
@@ -372,7 +375,7 @@ def _user_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
             ),
         ),
         "POST /api/users/{user_id}/memberships/": _plan(
-            st.sampled_from(sorted(s.users.values())).map(lambda i: {"user_id": i}),
+            st.sampled_from(others).map(lambda i: {"user_id": i}),
             st.fixed_dictionaries(
                 {
                     "role": st.sampled_from([str(r) for r in Role]),
@@ -381,4 +384,8 @@ def _user_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
                 }
             ),
         ),
+        "POST /api/role-requests/{id}/approve/": _plan(
+            requests, st.fixed_dictionaries({}, optional={"reason": st.just("on the delegation log")})
+        ),
+        "POST /api/role-requests/{id}/refuse/": _plan(requests, st.fixed_dictionaries({"reason": REASON})),
     }

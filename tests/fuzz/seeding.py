@@ -4,7 +4,8 @@ A small KARE trial run through :mod:`trialtracker.simulation`; one user (with an
 role at every KARE site; a few people at the steps the simulation leaves behind it (enrolled but
 not baselined, baselined but not randomised, randomised ten days ago with their first visits still
 open, an infusion visit attended without its infusion) and eligible screenings not yet enrolled;
-a serious adverse event, a deviation and a participant's data lock. :func:`seed` writes them in
+a serious adverse event, a deviation and a participant's data lock; requests for roles that a
+second administrator asked for, for the fuzzing administrator to decide. :func:`seed` writes them in
 that order and returns what the requests need of them as :class:`Seeded`.
 
 :data:`PREPARE` holds, per operation, the state it needs that would stop the others if it were
@@ -29,7 +30,7 @@ from core.clock import today_at
 from core.models import ApiToken
 from core.roles import Role
 from core.second_factor import required_for
-from core.services import sites_for, user_create
+from core.services import membership_request, sites_for, user_create
 from core.tokens import token_issue
 from participants.enrolment import services as enrolment
 from participants.locks import services as locks
@@ -103,6 +104,7 @@ def seed() -> Seeded:
     """
     trial, simulated = _simulated_trial()
     users, tokens = _users_and_tokens(trial)
+    role_requests = _role_requests(trial, users)
     desk = _Desk.at(trial, coordinator=users[Role.COORDINATOR])
     extra = _extra_participants(desk)
     first, locked = simulated[0], simulated[-1]
@@ -126,6 +128,7 @@ def seed() -> Seeded:
             "locks": list(DataLock.objects.values_list("pk", flat=True)),
             "screenings": list(trial.screenings.values_list("pk", flat=True)),
             "tokens": list(ApiToken.objects.values_list("pk", flat=True)),
+            "role-requests": role_requests,
         },
         eligible_screenings=extra.eligible_screenings,
         eligible_answers=desk.answers,
@@ -158,6 +161,24 @@ def _users_and_tokens(trial: Trial) -> tuple[dict[str, User], dict[str, str]]:
     # As the token endpoint gives them once the one-time code is right.
     tokens = {role: token_issue(user=user, second_factor=True)[1] for role, user in users.items()}
     return users, tokens
+
+
+# Roles asked for, for whom: each sees a factor of KARE or administers, so a second administrator decides.
+ASKED = {
+    Role.MONITOR: Role.PHARMACIST,
+    Role.OUTCOME_ASSESSOR: Role.UNBLINDED_STATISTICIAN,
+    Role.DATA_MANAGER: Role.ADMINISTRATOR,
+}
+
+
+def _role_requests(trial: Trial, users: dict[str, User]) -> list[int]:
+    """Pending requests for roles, asked by a second administrator (``fuzz-administrator-2``, no token)."""
+    sites = sites_for(trial=trial.code, sites=[])
+    asker = user_create(username="fuzz-administrator-2", password=PASSWORD, role=str(Role.ADMINISTRATOR), sites=sites)
+    return [
+        membership_request(user=users[str(whom)], role=str(role), sites=sites, actor=asker, reason="cover").pk
+        for whom, role in ASKED.items()
+    ]
 
 
 @dataclass

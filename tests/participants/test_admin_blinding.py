@@ -1,10 +1,11 @@
 """The Django admin shows no allocation to anyone, at any site.
 
-The admin's participant pages are read-only, scoped to the sites where the user holds a role (every
-site for a superuser), and leave the allocation out altogether: it is shown only through
-:mod:`participants.blinding`. So a member of staff with a role at exeter and another at london,
-or a superuser, finds the participants of both sites there and none of their arms or levels,
-neither on the pages nor through a filter typed into the address.
+The admin's participant pages are read-only, scoped to the sites where the user holds a role (a
+superuser's too: being one holds no role at any site), and leave the allocation out altogether:
+it is shown only through :mod:`participants.blinding`. So a member of staff with a role at exeter
+and another at london, superuser or not, finds the participants of both sites there and none of
+their arms or levels, neither on the pages nor through a filter typed into the address; a
+superuser without a role finds none, and still manages people there.
 """
 
 from __future__ import annotations
@@ -84,6 +85,18 @@ def test_the_admin_shows_staff_only_the_sites_where_they_hold_a_role(kare, ward,
     assert {p.study_id for p in ward if p.study_id in listing} == {p.study_id for p in ward if p.site.code == "exeter"}
     in_london = next(p for p in ward if p.site.code == "london")
     assert client.get(f"/admin/participants/participant/{in_london.pk}/change/").status_code in (302, 404)
+
+
+def test_the_admin_shows_a_superuser_without_roles_no_participant_and_still_its_people_pages(ward, django_user_model):
+    root = django_user_model.objects.create_superuser("root", password="correct-horse-battery-staple")
+    client = Client()
+    client.force_login(root)
+    listing = client.get("/admin/participants/participant/")
+    assert listing.status_code == 200
+    assert {p.study_id for p in ward if p.study_id in listing.content.decode()} == set()
+    assert client.get(f"/admin/participants/participant/{ward[0].pk}/change/").status_code in (302, 404)
+    for url in ["/admin/auth/user/", "/admin/trialtracker/sitemembership/", "/admin/trialtracker/rolerequest/"]:
+        assert client.get(url).status_code == 200, url
 
 
 @pytest.mark.parametrize("superuser", [False, True], ids=["staff", "superuser"])

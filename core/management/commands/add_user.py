@@ -1,4 +1,5 @@
-"""``manage.py add_user USERNAME --role ROLE [--site CODE ...] [--trial CODE] [--as USERNAME]``.
+"""``manage.py add_user USERNAME --role ROLE [--site CODE ...] [--trial CODE] [--as USERNAME]``: the
+operator's direct grant (:func:`core.services.user_create`), which needs no second administrator.
 
 Run by whoever operates the server, it is the audited way to set up the first accounts: without
 ``--as`` the audit trail records the system (the operator) as the actor. With ``--as`` the acting
@@ -19,7 +20,11 @@ from core.services import set_password_link, sites_for, user_create
 class Command(BaseCommand):
     help = (
         "Add a person with a role at sites. The password is read from standard input when it is "
-        "piped in (after the acting person's, with --as); otherwise a one-time set-password link is printed."
+        "piped in (after the acting person's, with --as); otherwise a one-time set-password link is "
+        "printed. Run by whoever operates the server, it grants any role at once, with no second "
+        "administrator's approval: it is the audited way to set up a trial's first accounts; afterwards "
+        "administrators give roles through the API or the admin, where a role that sees a factor, or "
+        "the administrator's, waits for a second administrator."
     )
     # call_command(..., stdin=...) hands the password over as a piped stdin would.
     stealth_options = ("stdin",)
