@@ -142,11 +142,14 @@ def test_the_administrator_who_asked_may_not_approve(admin, second_admin, monito
     assert ("exeter", "pharmacist") not in held(monitor)
 
 
-def test_the_person_asked_for_may_not_decide_their_own_request(admin, second_admin):
+@pytest.mark.parametrize("decision", ["approve", "refuse"])
+def test_the_person_asked_for_may_not_decide_their_own_request(admin, second_admin, decision):
     request = ask(_client(admin), second_admin, "unblinded_statistician")
+    path = f"/api/role-requests/{request['id']}/{decision}/"
 
-    error(_client(second_admin).post(f"/api/role-requests/{request['id']}/approve/", {}, format="json"), 403)
+    error(_client(second_admin).post(path, {"reason": "mine"}, format="json"), 403)
 
+    assert RoleRequest.objects.get(pk=request["id"]).state == RequestState.PENDING
     assert ("exeter", "unblinded_statistician") not in held(second_admin)
 
 
