@@ -150,7 +150,7 @@ def test_writes_through_the_api_are_audited_with_the_requesting_user(kare, make_
     admin = make_user(Role.ADMINISTRATOR, kare, username="admin")
 
     response = as_user(admin).post(
-        "/api/users/", {"username": "carol", "role": "coordinator", "trial": "KARE", "sites": ["exeter"]}
+        "/api/users/", {"username": "carol", "role": "investigator", "trial": "KARE", "sites": ["exeter"]}
     )
 
     assert response.status_code == 201
