@@ -19,6 +19,7 @@ from core.history import events_for
 from core.models import RequestState, RoleRequest, RoleRequestSite, SiteMembership
 from core.roles import Role
 from participants.models import StaffNotification
+from tests.conftest import force_login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -244,7 +245,7 @@ def test_a_person_added_with_a_role_that_sees_a_factor_waits_for_approval(admin,
 def _admin_client(user):
     type(user).objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(user)
+    force_login_verified(client, user)
     return client
 
 

@@ -90,7 +90,7 @@ def test_the_admin_shows_staff_only_the_sites_where_they_hold_a_role(kare, ward,
 def test_the_admin_shows_a_superuser_without_roles_no_participant_and_still_its_people_pages(ward, django_user_model):
     root = django_user_model.objects.create_superuser("root", password="correct-horse-battery-staple")
     client = Client()
-    client.force_login(root)
+    force_login_verified(client, root)
     listing = client.get("/admin/participants/participant/")
     assert listing.status_code == 200
     assert {p.study_id for p in ward if p.study_id in listing.content.decode()} == set()
