@@ -84,6 +84,13 @@ def appointment_data(appointment: Appointment, today: dt.date) -> dict:
     }
 
 
+def appointment_answer(pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+    """The appointment ``pk`` read again after a write, as its row shows it on its site's today."""
+    appointment = selectors.appointment_shown(pk=pk)
+    data = AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data
+    return Response(data, status=status_code)
+
+
 class ParticipantAppointmentsApi(GenericAPIView):
     """The participant's schedule with each appointment's status and window state; ``POST`` adds an
     unscheduled visit."""
@@ -115,11 +122,7 @@ class ParticipantAppointmentsApi(GenericAPIView):
         appointment = services.appointment_add_unscheduled(
             actor=request.user, participant=participant, **data.validated_data
         )
-        appointment = selectors.appointment_shown(pk=appointment.pk)
-        return Response(
-            AppointmentSerializer(appointment_data(appointment, today_at(participant.site))).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return appointment_answer(appointment.pk, status_code=status.HTTP_201_CREATED)
 
 
 class WorklistApi(GenericAPIView):
@@ -164,10 +167,7 @@ class RescheduleApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.appointment_reschedule(actor=request.user, appointment=appointment, **data.validated_data)
-        appointment = selectors.appointment_shown(pk=pk)
-        return Response(
-            AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data
-        )
+        return appointment_answer(pk)
 
 
 class CancelApi(APIView):
@@ -182,10 +182,7 @@ class CancelApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.appointment_cancel(actor=request.user, appointment=appointment, **data.validated_data)
-        appointment = selectors.appointment_shown(pk=pk)
-        return Response(
-            AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data
-        )
+        return appointment_answer(pk)
 
 
 class VisitApi(APIView):
@@ -214,11 +211,7 @@ class VisitApi(APIView):
                 raise Invalid("unknown person", fields={"seen_by": ["No such person at this site."]})
         values["seen_by"] = seen_by
         services.visit_record(actor=request.user, appointment=appointment, **values)
-        appointment = selectors.appointment_shown(pk=pk)
-        return Response(
-            AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return appointment_answer(pk, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=ChangeSerializer, responses={200: AppointmentSerializer})
     def patch(self, request, pk: int):
@@ -229,10 +222,7 @@ class VisitApi(APIView):
         data = self.ChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.visit_update(actor=request.user, visit=visit, **data.validated_data)
-        appointment = selectors.appointment_shown(pk=pk)
-        return Response(
-            AppointmentSerializer(appointment_data(appointment, today_at(appointment.participant.site))).data
-        )
+        return appointment_answer(pk)
 
 
 class VitalsSerializer(serializers.Serializer):
