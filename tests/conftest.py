@@ -51,6 +51,11 @@ def _redis_problem() -> str | None:
 
 def pytest_collection_modifyitems(items):
     for item in items:
+        # Schemathesis names each operation's test but gives them all one node id: pytest-xdist tells
+        # tests apart by node id, and would run one operation in all.
+        label = getattr(item, "operation_label", None)
+        if label and not item.nodeid.endswith("]"):
+            item._id = item._id.with_params(label)
         if any(item.path == part or part in item.path.parents for part in EMBEDDED):
             item.add_marker(pytest.mark.embedded)
 
@@ -73,6 +78,21 @@ def pytest_runtest_setup(item):
         problem = probe()
         if problem is not None:
             service_missing(marker, problem)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In a worker of pytest-xdist, hand the fuzz's summary to the controller, which prints it."""
+    lines = session.config.stash.get(FUZZ_SUMMARY, None)
+    if lines and hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["fuzz_summary"] = lines
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controller of pytest-xdist keeps the summary a worker handed over."""
+    lines = getattr(node, "workeroutput", {}).get("fuzz_summary")
+    if lines:
+        node.config.stash[FUZZ_SUMMARY] = lines
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

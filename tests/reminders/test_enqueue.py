@@ -14,6 +14,7 @@ import contextlib
 import json
 import time
 from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -185,16 +186,24 @@ def test_a_send_queued_before_its_batch_was_refused_sends_nothing_early_and_noth
 # --- Redis --------------------------------------------------------------------------------------------
 
 
+BROKER_DB = 12  # a database of its own: other tests (in other processes) publish to REDIS_URL's
+
+
+def _broker_url() -> str:
+    return urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{BROKER_DB}"))
+
+
 class RedisBroker:
-    """The Redis that ``REDIS_URL`` names, as the broker; its ``celery`` queue emptied before and after."""
+    """The Redis server that ``REDIS_URL`` names, database :data:`BROKER_DB`, as the broker; its
+    ``celery`` queue emptied before and after."""
 
     def __init__(self):
         import redis
         from kombu import Connection
 
-        self.redis = redis.Redis.from_url(settings.REDIS_URL)
+        self.redis = redis.Redis.from_url(_broker_url())
         self.redis.delete("celery")
-        self.connection = Connection(settings.REDIS_URL)
+        self.connection = Connection(_broker_url())
         self.producer = self.connection.Producer()
 
     def queued(self) -> list[int]:
