@@ -9,7 +9,13 @@ class CoreConfig(AppConfig):
     verbose_name = "Trial tracker: people, roles and sites"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from core import audit  # noqa: F401  (connects the audit context to Celery's task signals)
+        from core.converters import DatabaseId
+
+        # before any URL module is read: every app's pages and API name ids with <id:...>
+        register_converter(DatabaseId, "id")
 
 
 class AdminConfig(DjangoAdminConfig):

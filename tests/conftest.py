@@ -22,6 +22,8 @@ from django.conf import settings
 
 from core.roles import Role
 
+pytest_plugins = ["tests.browser"]
+
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("TRIALTRACKER_REQUIRE_SERVICES") == "1"
 # What the embedded default runs with SQL of its own: CI runs these on SQLite as well.
@@ -56,6 +58,8 @@ def pytest_collection_modifyitems(items):
         label = getattr(item, "operation_label", None)
         if label and not item.nodeid.endswith("]"):
             item._id = item._id.with_params(label)
+        if "web" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
         if any(item.path == part or part in item.path.parents for part in EMBEDDED):
             item.add_marker(pytest.mark.embedded)
 

@@ -1,15 +1,16 @@
-"""URLs: the API under /api/, its schema and docs, the admin, health, and account pages."""
+"""URLs: the API under /api/, its schema and docs, the admin, health, account pages and the staff pages."""
 
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core import access_api
 from core import api as core_api
 from core import views as core_views
-from core.converters import DatabaseId
 from outcomes import api as outcomes_api
 from outcomes import exports_api
+from outcomes import urls as outcomes_pages
+from participants import urls as participants_pages
 from participants.enrolment import api as enrolment_api
 from participants.locks import api as locks_api
 from participants.randomisation import api as randomisation_api
@@ -17,9 +18,8 @@ from participants.safety import api as safety_api
 from participants.schedule import api as schedule_api
 from reminders import urls as reminders_urls
 from trials import api as trials_api
+from trialtracker.dashboard import dashboard
 from trialtracker.health import healthz
-
-register_converter(DatabaseId, "id")
 
 api_patterns = [
     path("auth/token/", access_api.TokenApi.as_view(), name="token"),
@@ -127,6 +127,13 @@ api_patterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
+# The staff pages, under the namespace "web"; each app lists its own.
+web_patterns = [
+    path("", dashboard, name="dashboard"),
+    *participants_pages.page_patterns,
+    *outcomes_pages.page_patterns,
+]
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include(api_patterns)),
@@ -138,6 +145,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     *reminders_urls.participant_pages,
     path("anymail/", include("anymail.urls")),
+    path("", include((web_patterns, "web"))),
 ]
 
 # A URL under /api/ that matches no view (e.g. /api/users/abc/memberships/) answers in the error shape.

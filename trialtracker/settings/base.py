@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
+    "django_htmx",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "core.sessions.SessionLifetimeMiddleware",
     "core.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -73,6 +76,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 ROOT_URLCONF = "trialtracker.urls"
+# Forms render through core/templates/core/forms/: label, hint and error tied to their input.
+FORM_RENDERER = "core.web.FormRenderer"
 WSGI_APPLICATION = "trialtracker.wsgi.application"
 
 TEMPLATES = [
@@ -156,7 +161,8 @@ SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True  # each request moves the idle deadline on
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/api/docs/"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)

@@ -1,0 +1,118 @@
+"""What every staff page shares: who may open one, how forms look and speak, and how a service's
+refusal reaches the person at the form.
+
+Pages are a second face on the selectors, services and blinding presenter the API uses: a page view
+reads through a selector, writes through a service and shows allocation only as the presenter gives
+it. This module holds none of that, only the page plumbing:
+
+- :func:`staff_page` signs the person in (with their second factor, when they need one) and turns
+  a service's :class:`~core.errors.NotFound` / :class:`~core.errors.Forbidden` into 404 / 403;
+- :class:`FormRenderer` renders every form field with its label, hint and error tied to the input
+  (``aria-describedby``), so an error is read out with its field;
+- :func:`refused` puts a service's refusal next to the fields it names, and in the summary;
+- :func:`form_response` answers an invalid form 400 (htmx is told to swap 400s in, see ``app.js``).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.forms.boundfield import BoundField
+from django.forms.renderers import TemplatesSetting
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from core import second_factor
+from core.errors import DomainError, Forbidden, NotFound
+
+REASON_HELP = "Why the saved value changes: it is kept in the audit trail with your name."
+
+
+class AccessibleBoundField(BoundField):
+    """A field whose input names its error message as well as its hint in ``aria-describedby``."""
+
+    @property
+    def aria_describedby(self):
+        ids = [value for value in [super().aria_describedby] if value]
+        if self.errors and self.auto_id:
+            ids.append(f"{self.auto_id}_error")
+        return " ".join(ids) or None
+
+
+class FormRenderer(TemplatesSetting):
+    """Forms render through the project's templates (``core/forms/``)."""
+
+    form_template_name = "core/forms/form.html"
+    field_template_name = "core/forms/field.html"
+    bound_field_class = AccessibleBoundField
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ReasonField(forms.CharField):
+    """The reason a saved value changes: required, kept in the audit trail."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Reason for the change")
+        kwargs.setdefault("help_text", REASON_HELP)
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
+        super().__init__(**kwargs)
+
+
+def staff_page(view):
+    """Decorate a page for trial staff: signed in, second factor verified when they need one, never
+    cached; a service's NotFound answers 404 and Forbidden 403 (the same refusals the API gives)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if second_factor.required_for(user) and not user.is_verified():
+            return redirect_to_login(request.get_full_path())
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from error
+        except Forbidden as error:
+            raise PermissionDenied(error.message) from error
+
+    return never_cache(wrapped)
+
+
+def refused(form: forms.Form, error: DomainError, *, field_names: dict[str, str] | None = None) -> None:
+    """Put a service's refusal on ``form``: each message on the field it names (``field_names`` maps a
+    service's field path to the form's field), the rest, and the refusal itself, at the top."""
+    names = field_names or {}
+    placed = False
+    for path, messages in error.fields.items():
+        name = names.get(path, path)
+        for message in messages:
+            if name in form.fields:
+                form.add_error(name, message)
+                placed = True
+            else:
+                form.add_error(None, f"{path}: {message}" if path not in ("non_field_errors", "__all__") else message)
+    if not placed:
+        form.add_error(None, error.message)
+
+
+def form_response(request, template: str, context: dict, *, form: forms.Form | None = None):
+    """Render a page whose form may carry errors: 400 when it does, so nothing reads it as saved."""
+    status = 400 if form is not None and form.errors else 200
+    return render(request, template, context, status=status)
+
+
+def page_not_built(request, *args, **kwargs):
+    """A page whose URL is reserved while it is being built: 404. (Scaffolding; removed once every page exists.)"""
+    raise Http404("this page is not built yet")

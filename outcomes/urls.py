@@ -1,0 +1,5 @@
+"""The outcomes app's pages, gathered for the project's URLs."""
+
+from outcomes.views import drinking, measures, trial
+
+page_patterns = [*drinking.page_patterns, *measures.page_patterns, *trial.page_patterns]

@@ -1,0 +1,11 @@
+"""Pages: a visit, the infusion day, a therapy or education session."""
+
+from django.urls import path
+
+from core.web import page_not_built
+
+page_patterns = [
+    path("appointments/<id:pk>/visit/", page_not_built, name="visit"),
+    path("appointments/<id:pk>/infusion-day/", page_not_built, name="infusion-day"),
+    path("appointments/<id:pk>/session/", page_not_built, name="session"),
+]
