@@ -34,6 +34,15 @@ def data_queries(*, participant: Participant) -> QuerySet[DataQuery]:
     return DataQuery.objects.filter(participant=participant).select_related("sample").order_by("day", "pk")
 
 
+def open_queries(*, user, limit: int = 50) -> list[DataQuery]:
+    """Open data queries at the user's sites, the oldest first (at most ``limit``)."""
+    return list(
+        DataQuery.objects.filter(participant__site_id__in=permissions.site_ids(user), status=QueryStatus.OPEN)
+        .select_related("participant", "sample")
+        .order_by("created_at", "pk")[:limit]
+    )
+
+
 def randomised_visible(*, user, trial) -> QuerySet[Participant]:
     """The trial's randomised participants at the user's sites, by study id."""
     return participants_visible(user=user).filter(trial=trial, allocation__isnull=False).order_by("study_id")

@@ -36,8 +36,14 @@ def participant_for_link(*, participant_id: int) -> Participant | None:
     return Participant.objects.filter(pk=participant_id).first()
 
 
-def worklist_entries(*, user, now: dt.datetime | None = None, site_codes: list[str] | None = None) -> list[dict]:
-    """What the coordinators of the user's sites should act on, oldest first.
+def worklist_entries(
+    *,
+    user,
+    now: dt.datetime | None = None,
+    site_codes: list[str] | None = None,
+    kinds: frozenset[str] = frozenset({"overdue", "failed", "reschedule"}),
+) -> list[dict]:
+    """What the coordinators of the user's sites should act on, oldest first, of the ``kinds`` asked for:
 
     * ``overdue``: a scheduled appointment whose window closed before today (the site's date), of a
       participant still in follow-up;
@@ -47,6 +53,30 @@ def worklist_entries(*, user, now: dt.datetime | None = None, site_codes: list[s
     now = now or timezone.now()
     sites = permissions.site_ids(user)
     entries: list[dict] = []
+    if "overdue" in kinds:
+        entries.extend(_overdue(sites, now, site_codes))
+    if "failed" in kinds:
+        failed = Notification.objects.filter(participant__site_id__in=sites, state=State.FAILED).select_related(
+            "participant__site", "participant__trial", "appointment"
+        )
+        for n in failed.order_by("updated_at", "pk"):
+            detail = f"{n.channel}: {n.last_error}"
+            entries.append(_entry(n.participant, "failed", n.appointment, n.subject_date, detail))
+    if "reschedule" in kinds:
+        requests = ParticipantResponse.objects.filter(
+            participant__site_id__in=sites,
+            kind=ResponseKind.RESCHEDULE,
+            appointment__status=AppointmentStatus.SCHEDULED,
+        ).select_related("participant__site", "participant__trial", "appointment")
+        for r in requests.order_by("created_at", "pk"):
+            if r.appointment.updated_at <= r.created_at:
+                entries.append(_entry(r.participant, "reschedule", r.appointment, r.appointment.booked_date, r.note))
+    if site_codes:
+        entries = [e for e in entries if e["site"] in site_codes]
+    return entries
+
+
+def _overdue(sites, now: dt.datetime, site_codes: list[str] | None) -> list[dict]:
     overdue = (
         Appointment.objects.filter(participant__site_id__in=sites, status=AppointmentStatus.SCHEDULED)
         .exclude(participant__withdrawals__scope__in=[WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA_USE])
@@ -54,25 +84,11 @@ def worklist_entries(*, user, now: dt.datetime | None = None, site_codes: list[s
     )
     if site_codes:
         overdue = overdue.filter(participant__site__code__in=site_codes)
+    entries = []
     for a in overdue.order_by("window_end", "pk"):
         today = now.astimezone(zoneinfo.ZoneInfo(a.participant.site.time_zone)).date()
         if a.window_end < today:
             entries.append(_entry(a.participant, "overdue", a, a.window_end, f"window closed {a.window_end}"))
-    failed = Notification.objects.filter(participant__site_id__in=sites, state=State.FAILED).select_related(
-        "participant__site", "participant__trial", "appointment"
-    )
-    for n in failed.order_by("updated_at", "pk"):
-        entries.append(_entry(n.participant, "failed", n.appointment, n.subject_date, f"{n.channel}: {n.last_error}"))
-    requests = ParticipantResponse.objects.filter(
-        participant__site_id__in=sites,
-        kind=ResponseKind.RESCHEDULE,
-        appointment__status=AppointmentStatus.SCHEDULED,
-    ).select_related("participant__site", "participant__trial", "appointment")
-    for r in requests.order_by("created_at", "pk"):
-        if r.appointment.updated_at <= r.created_at:
-            entries.append(_entry(r.participant, "reschedule", r.appointment, r.appointment.booked_date, r.note))
-    if site_codes:
-        entries = [e for e in entries if e["site"] in site_codes]
     return entries
 
 

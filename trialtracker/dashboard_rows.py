@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from django.urls import reverse
 
+from outcomes.selectors import open_queries
 from participants.safety.selectors import reporting_deadlines
-from participants.schedule.selectors import display_status, worklist
+from participants.schedule.due import due_at_sites
 from reminders.selectors import worklist_entries
+from trials.protocol.schedule import EventKind
+
+# the page on which an appointment of each kind is recorded
+FORM_OF_KIND = {EventKind.INFUSION: "web:infusion-day", EventKind.THERAPY: "web:session"}
+
+
+def form_of(kind: str) -> str:
+    """The URL name of the page that records an appointment of ``kind``."""
+    return FORM_OF_KIND.get(kind, "web:visit")
 
 
 def rows(user) -> dict:
-    """The dashboard's panels for ``user``: appointments of this week, follow-ups overdue, reminders
-    that failed and reschedule requests, serious adverse event reporting deadlines."""
-    work = worklist(user=user)
-    week_end = work.today + dt.timedelta(days=7)
-    appointments = [
-        {"appointment": a, "status": display_status(a, work.today)}
-        for a in work.appointments
-        if a.window_start <= week_end and a.window_end >= work.today
-    ]
-    entries = worklist_entries(user=user)
+    """The dashboard's panels for ``user``: appointments of today and this week (with names where the
+    user may read them), follow-ups whose window closed, serious adverse event reports due, open data
+    queries, reminders that failed and reschedule requests."""
+    due = due_at_sites(user=user)
+    entries = worklist_entries(user=user, kinds=frozenset({"failed", "reschedule"}))
+    shown = [(r, reverse(form_of(r.appointment.kind), args=[r.appointment.pk])) for r in due.this_week]
     return {
-        "today": work.today,
-        "appointments": appointments,
-        "overdue": [e for e in entries if e["what"] == "overdue"],
+        "today": due.today,
+        "today_rows": [(r, url) for r, url in shown if r.appointment.booked_date == r.today],
+        "week_rows": [(r, url) for r, url in shown if r.appointment.booked_date != r.today],
+        "closed_rows": [(r, reverse(form_of(r.appointment.kind), args=[r.appointment.pk])) for r in due.closed],
+        "deadlines": reporting_deadlines(user=user),
+        "queries": open_queries(user=user),
         "failed": [e for e in entries if e["what"] == "failed"],
         "reschedule": [e for e in entries if e["what"] == "reschedule"],
-        "deadlines": reporting_deadlines(user=user),
     }

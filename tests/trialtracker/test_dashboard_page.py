@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from tests.browser import serious_violations
+from tests.browser import hidden_words_in, serious_violations
 from tests.conftest import PASSWORD, force_login_verified
 
 
@@ -42,3 +44,117 @@ def test_the_dashboard_asks_for_the_second_factor_of_one_who_needs_it(client, ka
     assert response.status_code == 302
     force_login_verified(client, coordinator)
     assert client.get("/").status_code == 200
+
+
+# --- what the dashboard lists -------------------------------------------------------------------------
+
+KARE_DRUG_WORDS = ["ketamine", "placebo"]
+
+
+@pytest.fixture
+def site_people(kare, make_user):
+    from participants.randomisation import services as randomisation
+    from tests.participants.conftest import LIST_SEED, People
+
+    statistician = make_user("unblinded_statistician", kare)
+    randomisation.randomisation_lists_generate(actor=statistician, trial=kare, blocks=10, seed=LIST_SEED)
+    coordinator = make_user("coordinator", kare, sites=["exeter"])
+    return People(kare, make_user("coordinator", kare)), coordinator
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def _dashboard(client, user) -> str:
+    force_login_verified(client, user)
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_week_lists_each_appointment_with_its_form_and_the_participants_name(client, site_people):
+    people, coordinator = site_people
+    participant = people.randomised()
+    page = _dashboard(client, coordinator)
+    v2 = participant.appointments.get(event_code="V2")
+    assert f"/appointments/{v2.pk}/infusion-day/" in page
+    assert f"/participants/{participant.study_id}/" in page
+    assert "window opens" in page
+    assert participant.identity.first_name in page
+
+
+@pytest.mark.django_db
+def test_names_stay_hidden_from_a_role_that_may_not_read_identities(client, kare, make_user, site_people):
+    people, _ = site_people
+    participant = people.randomised()
+    pharmacist = make_user("pharmacist", kare, sites=["exeter"])
+    page = _dashboard(client, pharmacist)
+    assert participant.study_id in page
+    assert participant.identity.first_name not in page
+
+
+@pytest.mark.django_db
+def test_another_sites_appointments_are_not_listed(client, site_people):
+    people, coordinator = site_people
+    london = people.randomised(site="london")
+    page = _dashboard(client, coordinator)
+    assert london.study_id not in page
+
+
+@pytest.mark.django_db
+def test_a_participant_withdrawn_from_follow_up_has_nothing_due(client, site_people):
+    from participants.enrolment.services import withdrawal_record
+
+    people, coordinator = site_people
+    participant = people.randomised()
+    v2 = participant.appointments.get(event_code="V2")
+    withdrawal_record(
+        actor=people.coordinator, participant=participant, scope="follow_up", withdrawn_on=today(), reason="moved away"
+    )
+    page = _dashboard(client, coordinator)
+    assert "withdrawn from follow-up" in page
+    assert f"/appointments/{v2.pk}/infusion-day/" not in page
+
+
+@pytest.mark.django_db
+def test_a_window_that_closed_without_a_visit_reads_as_closed(client, site_people):
+    import time_machine
+
+    people, coordinator = site_people
+    participant = people.randomised()
+    v2 = participant.appointments.get(event_code="V2")
+    with time_machine.travel(dt.datetime.combine(v2.window_end + dt.timedelta(days=2), dt.time(12)), tick=False):
+        page = _dashboard(client, coordinator)
+    assert f"window closed {v2.window_end:%-d %b}" in page
+
+
+@pytest.mark.django_db
+def test_the_dashboard_runs_the_same_queries_for_one_participant_or_five(client, site_people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people, coordinator = site_people
+    people.randomised()
+    force_login_verified(client, coordinator)
+    client.get("/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    for _ in range(4):
+        people.randomised()
+    with CaptureQueriesContext(connection) as five:
+        page = client.get("/").content.decode()
+    assert page.count("/infusion-day/") == 5
+    assert len(five) == len(one)
+
+
+def test_the_dashboard_in_the_browser_names_no_hidden_level_and_passes_axe(web, site_people):
+    people, coordinator = site_people
+    for _ in range(3):
+        people.randomised()
+    web.sign_in(coordinator)
+    web.open("/")
+    web.page.get_by_role("heading", name="This week").wait_for()
+    assert hidden_words_in(web.page, KARE_DRUG_WORDS) == []
+    assert serious_violations(web.page) == []
