@@ -125,15 +125,17 @@ class Simulation:
 
     # -- recruitment ------------------------------------------------------------------------------
 
-    def recruit(self, target: int) -> list[Participant]:
-        """Screen until ``target`` people are randomised; returns them."""
+    def recruit(self, target: int, *, over_last_days: int | None = None) -> list[Participant]:
+        """Screen until ``target`` people are randomised; returns them. They are recruited so that the
+        last has finished follow-up by today, or, given ``over_last_days``, over that many days up to
+        today (a trial in progress, with visits due)."""
         rng = self.rng
         sites = list(self.trial.sites.order_by("code"))
         criteria = self.protocol.eligibility.criteria
         age = self.protocol.eligibility.age
         today = min(today_at(s) for s in sites)
-        span = min(target, 365)
-        first_day = today - dt.timedelta(days=FOLLOW_UP_DAYS + span)
+        span = min(target, 365) if over_last_days is None else over_last_days
+        first_day = today - dt.timedelta(days=(FOLLOW_UP_DAYS if over_last_days is None else 0) + span)
         randomised: list[Participant] = []
         every = max(1, target // 10)
         while len(randomised) < target:
