@@ -13,4 +13,8 @@ from trialtracker import dashboard_rows
 
 @staff_page
 def dashboard(request):
-    return render(request, "trialtracker/dashboard.html", {"section": "dashboard", **dashboard_rows.rows(request.user)})
+    return render(
+        request,
+        "trialtracker/dashboard.html",
+        {"section": "dashboard", **dashboard_rows.rows(request.user, show_all=request.GET.get("show") == "all")},
+    )

@@ -10,6 +10,7 @@ from participants.schedule.due import due_at_sites
 from reminders.selectors import worklist_entries
 from trials.protocol.schedule import EventKind
 
+SHOWN = 100
 # the page on which an appointment of each kind is recorded
 FORM_OF_KIND = {EventKind.INFUSION: "web:infusion-day", EventKind.THERAPY: "web:session"}
 
@@ -19,17 +20,21 @@ def form_of(kind: str) -> str:
     return FORM_OF_KIND.get(kind, "web:visit")
 
 
-def rows(user) -> dict:
+def rows(user, *, show_all: bool = False) -> dict:
     """The dashboard's panels for ``user``: appointments of today and this week (with names where the
     user may read them), follow-ups whose window closed, serious adverse event reports due, open data
-    queries, reminders that failed and reschedule requests."""
-    due = due_at_sites(user=user)
+    queries, reminders that failed and reschedule requests. The appointment lists hold at most
+    ``SHOWN`` rows each unless ``show_all``."""
+    due = due_at_sites(user=user, limit=None if show_all else SHOWN)
     entries = worklist_entries(user=user, kinds=frozenset({"failed", "reschedule"}))
     shown = [(r, reverse(form_of(r.appointment.kind), args=[r.appointment.pk])) for r in due.this_week]
     return {
         "today": due.today,
         "today_rows": [(r, url) for r, url in shown if r.appointment.booked_date == r.today],
         "week_rows": [(r, url) for r, url in shown if r.appointment.booked_date != r.today],
+        "week_total": due.this_week_total,
+        "closed_total": due.closed_total,
+        "shown": SHOWN,
         "closed_rows": [(r, reverse(form_of(r.appointment.kind), args=[r.appointment.pk])) for r in due.closed],
         "deadlines": reporting_deadlines(user=user),
         "queries": open_queries(user=user),

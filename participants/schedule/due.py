@@ -45,6 +45,8 @@ class Due:
     today: dt.date
     this_week: list[DueRow]
     closed: list[DueRow]
+    this_week_total: int  # how many there are in all; the lists hold at most ``limit``
+    closed_total: int
 
 
 def _widest_scopes(participant_ids: set[int]) -> dict[int, str]:
@@ -76,32 +78,41 @@ def _row(a: Appointment, today: dt.date, scope: str | None, name: str) -> DueRow
     return DueRow(a, "due", "due today" if a.booked_date == today else "due", name, today)
 
 
-def due_at_sites(*, user, days: int = 7) -> Due:
-    """Open appointments at the user's sites: those whose window is open or opens within ``days`` (in
-    booking order), and those whose window closed without a visit (the oldest first). Each site's own
-    date decides what is due there."""
+def due_at_sites(*, user, days: int = 7, limit: int | None = 100) -> Due:
+    """Open appointments at the user's sites: those whose window is open or opens within ``days``, or
+    that are booked within them (in booking order), and those whose window closed without a visit (the
+    oldest first); at most ``limit`` of each (None: all), with how many there are. Each site's own date
+    decides what is due there."""
     sites = list(Site.objects.filter(pk__in=permissions.site_ids(user)))
-    todays = {s.pk: today_at(s) for s in sites}
     if not sites:
-        return Due(today=dt.date.today(), this_week=[], closed=[])
+        return Due(today=dt.date.today(), this_week=[], closed=[], this_week_total=0, closed_total=0)
+    todays = {s.pk: today_at(s) for s in sites}
     earliest, latest = min(todays.values()), max(todays.values())
-    appointments = list(
-        with_visits(
-            Appointment.objects.filter(participant__site__in=sites, status=AppointmentStatus.SCHEDULED).filter(
-                Q(window_start__lte=latest + dt.timedelta(days=days))
-                | Q(booked_date__lte=latest + dt.timedelta(days=days))
-            )
-        ).order_by("booked_date", "participant__study_id", "sequence")
+    horizon = latest + dt.timedelta(days=days)
+    scheduled = Appointment.objects.filter(participant__site__in=sites, status=AppointmentStatus.SCHEDULED)
+    coming = scheduled.filter(Q(window_end__gte=earliest) | Q(booked_date__gte=earliest)).filter(
+        Q(window_start__lte=horizon) | Q(booked_date__lte=horizon)
     )
-    scopes = _widest_scopes({a.participant_id for a in appointments})
-    names = _names(user, appointments)
-    this_week, closed = [], []
-    for a in appointments:
-        today = todays[a.participant.site_id]
-        row = _row(a, today, scopes.get(a.participant_id), names.get(a.participant_id, ""))
-        if row.state == "window_closed":
-            closed.append(row)
-        elif a.window_end >= today or a.booked_date >= today:  # a withdrawn participant's past visits are no one's work
-            this_week.append(row)
-    closed.sort(key=lambda r: (r.appointment.window_end, r.appointment.participant.study_id))
-    return Due(today=earliest, this_week=this_week, closed=closed)
+    closed = scheduled.filter(window_end__lt=latest)
+    coming_rows = _rows(user, coming.order_by("booked_date", "participant__study_id", "sequence"), todays, limit)
+    closed_rows = _rows(user, closed.order_by("window_end", "participant__study_id", "sequence"), todays, limit)
+    return Due(
+        today=earliest,
+        this_week=[r for r in coming_rows if r.state != "window_closed"],
+        closed=[r for r in closed_rows if r.state == "window_closed"],
+        this_week_total=coming.count(),
+        closed_total=closed.count(),
+    )
+
+
+def _rows(user, appointments, todays: dict[int, dt.date], limit: int | None) -> list[DueRow]:
+    found = list(with_visits(appointments)[:limit] if limit else with_visits(appointments))
+    scopes = _widest_scopes({a.participant_id for a in found})
+    names = _names(user, found)
+    rows = []
+    for a in found:
+        row = _row(a, todays[a.participant.site_id], scopes.get(a.participant_id), names.get(a.participant_id, ""))
+        # a withdrawn participant's past visits are no one's work
+        if row.state != "withdrawn" or a.window_end >= row.today or a.booked_date >= row.today:
+            rows.append(row)
+    return rows

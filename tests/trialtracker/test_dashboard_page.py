@@ -158,3 +158,17 @@ def test_the_dashboard_in_the_browser_names_no_hidden_level_and_passes_axe(web, 
     web.page.get_by_role("heading", name="This week").wait_for()
     assert hidden_words_in(web.page, KARE_DRUG_WORDS) == []
     assert serious_violations(web.page) == []
+
+
+@pytest.mark.django_db
+def test_a_long_week_shows_its_first_rows_and_offers_the_rest(client, site_people, monkeypatch):
+    from trialtracker import dashboard_rows
+
+    people, coordinator = site_people
+    for _ in range(3):
+        people.randomised()
+    monkeypatch.setattr(dashboard_rows, "SHOWN", 2)
+    page = _dashboard(client, coordinator)
+    assert page.count("/infusion-day/") == 2
+    assert "The first 2 of " in page
+    assert client.get("/?show=all").content.decode().count("/infusion-day/") == 3
