@@ -29,6 +29,7 @@ def arguments(*, description: str, database: str) -> argparse.Namespace:
     parser.add_argument("--database", default=database, help="throwaway database name")
     parser.add_argument("--seed", type=int, default=20240708)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards, for a closer look")
+    parser.add_argument("--requests", type=int, default=30, help="requests timed of each page or API call (30)")
     args = parser.parse_args()
     if args.participants < 1 or not (1 <= args.days <= 1000):
         parser.error("--participants must be at least 1 and --days 1 to 1000")

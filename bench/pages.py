@@ -1,0 +1,233 @@
+"""Time the staff pages of a large trial against the API's lists of the same rows, in one run.
+
+Run from the repository root, with DATABASE_URL naming a PostgreSQL server you may create
+databases on::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/trialtracker uv run python bench/pages.py
+    DATABASE_URL=... uv run python bench/pages.py --participants 2000 --requests 20
+
+The database named in DATABASE_URL is not touched: the script creates a throwaway database
+(``trialtracker_bench_pages``, or ``--database``), migrates it, loads protocols/kare.yaml and
+bulk-loads ``--participants`` randomised participants over the last year at both sites, each
+with an identity, the protocol's schedule of appointments (those whose window closed more than
+three days ago marked done, so a few closed windows remain, as at a real site) and a drinking
+record for every day from 90 days before randomisation to yesterday (up to ``--days``). It then
+signs in one Exeter coordinator and, through Django's test client (the whole request inside the
+server: middleware, views, templates; no network), times ``--requests`` requests of each pair:
+
+* the dashboard ``/`` (at most 200 appointments: this week's and the closed windows) against the
+  API's worklist ``/api/appointments/?page_size=200``;
+* a casebook ``/participants/<id>/`` against ``/api/participants/<id>/appointments/``;
+* the calendar ``/participants/<id>/drinking/`` against ``/api/participants/<id>/drinking-days/``;
+
+(casebook and calendar over as many different participants), and prints each one's median and
+95th percentile and the ratio of the page's median to the API's (goal: within 1.5). The database is
+dropped at the end, also after a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import drinking_trial
+
+GOAL = 1.5
+
+
+def main() -> None:
+    args = drinking_trial.arguments(description=__doc__.split("\n\n")[0], database="trialtracker_bench_pages")
+    drinking_trial.main(args, _run, script="pages.py")
+
+
+def _schedule(protocol, randomised_on: dt.date) -> list[tuple]:
+    """(event, target, window start, window end) of each scheduled event, chained anchors followed."""
+    targets: dict[str, dt.date] = {"randomisation": randomised_on}
+    out = []
+    for event in protocol.schedule:
+        target = targets.get(event.anchor, randomised_on) + dt.timedelta(days=event.day)
+        targets[event.code] = target
+        out.append(
+            (event, target, target + dt.timedelta(days=event.window[0]), target + dt.timedelta(days=event.window[1]))
+        )
+    return out
+
+
+def _load(args, trial) -> None:
+    from django.db import connection, transaction
+
+    from participants.models import Allocation, AllocationMethod, Appointment, Identity, Participant
+    from trials.models import Arm
+
+    rng = random.Random(args.seed)
+    version = trial.version_on()
+    protocol = version.protocol
+    sites = list(trial.sites.order_by("code"))
+    arms = list(Arm.objects.filter(trial=trial))
+    today = dt.date.today()
+    began = time.perf_counter()
+    dates = [today - dt.timedelta(days=i % 365) for i in range(args.participants)]
+    with transaction.atomic():
+        people = Participant.objects.bulk_create(
+            [
+                Participant(
+                    trial=trial, site=sites[i % len(sites)], study_id=f"P{i:06d}", sex="FM"[i % 2], enrolled_on=dates[i]
+                )
+                for i in range(args.participants)
+            ],
+            batch_size=2000,
+        )
+        Allocation.objects.bulk_create(
+            [
+                Allocation(
+                    participant=p,
+                    arm=arms[i % len(arms)],
+                    method=AllocationMethod.IMPORTED,
+                    stratum="",
+                    allocated_on=dates[i],
+                )
+                for i, p in enumerate(people)
+            ],
+            batch_size=2000,
+        )
+        Identity.objects.bulk_create(
+            [
+                Identity(participant=p, first_name=f"Bench{i}", last_name="Person", email=f"p{i}@example.org")
+                for i, p in enumerate(people)
+            ],
+            batch_size=2000,
+        )
+        appointments = []
+        for i, p in enumerate(people):
+            for sequence, (event, target, start, end) in enumerate(_schedule(protocol, dates[i]), start=1):
+                appointments.append(
+                    Appointment(
+                        participant=p,
+                        protocol_version=version,
+                        event_code=event.code,
+                        title=event.title,
+                        kind=event.kind,
+                        sequence=sequence,
+                        anchor=event.anchor,
+                        target_date=target,
+                        window_start=start,
+                        window_end=end,
+                        booked_date=target,
+                        status="done" if end < today - dt.timedelta(days=3) else "scheduled",
+                    )
+                )
+        Appointment.objects.bulk_create(appointments, batch_size=5000)
+    print(
+        f"  {len(people):,} participants, identities and allocations, {len(appointments):,} appointments "
+        f"in {time.perf_counter() - began:.1f} s",
+        flush=True,
+    )
+    began = time.perf_counter()
+    columns = (
+        "participant_id, day, source, amount, unit, grams, visit_code, change_reason, entered_by_participant, "
+        "entered_at, updated_at"
+    )
+    stamp = "2024-01-01 00:00:00+00"
+    total = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE outcomes_drinkingrecord DISABLE TRIGGER ALL")
+        with cursor.cursor.copy(f"COPY outcomes_drinkingrecord ({columns}) FROM STDIN") as copy:
+            for i, p in enumerate(people):
+                first = dates[i] - dt.timedelta(days=90)
+                last = min(today - dt.timedelta(days=1), first + dt.timedelta(days=args.days - 1))
+                buffer = io.StringIO()
+                day = first
+                while day <= last:
+                    grams = 0 if rng.random() < 0.6 else rng.randint(1, 160)
+                    buffer.write(f"{p.pk}\t{day.isoformat()}\ttlfb\t{grams}\tg\t{grams}\t\t\tf\t{stamp}\t{stamp}\n")
+                    day += dt.timedelta(days=1)
+                    total += 1
+                copy.write(buffer.getvalue())
+        cursor.execute("ALTER TABLE outcomes_drinkingrecord ENABLE TRIGGER ALL")
+        cursor.execute("ANALYZE")
+    print(f"  {total:,} drinking records loaded with COPY in {time.perf_counter() - began:.1f} s", flush=True)
+
+
+def _times(client, paths: list[str]) -> list[float]:
+    out = []
+    for path in paths:
+        began = time.perf_counter()
+        response = client.get(path)
+        out.append(time.perf_counter() - began)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+    return out
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _run(args) -> None:
+    import django_otp
+    from django.core.management import call_command
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from core.services import sites_for, user_create
+    from trials.protocol import load_file
+    from trials.services import protocol_load
+
+    print("migrating", flush=True)
+    call_command("migrate", verbosity=0, interactive=False)
+    trial = protocol_load(
+        protocol=load_file(drinking_trial.ROOT / "protocols" / "kare.yaml"), source="kare.yaml"
+    ).version.trial
+    print(f"loading {args.participants:,} participants", flush=True)
+    _load(args, trial)
+    coordinator = user_create(
+        username="bench-coordinator",
+        password=None,
+        role="coordinator",
+        sites=sites_for(trial=trial.code, sites=["exeter"]),
+        reason="benchmark",
+    )
+    client = Client()
+    client.force_login(coordinator)
+    session = client.session
+    session[django_otp.DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.create(
+        user=coordinator, name="authenticator", confirmed=True
+    ).persistent_id
+    session.save()
+    exeter = list(
+        trial.participants.filter(site__code="exeter").order_by("?").values_list("study_id", flat=True)[: args.requests]
+    )
+    pairs = [
+        ("dashboard", ["/"] * args.requests, ["/api/appointments/?page_size=200"] * args.requests),
+        ("casebook", [f"/participants/{s}/" for s in exeter], [f"/api/participants/{s}/appointments/" for s in exeter]),
+        (
+            "calendar",
+            [f"/participants/{s}/drinking/" for s in exeter],
+            [f"/api/participants/{s}/drinking-days/" for s in exeter],
+        ),
+    ]
+    print(f"\n{'':<10} {'page median':>12} {'page p95':>10} {'API median':>11} {'API p95':>9} {'ratio':>7}")
+    worst = 0.0
+    for name, pages, apis in pairs:
+        _times(client, pages[:2] + apis[:2])  # warm-up, not counted
+        page_times, api_times = _times(client, pages), _times(client, apis)
+        ratio = statistics.median(page_times) / statistics.median(api_times)
+        worst = max(worst, ratio)
+        print(
+            f"{name:<10} {statistics.median(page_times) * 1000:>10.1f}ms {_p95(page_times) * 1000:>8.1f}ms "
+            f"{statistics.median(api_times) * 1000:>9.1f}ms {_p95(api_times) * 1000:>7.1f}ms {ratio:>7.2f}",
+            flush=True,
+        )
+    print(f"\nworst ratio {worst:.2f} (goal: pages within {GOAL} times the API)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
