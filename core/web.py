@@ -20,7 +20,6 @@ from functools import wraps
 from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.http import Http404
 from django.shortcuts import render
@@ -32,23 +31,13 @@ from core.errors import DomainError, Forbidden, NotFound
 REASON_HELP = "Why the saved value changes: it is kept in the audit trail with your name."
 
 
-class AccessibleBoundField(BoundField):
-    """A field whose input names its error message as well as its hint in ``aria-describedby``."""
-
-    @property
-    def aria_describedby(self):
-        ids = [value for value in [super().aria_describedby] if value]
-        if self.errors and self.auto_id:
-            ids.append(f"{self.auto_id}_error")
-        return " ".join(ids) or None
-
-
 class FormRenderer(TemplatesSetting):
-    """Forms render through the project's templates (``core/forms/``)."""
+    """Forms render through the project's templates (``core/forms/``). Django gives each input an
+    ``aria-describedby`` naming its hint (``<id>_helptext``) and its error (``<id>_error``): the
+    field template uses those ids."""
 
     form_template_name = "core/forms/form.html"
     field_template_name = "core/forms/field.html"
-    bound_field_class = AccessibleBoundField
 
 
 class DateInput(forms.DateInput):
