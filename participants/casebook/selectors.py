@@ -12,16 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, prefetch_related_objects
-
 from core.clock import today_at
 from core.db import one_to_one
 from core.errors import Forbidden
-from participants.enrolment.selectors import identity_get, participant_history
+from participants.enrolment.selectors import identity_get, participant_history, participant_loaded
 from participants.models import AdverseEvent, Allocation, Appointment, Deviation, Identity, Participant
 from participants.safety.selectors import adverse_events_of, deviations_of
 from participants.schedule.selectors import appointments_of
-from participants.selectors import participant_get
 
 
 @dataclass(frozen=True)
@@ -34,23 +31,6 @@ class Casebook:
     adverse_events: list[AdverseEvent]
     deviations: list[Deviation]
     history: list[dict]
-
-
-def participant_loaded(*, user, study_id: str, trial_code: str | None = None) -> Participant:
-    """The participant (404 across sites, as :func:`participant_get`), with their consents,
-    withdrawals, emergency unblindings and allocation (its arm's levels) loaded."""
-    participant = participant_get(user=user, study_id=study_id, trial_code=trial_code)
-    prefetch_related_objects(
-        [participant],
-        "consents",
-        "withdrawals",
-        "unblindings",
-        Prefetch(
-            "allocation",
-            Allocation.objects.select_related("arm").prefetch_related("arm__arm_levels__level__factor"),
-        ),
-    )
-    return participant
 
 
 def casebook_get(*, user, study_id: str, trial_code: str | None = None) -> Casebook:

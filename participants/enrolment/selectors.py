@@ -3,7 +3,7 @@ identity, and a participant's audit history."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 
 from core import history, permissions
 from core.db import one_to_one
@@ -20,7 +20,7 @@ from participants.models import (
     Screening,
     Withdrawal,
 )
-from participants.selectors import participants_visible
+from participants.selectors import participant_get, participants_visible
 from trials.models import Arm, ArmLevel, Trial
 
 ORDERINGS = {"study_id", "enrolled_on", "site", "created_at"}
@@ -141,6 +141,23 @@ def participants_page(*, user, params) -> QuerySet[Participant]:
         .select_related("trial", "site", "screening", "allocation__arm")
         .prefetch_related("consents", "withdrawals", "unblindings", "allocation__arm__arm_levels__level__factor")
     )
+
+
+def participant_loaded(*, user, study_id: str, trial_code: str | None = None) -> Participant:
+    """The participant (404 across sites, as :func:`participant_get`), with their consents,
+    withdrawals, emergency unblindings and allocation (its arm's levels) loaded."""
+    participant = participant_get(user=user, study_id=study_id, trial_code=trial_code)
+    prefetch_related_objects(
+        [participant],
+        "consents",
+        "withdrawals",
+        "unblindings",
+        Prefetch(
+            "allocation",
+            Allocation.objects.select_related("arm").prefetch_related("arm__arm_levels__level__factor"),
+        ),
+    )
+    return participant
 
 
 def identity_get(*, user, participant: Participant) -> Identity:

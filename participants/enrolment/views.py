@@ -20,7 +20,6 @@ from core.db import one_to_one
 from core.errors import Conflict, Invalid
 from core.web import form_response, refused, staff_page
 from participants import guards
-from participants.casebook.selectors import participant_loaded
 from participants.enrolment import forms, selectors, services
 from participants.models import ScreeningOutcome
 from trials.selectors import site_of_trial, sites_visible, trial_get, trials_visible
@@ -51,7 +50,7 @@ def posted(request):
 
 
 def _participant(request, study_id: str):
-    return participant_loaded(user=request.user, study_id=study_id, trial_code=request.GET.get("trial"))
+    return selectors.participant_loaded(user=request.user, study_id=study_id, trial_code=request.GET.get("trial"))
 
 
 def _today(sites) -> dt.date:

@@ -13,7 +13,7 @@ from core.errors import Conflict, Invalid
 from core.web import refused, staff_page
 from participants import blinding, guards
 from participants.casebook import display
-from participants.casebook.selectors import participant_loaded
+from participants.enrolment.selectors import participant_loaded
 from participants.enrolment.views import posted
 from participants.models import ScreeningOutcome
 from participants.randomisation import services
