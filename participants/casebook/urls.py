@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from core.web import page_not_built
+from participants.casebook import views
 
 page_patterns = [
-    path("participants/", page_not_built, name="participants"),
-    path("participants/<str:study_id>/", page_not_built, name="casebook"),
+    path("participants/", views.participant_list, name="participants"),
+    path("participants/<str:study_id>/", views.casebook, name="casebook"),
 ]

@@ -173,6 +173,7 @@ class ParticipantListApi(GenericAPIView):
             OpenApiParameter("trial", str, description="A trial code (needed to filter or order by a factor)."),
             OpenApiParameter("site", str, description="A site code."),
             OpenApiParameter("search", str, description="A study id prefix."),
+            OpenApiParameter("status", str, enum=list(selectors.STATUSES), description="Where participants stand."),
             OpenApiParameter(
                 "ordering",
                 str,

@@ -3,9 +3,10 @@ identity, and a participant's audit history."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 
 from core import history, permissions
+from core.db import one_to_one
 from core.errors import Forbidden, Invalid, NotFound
 from core.roles import READ_IDENTITY
 from participants import blinding
@@ -19,10 +20,12 @@ from participants.models import (
     Screening,
     Withdrawal,
 )
-from participants.selectors import participants_visible
+from participants.selectors import participant_get, participants_visible
 from trials.models import Arm, ArmLevel, Trial
 
 ORDERINGS = {"study_id", "enrolled_on", "site", "created_at"}
+# Where a participant stands, as a list filters them: withdrawn (any scope) before randomised.
+STATUSES = ("enrolled", "randomised", "withdrawn")
 
 
 def screenings_visible(*, user) -> QuerySet[Screening]:
@@ -30,7 +33,8 @@ def screenings_visible(*, user) -> QuerySet[Screening]:
 
 
 def screening_get(*, user, pk: int) -> Screening:
-    screening = screenings_visible(user=user).filter(pk=pk).first()
+    """A screening at one of the user's sites, with its participant when enrolled, or a 404."""
+    screening = screenings_visible(user=user).select_related("participant", "protocol_version").filter(pk=pk).first()
     if screening is None:
         raise NotFound("no such screening")
     return screening
@@ -40,8 +44,8 @@ def participants_list(*, user, params) -> QuerySet[Participant]:
     """Participants filtered and ordered by query parameters, refusing any that would unblind.
 
     ``trial`` (code) is needed to filter or order by a factor; ``site`` (code), ``search`` (study id
-    prefix), ``arm`` (code, for those who may see every factor) and ``ordering`` (study_id,
-    enrolled_on, site, created_at, or a visible factor) apply.
+    prefix), ``status`` (one of :data:`STATUSES`), ``arm`` (code, for those who may see every factor)
+    and ``ordering`` (study_id, enrolled_on, site, created_at, or a visible factor) apply.
     """
     qs = participants_visible(user=user)
     trial_code = params.get("trial")
@@ -77,6 +81,8 @@ def participants_list(*, user, params) -> QuerySet[Participant]:
         qs = qs.filter(site__code=params["site"])
     if params.get("search"):
         qs = qs.filter(study_id__istartswith=params["search"].strip())
+    if params.get("status"):
+        qs = _with_status(qs, params["status"])
     order = []
     for term in filter(None, (t.strip() for t in params.get("ordering", "").split(","))):
         name = term.lstrip("-")
@@ -100,6 +106,24 @@ def participants_list(*, user, params) -> QuerySet[Participant]:
     return qs.order_by(*order, "trial_id", "study_id").distinct()
 
 
+def _with_status(qs: QuerySet[Participant], status: str) -> QuerySet[Participant]:
+    if status == "withdrawn":
+        return qs.filter(withdrawals__isnull=False)
+    if status == "randomised":
+        return qs.filter(allocation__isnull=False, withdrawals__isnull=True)
+    if status == "enrolled":
+        return qs.filter(allocation__isnull=True, withdrawals__isnull=True)
+    raise Invalid("unknown status", fields={"status": [f"Choose one of: {', '.join(STATUSES)}."]})
+
+
+def participant_status(participant: Participant) -> str:
+    """Where the participant stands (one of :data:`STATUSES`), from what :func:`participants_page`
+    loaded: withdrawn in any scope, else randomised, else enrolled."""
+    if participant.withdrawals.all():
+        return "withdrawn"
+    return "randomised" if one_to_one(participant, "allocation") is not None else "enrolled"
+
+
 def screenings_list(*, user, trial_code: str = "", site_code: str = "", outcome: str = "") -> QuerySet[Screening]:
     """Screenings at the user's sites, of one trial, site or outcome when named, by trial and number."""
     found = screenings_visible(user=user).select_related("protocol_version")
@@ -117,6 +141,23 @@ def participants_page(*, user, params) -> QuerySet[Participant]:
         .select_related("trial", "site", "screening", "allocation__arm")
         .prefetch_related("consents", "withdrawals", "unblindings", "allocation__arm__arm_levels__level__factor")
     )
+
+
+def participant_loaded(*, user, study_id: str, trial_code: str | None = None) -> Participant:
+    """The participant (404 across sites, as :func:`participant_get`), with their consents,
+    withdrawals, emergency unblindings and allocation (its arm's levels) loaded."""
+    participant = participant_get(user=user, study_id=study_id, trial_code=trial_code)
+    prefetch_related_objects(
+        [participant],
+        "consents",
+        "withdrawals",
+        "unblindings",
+        Prefetch(
+            "allocation",
+            Allocation.objects.select_related("arm").prefetch_related("arm__arm_levels__level__factor"),
+        ),
+    )
+    return participant
 
 
 def identity_get(*, user, participant: Participant) -> Identity:

@@ -1,4 +1,5 @@
-"""Writes of enrolment: screening, enrolment with the identity, consent, withdrawal, the baseline.
+"""Writes of enrolment: screening, enrolment with the identity, consent, withdrawal, the baseline,
+and a change of the identity's name or contact details.
 
 Each service checks the actor's role at the participant's site (:class:`Forbidden` otherwise),
 validates (:class:`Invalid`, a 400 with field messages), checks the protocol's preconditions
@@ -8,8 +9,11 @@ validates (:class:`Invalid`, a 400 with field messages), checks the protocol's p
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from core import audit
@@ -326,3 +330,76 @@ def baseline_complete(*, actor, participant: Participant, completed_on: dt.date,
         locked.baseline_weight_kg = Decimal(str(weight_kg))
         locked.save(update_fields=["baseline_completed_on", "baseline_weight_kg"])
         return locked
+
+
+# --- identity -----------------------------------------------------------------------------------
+
+IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone", "address")
+# Optional details: a blank value clears them.
+IDENTITY_OPTIONAL = frozenset({"date_of_birth", "email", "phone", "address"})
+PHONE_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def _identity_problems(participant: Participant, changes: dict, reason: str) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    for name in sorted(set(changes) - set(IDENTITY_FIELDS)):
+        problems[name] = ["Not a detail of the identity."]
+    for name in ("first_name", "last_name"):
+        if name in changes and not (changes[name] or "").strip():
+            problems[name] = ["This field is required."]
+    if changes.get("email"):
+        try:
+            validate_email(changes["email"].strip())
+        except ValidationError:
+            problems["email"] = ["Enter a valid email address."]
+    if changes.get("phone") and not PHONE_E164.match(changes["phone"].strip()):
+        problems["phone"] = ["Use the international format, e.g. +447700900123."]
+    born = changes.get("date_of_birth")
+    if born is not None:
+        if born >= participant.enrolled_on:
+            problems["date_of_birth"] = [f"The date of birth must be before the consent ({participant.enrolled_on})."]
+        elif participant.age_at_consent is not None and _age_on(born, participant.enrolled_on) != (
+            recorded := participant.age_at_consent
+        ):
+            problems["date_of_birth"] = [
+                f"It gives an age of {_age_on(born, participant.enrolled_on)} at consent; {recorded} was recorded."
+            ]
+    if not (reason or "").strip():
+        problems["reason"] = ["Say why the details change."]
+    return problems
+
+
+def identity_update(*, actor, participant: Participant, reason: str, **changes) -> Identity:
+    """Change the participant's name or contact details (``first_name``, ``last_name``,
+    ``date_of_birth``, ``email``, ``phone``, ``address``), with the reason kept in the audit trail.
+
+    Details not given are left as they are; a blank optional detail is cleared. Only the roles that
+    enrol may (403), and not while the participant's data are locked (409). Refused (400): an
+    unknown detail, a blank name, an email or a phone (E.164) that is not one, a date of birth that
+    does not give the age recorded at consent, no reason. A participant brought in without an
+    identity is given one when both names are given.
+    """
+    require_role(actor, SCREEN_AND_ENROL, site=participant.site, doing="change identities at this site")
+    ensure_unlocked(trial=participant.trial, participant=participant)
+    problems = _identity_problems(participant, changes, reason)
+    if problems:
+        raise Invalid("the change of identity is not valid", fields=problems)
+    values = {}
+    for name, value in changes.items():
+        value = value.strip() if isinstance(value, str) else value
+        values[name] = None if name in IDENTITY_OPTIONAL and value in ("", None) else value
+    with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):
+        identity = Identity.objects.select_for_update().filter(participant=participant).first()
+        if identity is None:
+            if not (values.get("first_name") and values.get("last_name")):
+                raise Invalid(
+                    "no identity is recorded yet",
+                    fields={n: ["Give both names."] for n in ("first_name", "last_name") if not values.get(n)},
+                )
+            return Identity.objects.create(participant=participant, **values)
+        changed = [name for name, value in values.items() if getattr(identity, name) != value]
+        for name in changed:
+            setattr(identity, name, values[name])
+        if changed:
+            identity.save(update_fields=changed)
+        return identity

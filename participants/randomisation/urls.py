@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from core.web import page_not_built
+from participants.randomisation import views
 
 page_patterns = [
-    path("participants/<str:study_id>/randomise/", page_not_built, name="randomise"),
+    path("participants/<str:study_id>/randomise/", views.randomise, name="randomise"),
 ]

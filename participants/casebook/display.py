@@ -1,0 +1,76 @@
+"""How the participant pages word what the selectors and the blinding presenter hand them.
+
+Nothing here decides what is hidden: an allocation arrives already presented (a hidden factor's
+level replaced by the presenter's placeholder), and is only given the protocol's titles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trials.protocol.schedule import EventKind
+
+# The form an appointment is entered on, by the kind of its event in the protocol's schedule.
+FORM_OF_KIND = {EventKind.INFUSION.value: "web:infusion-day", EventKind.THERAPY.value: "web:session"}
+DEFAULT_FORM = "web:visit"
+
+STATUS_TAGS = {
+    "done": "ok",
+    "due": "warn",
+    "overdue": "bad",
+    "missed": "bad",
+    "upcoming": "muted",
+    "cancelled": "muted",
+    "enrolled": "muted",
+    "randomised": "ok",
+    "withdrawn": "bad",
+}
+
+RECORD_NAMES = {
+    "participants.participant": "Participant",
+    "participants.consent": "Consent",
+    "participants.withdrawal": "Withdrawal",
+    "participants.allocation": "Randomisation",
+    "participants.emergencyunblinding": "Emergency unblinding",
+}
+EVENT_NAMES = {"insert": "created", "update": "changed", "delete": "deleted"}
+# Columns every record carries that say nothing to a reader of its history.
+QUIET_FIELDS = frozenset({"id", "created_at", "updated_at", "participant_id"})
+
+
+def form_of(kind: str) -> str:
+    """The URL name of the form an appointment of ``kind`` is entered on."""
+    return FORM_OF_KIND.get(kind, DEFAULT_FORM)
+
+
+def levels_shown(protocol, presented: dict[str, Any]) -> list[dict[str, str]]:
+    """The presented allocation's levels with the protocol's titles: ``[{factor, level}]``, a level
+    the presenter withheld kept as the presenter wrote it."""
+    rows = []
+    for code, level in presented["levels"].items():
+        factor = protocol.factor(code)
+        titles = {lv.code: lv.title for lv in factor.levels}
+        rows.append({"factor": factor.title or code, "level": titles.get(level, level)})
+    return rows
+
+
+def history_rows(events: list[dict]) -> list[dict]:
+    """Audit events as rows of the casebook's history: when, who, what record, its changes, why."""
+    rows = []
+    for event in events:
+        changes = [
+            {"field": field.removesuffix("_id").replace("_", " "), "old": old, "new": new}
+            for field, (old, new) in event["changes"].items()
+            if field not in QUIET_FIELDS
+        ]
+        rows.append(
+            {
+                "at": event["at"],
+                "actor": event["actor"] or "the system",
+                "record": RECORD_NAMES.get(event["model"], event["model"].rsplit(".", 1)[-1]),
+                "event": EVENT_NAMES.get(event["label"], event["label"]),
+                "changes": changes,
+                "reason": event["reason"],
+            }
+        )
+    return rows
