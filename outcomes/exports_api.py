@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.views import APIView
 
 from core.errors import Invalid, NotFound
-from outcomes.exports import CONTENT_TYPES, DATASETS, DEFAULT_DATASETS, FORMATS, export_open
+from outcomes.exports import DATASETS, DEFAULT_DATASETS, FORMATS, ExportFile, export_open
 from trials.selectors import trial_get
 
 _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")
@@ -68,14 +68,18 @@ class ExportApi(APIView):
             via="api",
             blinded=blinded in ("true", "1"),
         )
-        if export.chunks is not None:
-            response = StreamingHttpResponse(export.chunks, content_type=CONTENT_TYPES[format])
-            response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-        else:
-            handle = export.path.open("rb")
-            export.path.unlink()  # the open handle keeps the data until the response is closed
-            response = FileResponse(
-                handle, as_attachment=True, filename=export.filename, content_type=CONTENT_TYPES[format]
-            )
-        response["X-Export-Id"] = str(export.log.pk)
-        return response
+        return export_response(export)
+
+
+def export_response(export: ExportFile):
+    """The file of an export under way as an attachment: streamed as it is produced, or from its
+    temporary file (removed once sent). The API and the trial's page answer with this one."""
+    if export.chunks is not None:
+        response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    else:
+        handle = export.path.open("rb")
+        export.path.unlink()  # the open handle keeps the data until the response is closed
+        response = FileResponse(handle, as_attachment=True, filename=export.filename, content_type=export.content_type)
+    response["X-Export-Id"] = str(export.log.pk)
+    return response

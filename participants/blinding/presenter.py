@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from participants.blinding.decisions import BLINDED, arm_levels, visible_factors, visible_for_participant
+from participants.blinding.decisions import (
+    BLINDED,
+    arm_levels,
+    factors_visible_everywhere,
+    visible_factors,
+    visible_for_participant,
+)
 from participants.models import Allocation, DeviationKind, EmergencyUnblinding, Participant
 from trials.models import ArmLevel
 
@@ -43,6 +49,16 @@ def present(*, allocation, user, per_site: dict | None = None) -> dict[str, Any]
         "arm": allocation.arm.code if all_visible else BLINDED,
         "levels": {factor: (level if factor in visible else BLINDED) for factor, level in levels.items()},
     }
+
+
+def trial_title(*, user, trial) -> str:
+    """The trial's title for one who may see every factor at every one of their sites; else its
+    short title (or code): a title may name a level ("Ketamine for ...")."""
+    protocol = trial.version_on().protocol
+    every = {f.code for f in protocol.factors}
+    if every <= factors_visible_everywhere(user=user, trial=trial):
+        return protocol.trial.title
+    return protocol.trial.short_title or trial.code
 
 
 def allocation_hidden_fields(*, participant: Participant, user) -> tuple[str, ...]:

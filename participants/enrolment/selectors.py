@@ -1,9 +1,13 @@
 """Reads of enrolment: screenings, the list of participants with its filters and ordering, an
-identity, and a participant's audit history."""
+identity, a participant's audit history, and the trial's recruitment by site and month."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, DateField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models.functions import TruncMonth
 
 from core import history, permissions
 from core.db import one_to_one
@@ -21,7 +25,7 @@ from participants.models import (
     Withdrawal,
 )
 from participants.selectors import participant_get, participants_visible
-from trials.models import Arm, ArmLevel, Trial
+from trials.models import Arm, ArmLevel, Site, Trial
 
 ORDERINGS = {"study_id", "enrolled_on", "site", "created_at"}
 # Where a participant stands, as a list filters them: withdrawn (any scope) before randomised.
@@ -182,3 +186,80 @@ def participant_history(*, user, participant: Participant) -> list[dict]:
     events += history.events_for([(Allocation, Q(participant_id=participant.pk))], hidden=hidden)
     events.sort(key=lambda e: (e["at"], e["id"]))
     return events
+
+
+@dataclass
+class RecruitmentRow:
+    """Counts of one site or one month: people screened, enrolled and randomised."""
+
+    label: str
+    screened: int = 0
+    enrolled: int = 0
+    randomised: int = 0
+    cumulative: int = 0  # randomised up to and including this month (months only)
+    month: dt.date | None = None
+
+
+@dataclass
+class Recruitment:
+    """A trial's recruitment at the user's sites: per site, per month (every month from the first
+    with any count to the last), the totals and the protocol's target sample size (None: none set)."""
+
+    target: int | None
+    sites: list[RecruitmentRow]
+    months: list[RecruitmentRow]
+    total: RecruitmentRow
+
+
+def _counts(queryset, site_field: str, date_field: str) -> list[tuple[int, dt.date, int]]:
+    """``(site id, first day of the month, count)`` of ``queryset`` grouped in the database."""
+    return [
+        (row["at_site"], row["month"], row["n"])
+        for row in queryset.order_by()
+        .annotate(at_site=F(site_field), month=TruncMonth(date_field, output_field=DateField()))
+        .values("at_site", "month")
+        .annotate(n=Count("pk"))
+        .values("at_site", "month", "n")
+    ]
+
+
+def _month_range(first: dt.date, last: dt.date) -> list[dt.date]:
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return months
+
+
+def recruitment(*, user, trial: Trial) -> Recruitment:
+    """Screened, enrolled and randomised per site and per month at the user's sites of ``trial``,
+    counted in the database: four queries (the sites and one grouped count each), whatever the
+    trial's size. A person counts in the month of their screening, enrolment or randomisation."""
+    site_ids = permissions.site_ids(user, trial=trial)
+    sites = list(Site.objects.filter(trial=trial, pk__in=site_ids).order_by("code"))
+    counts = {
+        "screened": _counts(Screening.objects.filter(trial=trial, site_id__in=site_ids), "site_id", "screened_on"),
+        "enrolled": _counts(Participant.objects.filter(trial=trial, site_id__in=site_ids), "site_id", "enrolled_on"),
+        "randomised": _counts(
+            Allocation.objects.filter(participant__trial=trial, participant__site_id__in=site_ids),
+            "participant__site_id",
+            "allocated_on",
+        ),
+    }
+    by_site = {site.pk: RecruitmentRow(label=site.name) for site in sites}
+    by_month: dict[dt.date, RecruitmentRow] = {}
+    total = RecruitmentRow(label="Total")
+    for what, rows in counts.items():
+        for site_id, month, n in rows:
+            for row in (by_site[site_id], by_month.setdefault(month, RecruitmentRow(label="", month=month)), total):
+                setattr(row, what, getattr(row, what) + n)
+    months = []
+    if by_month:
+        running = 0
+        for month in _month_range(min(by_month), max(by_month)):
+            row = by_month.get(month) or RecruitmentRow(label="", month=month)
+            running += row.randomised
+            row.label, row.cumulative = month.strftime("%B %Y"), running
+            months.append(row)
+    target = trial.version_on().protocol.trial.target_sample_size
+    return Recruitment(target=target, sites=list(by_site.values()), months=months, total=total)

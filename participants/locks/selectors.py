@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from core import permissions
 from core.errors import NotFound
+from participants.locks.services import LOCKERS
 from participants.models import DataLock
 
 
@@ -26,3 +27,9 @@ def lock_get(*, user, pk: int) -> DataLock:
     if lock is None or (lock.participant_id and lock.participant.site_id not in permissions.site_ids(user)):
         raise NotFound("no such lock")
     return lock
+
+
+def may_lock(*, user, trial) -> bool:
+    """Whether ``user`` holds a role that locks and unlocks ``trial``'s data (the services decide
+    again, site by site, when they are asked)."""
+    return permissions.has_role(user, LOCKERS, trial=trial)
