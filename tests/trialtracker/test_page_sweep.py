@@ -90,6 +90,6 @@ def test_every_page_a_blinded_coordinator_reaches_hides_the_drug_passes_axe_and_
         if width > 768:
             problems.append(f"{path}: {width} pixels wide at a 768-pixel tablet")
         queue.extend(_links(page, web.url))
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     # the sweep reached the pages it exists for
     assert {"/", "/participants/", "/participants/<id>/"} <= set(shapes)
