@@ -218,7 +218,7 @@ def _locks_answer(request, trial, *, form, done: str = "", **forms_in_error):
     """The locks again: the section alone for htmx (400 when ``form`` has errors), else the page."""
     context = {**_locks(request.user, trial, **forms_in_error), "done": done}
     if request.htmx:
-        return form_response(request, "outcomes/trial/_locks.html", context, form=form)
+        return form_response(request, "outcomes/trial/_locks_body.html", context, form=form)
     if form.errors:
         context.update(section="trials", title=presenter.trial_title(user=request.user, trial=trial))
         return form_response(request, "outcomes/trial/locks.html", context, form=form)
