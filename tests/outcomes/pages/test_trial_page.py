@@ -91,8 +91,9 @@ def test_the_page_shows_recruitment_against_the_target(client, kare, make_user, 
     assert "against a target of 96" in html
 
 
-def test_a_blinded_investigators_page_holds_no_drug_level(client, imported, make_user):
-    response = page(client, make_user("investigator", imported), "/trials/KARE/")
+@pytest.mark.parametrize("role", ["investigator", "coordinator", "data_manager", "monitor"])
+def test_a_page_of_one_blinded_to_the_drug_holds_no_drug_level(client, imported, make_user, role):
+    response = page(client, make_user(role, imported), "/trials/KARE/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "K03000" in html

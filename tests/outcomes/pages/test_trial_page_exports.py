@@ -72,6 +72,7 @@ def test_a_coordinator_may_not_download_and_is_offered_nothing(client, imported,
     html = client.get("/trials/KARE/").content.decode()
     assert "/exports/" not in html
     assert "do not include exporting" in html
+    assert "/report/" not in html
 
 
 def test_another_trials_member_is_told_nothing_exists(client, imported, more_kare, make_user):
