@@ -92,32 +92,39 @@ def _endpoints(request, trial) -> dict:
     return {"endpoint_page": page, "endpoint_rows": rows, "endpoint_factors": factors}
 
 
-def _exports(user, trial) -> dict:
-    """The files the user may download, dataset by format, and whether they carry factor columns."""
+def _exports(user, trial, *, blinded: bool) -> dict:
+    """The files the user may download, dataset by format, and whether they carry factor columns
+    (``blinded``: the links ask for copies without any, for one whose files would carry some)."""
     try:
         scope = export_scope(user=user, trial=trial)
     except Forbidden:
         return {"exports": None}
+    blinded = blinded and bool(scope.factors)
     protocol = trial.version_on().protocol
     rows = [
         {
             "dataset": dataset,
             "title": DATASET_TITLES[dataset],
             "links": [
-                {"format": fmt, "title": FORMAT_TITLES[fmt], "url": _export_url(trial, fmt, dataset)}
+                {"format": fmt, "title": FORMAT_TITLES[fmt], "url": _export_url(trial, fmt, dataset, blinded)}
                 for fmt in TABULAR_FORMATS
             ],
         }
         for dataset in TABULAR_DATASETS
     ]
-    odm = {"title": DATASET_TITLES["clinical"], "format": FORMAT_TITLES["odm"], "url": _export_url(trial, "odm", "")}
+    odm = {
+        "title": DATASET_TITLES["clinical"],
+        "format": FORMAT_TITLES["odm"],
+        "url": _export_url(trial, "odm", "", blinded),
+    }
     factors = [protocol.factor(code).title for code in scope.factors]
-    return {"exports": {"rows": rows, "formats": TABULAR_FORMATS, "odm": odm, "factors": factors}}
+    return {"exports": {"rows": rows, "odm": odm, "factors": factors, "blinded": blinded}}
 
 
-def _export_url(trial, fmt: str, dataset: str) -> str:
+def _export_url(trial, fmt: str, dataset: str, blinded: bool) -> str:
+    query = "&".join(q for q in (f"dataset={dataset}" if dataset else "", "blinded=1" if blinded else "") if q)
     url = reverse("web:trial-export", args=[trial.code, fmt])
-    return f"{url}?dataset={dataset}" if dataset else url
+    return f"{url}?{query}" if query else url
 
 
 def _locks(user, trial, *, lock_form=None, unlock_forms=None) -> dict:
@@ -149,7 +156,7 @@ def trial_page(request, code: str):
         "recruitment": counts,
         "chart": recruitment_chart(counts),
         **_endpoints(request, trial),
-        **_exports(user, trial),
+        **_exports(user, trial, blinded=request.GET.get("exports") == "blinded"),
         **_locks(user, trial),
     }
     return render(request, "outcomes/trial/trial.html", context)
@@ -218,7 +225,7 @@ def _locks_answer(request, trial, *, form, done: str = "", **forms_in_error):
     """The locks again: the section alone for htmx (400 when ``form`` has errors), else the page."""
     context = {**_locks(request.user, trial, **forms_in_error), "done": done}
     if request.htmx:
-        return form_response(request, "outcomes/trial/_locks.html", context, form=form)
+        return form_response(request, "outcomes/trial/_locks_body.html", context, form=form)
     if form.errors:
         context.update(section="trials", title=presenter.trial_title(user=request.user, trial=trial))
         return form_response(request, "outcomes/trial/locks.html", context, form=form)

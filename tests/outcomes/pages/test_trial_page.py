@@ -91,8 +91,9 @@ def test_the_page_shows_recruitment_against_the_target(client, kare, make_user, 
     assert "against a target of 96" in html
 
 
-def test_a_blinded_investigators_page_holds_no_drug_level(client, imported, make_user):
-    response = page(client, make_user("investigator", imported), "/trials/KARE/")
+@pytest.mark.parametrize("role", ["investigator", "coordinator", "data_manager", "monitor"])
+def test_a_page_of_one_blinded_to_the_drug_holds_no_drug_level(client, imported, make_user, role):
+    response = page(client, make_user(role, imported), "/trials/KARE/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "K03000" in html
@@ -144,3 +145,36 @@ def test_the_page_runs_as_many_queries_for_five_participants_as_for_one(client, 
         import_one(study_id=f"T000{n}", randomised_on=dt.date(2024, n, 10))
     assert _queries(client, "/trials/KARE/") == one
     assert _queries(client, "/trials/") == _queries(client, "/trials/")
+
+
+@pytest.mark.parametrize("url", ["/trials/KARE/report/", "/trials/KARE/locks/"])
+def test_the_report_and_the_locks_run_as_many_queries_for_five_participants_as_for_one(
+    client, kare, make_user, import_one, url
+):
+    force_login_verified(client, make_user("data_manager", kare))
+    import_one(study_id="T0001")
+    one = _queries(client, url)
+    for n in range(2, 6):
+        import_one(study_id=f"T000{n}", randomised_on=dt.date(2024, n, 10))
+    assert _queries(client, url) == one
+
+
+def test_recruitment_is_counted_in_the_same_queries_whatever_the_trials_size(kare, make_user, import_one):
+    investigator = make_user("investigator", kare)
+    import_one(study_id="T0001")
+    recruitment(user=investigator, trial=kare)
+    with CaptureQueriesContext(connection) as one:
+        recruitment(user=investigator, trial=kare)
+    for n in range(2, 6):
+        import_one(study_id=f"T000{n}", site="london", randomised_on=dt.date(2024, n, 10))
+    with CaptureQueriesContext(connection) as five:
+        assert recruitment(user=investigator, trial=kare).total.randomised == 5
+    assert len(five) == len(one) <= 5
+
+
+def test_someone_without_a_role_is_told_they_have_no_trial(client, kare, django_user_model):
+    nobody = django_user_model.objects.create_user(username="nobody", password="x-long-enough-password")
+    client.force_login(nobody)
+    html = client.get("/trials/").content.decode()
+    assert "You hold no role in any trial yet" in html
+    assert client.get("/trials/KARE/").status_code == 404

@@ -72,6 +72,7 @@ def test_a_coordinator_may_not_download_and_is_offered_nothing(client, imported,
     html = client.get("/trials/KARE/").content.decode()
     assert "/exports/" not in html
     assert "do not include exporting" in html
+    assert "/report/" not in html
 
 
 def test_another_trials_member_is_told_nothing_exists(client, imported, more_kare, make_user):
@@ -122,3 +123,15 @@ def test_a_trial_nobody_was_randomised_in_has_nothing_to_report(client, kare, ma
     response = _download(client, make_user("investigator", kare), "/trials/KARE/report/")
     assert response.status_code == 200
     assert "nothing to analyse" in response.content.decode()
+
+
+def test_one_whose_files_carry_factors_is_offered_blinded_copies_too(client, imported, make_user):
+    force_login_verified(client, make_user("unblinded_statistician", imported))
+    html = client.get("/trials/KARE/").content.decode()
+    assert 'href="/trials/KARE/exports/csv/?dataset=adsl"' in html
+    assert "blinded=1" not in html
+    blinded = client.get("/trials/KARE/?exports=blinded").content.decode()
+    assert 'href="/trials/KARE/exports/csv/?dataset=adsl&amp;blinded=1"' in blinded
+    assert 'href="/trials/KARE/exports/odm/?blinded=1"' in blinded
+    response = client.get("/trials/KARE/exports/csv/?dataset=adsl&blinded=1")
+    assert found(_body(response).decode(), DRUG_WORDS) == []

@@ -54,7 +54,7 @@ def test_an_htmx_lock_answers_the_locks_section_alone(client, kare, data_manager
     force_login_verified(client, data_manager)
     refused = client.post("/trials/KARE/locks/", {"lock-reason": ""}, headers={"HX-Request": "true"})
     assert refused.status_code == 400
-    assert refused.content.decode().lstrip().startswith('<section class="panel" id="locks"')
+    assert refused.content.decode().lstrip().startswith('<h2 id="locks-title">')
     done = client.post("/trials/KARE/locks/", {"lock-reason": "interim"}, headers={"HX-Request": "true"})
     assert done.status_code == 200
     assert "KARE: data locked." in done.content.decode()
