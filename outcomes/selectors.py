@@ -36,6 +36,11 @@ def questionnaires(*, participant: Participant) -> QuerySet[QuestionnaireRespons
     return QuestionnaireResponse.objects.filter(participant=participant).order_by("administered_on", "pk")
 
 
+def visit_codes(*, participant: Participant) -> tuple[str, ...]:
+    """The codes of the events of the participant's protocol schedule, in its order."""
+    return tuple(event.code for event in participant.trial.version_on().protocol.schedule)
+
+
 def data_queries(*, participant: Participant) -> QuerySet[DataQuery]:
     return DataQuery.objects.filter(participant=participant).select_related("sample").order_by("day", "pk")
 
