@@ -119,19 +119,24 @@ def _save(request, form: DaysForm, *, participant, entries) -> int:
     return 200
 
 
-def _presets(bounds: selectors.RecallBounds, markers) -> list[tuple[str, dt.date, dt.date]]:
-    """Periods a coordinator often asks for: the proposed one, the 28 and 90 days up to yesterday,
-    and the 28 days before each visit already held."""
+def _presets(bounds: selectors.RecallBounds, markers) -> list[tuple[str, list[tuple[str, dt.date, dt.date]]]]:
+    """Periods a coordinator often asks for, grouped: the proposed one, the 28 and 90 days up to
+    yesterday, and the 28 and 90 days before each visit already held (from the protocol's first
+    day on)."""
     yesterday = bounds.today - dt.timedelta(days=1)
     first = bounds.earliest or yesterday
-    out = [("Since the last recorded day", bounds.start, bounds.end)]
-    for n in (28, 90):
-        out.append((f"The {n} days up to yesterday", max(first, yesterday - dt.timedelta(days=n - 1)), yesterday))
+
+    def before(last: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+        return [(f"{n} days", max(first, last - dt.timedelta(days=n - 1)), last) for n in (28, 90)]
+
+    out = [
+        ("Since the last recorded day", [(f"{(bounds.end - bounds.start).days + 1} days", bounds.start, bounds.end)]),
+        ("Up to yesterday", before(yesterday)),
+    ]
     for marker in markers:
         if marker.kind != "randomisation" and first < marker.day <= bounds.today and "(booked)" not in marker.label:
-            before = marker.day - dt.timedelta(days=1)
             code = marker.label.split(" ")[0]
-            out.append((f"The 28 days before {code}", max(first, before - dt.timedelta(days=27)), before))
+            out.append((f"Before {code} ({marker.day:%-d %b})", before(marker.day - dt.timedelta(days=1))))
     return out
 
 

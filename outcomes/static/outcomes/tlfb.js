@@ -223,7 +223,7 @@
   }
 
   refresh();
-  if (!form.querySelector(".error-summary")) {
+  if (!document.querySelector(".error-summary")) {
     var firstEmpty = days.filter(function (input) { return !input.value.trim(); })[0];
     go(Number((firstEmpty || days[0]).dataset.index));
   }

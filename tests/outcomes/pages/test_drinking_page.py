@@ -193,3 +193,29 @@ def test_a_blinded_coordinator_sees_no_word_of_the_drug(signed_in, coordinator, 
     html = signed_in.get(_url(randomised), {"start": days[0], "end": days[-1]}).content.decode()
     found = [w for w in HIDDEN_WORDS if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", html, re.IGNORECASE)]
     assert found == []
+
+
+def test_a_participant_not_randomised_has_no_calendar_yet(signed_in, kare, coordinator):
+    from tests.participants.conftest import People
+
+    participant = People(kare, coordinator).ready()
+    response = signed_in.get(_url(participant))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "not randomised yet" in html
+    assert 'name="day-' not in html
+
+
+def test_a_period_that_ends_before_it_starts_is_refused(signed_in, randomised):
+    days = _period(randomised, 10)
+    response = signed_in.get(_url(randomised), {"start": days[-1], "end": days[0]})
+    assert response.status_code == 400
+    assert 'id="id_end_error"' in response.content.decode()
+
+
+def test_one_who_sees_the_drug_may_not_enter_drinking_days(client, kare, make_user, randomised):
+    pharmacist = make_user("pharmacist", kare)
+    force_login_verified(client, pharmacist)
+    assert client.get(_url(randomised)).status_code == 200
+    assert _post(client, randomised, {_period(randomised, 1)[0]: "0"}).status_code == 403
+    assert not DrinkingRecord.objects.exists()
