@@ -149,6 +149,10 @@
     go(target);
   });
 
+  // However a day is reached (Tab, a click, the error summary's link), typing replaces its amount.
+  form.addEventListener("focusin", function (event) {
+    if (committed.has(event.target)) { event.target.select(); }
+  });
   form.addEventListener("input", function (event) {
     if (committed.has(event.target)) { paint(event.target); refresh(); }
   });
