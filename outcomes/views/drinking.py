@@ -65,7 +65,8 @@ def drinking(request, study_id: str):
     calendar_ = selectors.drinking_calendar(participant=participant, bounds=bounds, start=start, end=end)
     markers = sorted((m for m in calendar_.markers + added if start <= m.day <= end), key=lambda m: m.day)
     bound = request.method == "POST" and not period_form.errors
-    form = DaysForm(request.POST if bound else None, calendar_=calendar_, markers=markers)
+    may_enter = selectors.may_enter_outcomes(user=request.user, participant=participant)
+    form = DaysForm(request.POST if bound else None, calendar_=calendar_, markers=markers, readonly=not may_enter)
     status = 400 if period_form.errors or marker_form.errors else 200
     if bound and form.is_valid():
         entries = form.entries()
@@ -80,6 +81,7 @@ def drinking(request, study_id: str):
         "section": "participants",
         "participant": participant,
         "calendar": calendar_,
+        "may_enter": may_enter,
         "form": form,
         "period_form": period_form,
         "marker_form": marker_form,

@@ -49,6 +49,7 @@ def biomarkers(request, study_id: str):
         "section": "participants",
         "participant": participant,
         "form": form,
+        "may_enter": selectors.may_enter_outcomes(user=request.user, participant=participant),
         "samples": selectors.biomarkers(participant=participant),
         "queries": selectors.data_queries(participant=participant),
     }
@@ -95,6 +96,7 @@ def questionnaires(request, study_id: str):
         "spec": spec,
         "form": form,
         "max_missing": instruments.MAX_MISSING,
+        "may_enter": selectors.may_enter_outcomes(user=request.user, participant=participant),
         "responses": [
             (r, instruments.INSTRUMENTS.get(r.instrument)) for r in selectors.questionnaires(participant=participant)
         ],

@@ -7,8 +7,8 @@
   var form = document.getElementById("tlfb-form");
   if (!form) { return; }
   var days = Array.prototype.slice.call(form.querySelectorAll("input[data-day]"));
-  if (!days.length) { return; }
   var save = document.getElementById("tlfb-save");
+  if (!days.length || !save) { return; }  // nothing to enter, or a reader's view
   var undoButton = document.getElementById("tlfb-undo");
   var reason = document.getElementById("id_reason");
   var history = [];              // batches of {input, before, after}, the last one undone first

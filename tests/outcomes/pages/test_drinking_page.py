@@ -216,6 +216,20 @@ def test_a_period_that_ends_before_it_starts_is_refused(signed_in, randomised):
 def test_one_who_sees_the_drug_may_not_enter_drinking_days(client, kare, make_user, randomised):
     pharmacist = make_user("pharmacist", kare)
     force_login_verified(client, pharmacist)
-    assert client.get(_url(randomised)).status_code == 200
+    page = client.get(_url(randomised))
+    assert page.status_code == 200
+    assert 'id="tlfb-read-only"' in page.content.decode()
+    assert "Save the period" not in page.content.decode()
     assert _post(client, randomised, {_period(randomised, 1)[0]: "0"}).status_code == 403
+    assert not DrinkingRecord.objects.exists()
+
+
+def test_locked_data_answer_409_with_the_lock_named_and_nothing_saved(signed_in, kare, make_user, randomised):
+    from participants.locks import services as locks
+
+    locks.data_lock(actor=make_user("data_manager", kare), trial=kare, participant=randomised, reason="query review")
+    response = _post(signed_in, randomised, {_period(randomised, 1)[0]: "0"})
+    assert response.status_code == 409
+    summary = response.content.decode().split('class="error-summary"')[1]
+    assert "query review" in summary
     assert not DrinkingRecord.objects.exists()

@@ -151,3 +151,13 @@ def test_a_blinded_coordinator_sees_no_word_of_the_drug(signed_in, coordinator, 
     html = signed_in.get(f"/participants/{randomised.study_id}/{page}").content.decode()
     found = [w for w in HIDDEN_WORDS if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", html, re.IGNORECASE)]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("page", "form"), [("biomarkers/", "Save the sample"), ("questionnaires/?instrument=pacs", "Save")]
+)
+def test_one_who_sees_the_drug_reads_but_has_no_form(client, kare, make_user, randomised, page, form):
+    force_login_verified(client, make_user("pharmacist", kare))
+    html = client.get(f"/participants/{randomised.study_id}/{page}").content.decode()
+    assert "not enter them" in html
+    assert form not in html
