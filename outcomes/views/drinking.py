@@ -34,8 +34,9 @@ from participants.selectors import participant_get
 TEMPLATE = "outcomes/drinking/calendar.html"
 
 
-def _address(study_id: str, *, start: dt.date, end: dt.date, markers) -> str:
-    query = [("start", start.isoformat()), ("end", end.isoformat())]
+def _address(study_id: str, *, start: dt.date, end: dt.date, markers, trial: str | None) -> str:
+    query = [("trial", trial)] if trial else []
+    query += [("start", start.isoformat()), ("end", end.isoformat())]
     query += [("marker", marker_value(m)) for m in markers]
     return f"{reverse('web:drinking', args=[study_id])}?{urlencode(query)}"
 
@@ -45,7 +46,8 @@ def drinking(request, study_id: str):
     """The calendar of one participant at the user's sites (another site's is a 404). GET shows the
     period asked for (or the one proposed); POST saves every day typed in one request, and answers
     400 with each refusal next to its day when the service refuses any."""
-    participant = participant_get(user=request.user, study_id=study_id, trial_code=request.GET.get("trial"))
+    trial = request.GET.get("trial")
+    participant = participant_get(user=request.user, study_id=study_id, trial_code=trial)
     data = request.POST if request.method == "POST" else request.GET
     bounds = selectors.recall_bounds(participant=participant)
     added = markers_from(data.getlist("marker"))
@@ -61,7 +63,7 @@ def drinking(request, study_id: str):
         start, end = period_form.cleaned_data["start"], period_form.cleaned_data["end"]
     if marker_form.is_bound and marker_form.is_valid() and not period_form.errors:
         added += markers_from([f"{marker_form.cleaned_data['marker_date']} {marker_form.cleaned_data['marker_label']}"])
-        return redirect(_address(study_id, start=start, end=end, markers=added))
+        return redirect(_address(study_id, start=start, end=end, markers=added, trial=trial))
     calendar_ = selectors.drinking_calendar(participant=participant, bounds=bounds, start=start, end=end)
     markers = sorted((m for m in calendar_.markers + added if start <= m.day <= end), key=lambda m: m.day)
     bound = request.method == "POST" and not period_form.errors
@@ -74,7 +76,7 @@ def drinking(request, study_id: str):
             status = _save(request, form, participant=participant, entries=entries)
             if status == 200:
                 messages.success(request, f"{len(entries)} days saved, {start:%-d %B} to {end:%-d %B %Y}.")
-                return redirect(_address(study_id, start=start, end=end, markers=added))
+                return redirect(_address(study_id, start=start, end=end, markers=added, trial=trial))
     if form.errors:
         status = max(status, 400)
     context = {
@@ -88,6 +90,7 @@ def drinking(request, study_id: str):
         "months": month_grids(form, markers),
         "markers": markers,
         "added": added,
+        "trial": trial,
         "added_values": [marker_value(m) for m in added],
         "units_hint": units_hint(calendar_),
         "entered": sum(1 for d in calendar_.days if (form[day_field_name(d)].value() or "").strip()),

@@ -8,9 +8,11 @@ summary (400, or 409 when the participant's data may not change).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import path
 
 from core.errors import Conflict, Invalid
 from core.web import refused, staff_page
@@ -88,11 +90,13 @@ def questionnaires(request, study_id: str):
             else:
                 total = "no total" if response.total is None else f"total {response.total}"
                 messages.success(request, f"{spec.title} of {response.administered_on:%-d %B %Y} saved: {total}.")
-                return redirect(reverse("web:questionnaires", args=[participant.study_id]))
+                trial = request.GET.get("trial")
+                return redirect(request.path + (f"?{urlencode({'trial': trial})}" if trial else ""))
     context = {
         "section": "participants",
         "participant": participant,
         "instruments": instruments.INSTRUMENTS,
+        "trial": request.GET.get("trial"),
         "spec": spec,
         "form": form,
         "max_missing": instruments.MAX_MISSING,

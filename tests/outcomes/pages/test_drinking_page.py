@@ -233,3 +233,11 @@ def test_locked_data_answer_409_with_the_lock_named_and_nothing_saved(signed_in,
     summary = response.content.decode().split('class="error-summary"')[1]
     assert "query review" in summary
     assert not DrinkingRecord.objects.exists()
+
+
+def test_the_trial_named_in_the_address_is_kept_after_saving(signed_in, randomised):
+    day = _period(randomised, 1)[0]
+    body = {"start": day.isoformat(), "end": day.isoformat(), f"day-{day.isoformat()}": "0"}
+    response = signed_in.post(f"{_url(randomised)}?trial=KARE", body)
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{_url(randomised)}?trial=KARE&")
