@@ -9,11 +9,13 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from core import permissions
 from core.clock import today_at
+from core.errors import Forbidden
+from core.roles import ENTER_DATA
 from outcomes import endpoints
 from outcomes.models import BiomarkerSample, DataQuery, DrinkingRecord, QueryStatus, QuestionnaireResponse, Source
 from participants import blinding
 from participants.blinding import presenter
-from participants.guards import anchor_date
+from participants.guards import anchor_date, require_blinded, require_role
 from participants.models import AppointmentStatus, Participant
 from participants.schedule.selectors import appointments_of
 from participants.selectors import participants_visible
@@ -34,6 +36,22 @@ def biomarkers(*, participant: Participant) -> QuerySet[BiomarkerSample]:
 
 def questionnaires(*, participant: Participant) -> QuerySet[QuestionnaireResponse]:
     return QuestionnaireResponse.objects.filter(participant=participant).order_by("administered_on", "pk")
+
+
+def visit_codes(*, participant: Participant) -> tuple[str, ...]:
+    """The codes of the events of the participant's protocol schedule, in its order."""
+    return tuple(event.code for event in participant.trial.version_on().protocol.schedule)
+
+
+def may_enter_outcomes(*, user, participant: Participant) -> bool:
+    """Whether ``user`` passes the role and blinding checks the outcome services make at the
+    participant's site (a lock or a missing consent may still refuse a write)."""
+    try:
+        require_role(user, ENTER_DATA, site=participant.site, doing="enter outcome data at this site")
+        require_blinded(user, trial=participant.trial, site=participant.site, doing="enter outcome data")
+    except Forbidden:
+        return False
+    return True
 
 
 def data_queries(*, participant: Participant) -> QuerySet[DataQuery]:

@@ -34,8 +34,9 @@ from participants.selectors import participant_get
 TEMPLATE = "outcomes/drinking/calendar.html"
 
 
-def _address(study_id: str, *, start: dt.date, end: dt.date, markers) -> str:
-    query = [("start", start.isoformat()), ("end", end.isoformat())]
+def _address(study_id: str, *, start: dt.date, end: dt.date, markers, trial: str | None) -> str:
+    query = [("trial", trial)] if trial else []
+    query += [("start", start.isoformat()), ("end", end.isoformat())]
     query += [("marker", marker_value(m)) for m in markers]
     return f"{reverse('web:drinking', args=[study_id])}?{urlencode(query)}"
 
@@ -45,7 +46,8 @@ def drinking(request, study_id: str):
     """The calendar of one participant at the user's sites (another site's is a 404). GET shows the
     period asked for (or the one proposed); POST saves every day typed in one request, and answers
     400 with each refusal next to its day when the service refuses any."""
-    participant = participant_get(user=request.user, study_id=study_id, trial_code=request.GET.get("trial"))
+    trial = request.GET.get("trial")
+    participant = participant_get(user=request.user, study_id=study_id, trial_code=trial)
     data = request.POST if request.method == "POST" else request.GET
     bounds = selectors.recall_bounds(participant=participant)
     added = markers_from(data.getlist("marker"))
@@ -61,11 +63,12 @@ def drinking(request, study_id: str):
         start, end = period_form.cleaned_data["start"], period_form.cleaned_data["end"]
     if marker_form.is_bound and marker_form.is_valid() and not period_form.errors:
         added += markers_from([f"{marker_form.cleaned_data['marker_date']} {marker_form.cleaned_data['marker_label']}"])
-        return redirect(_address(study_id, start=start, end=end, markers=added))
+        return redirect(_address(study_id, start=start, end=end, markers=added, trial=trial))
     calendar_ = selectors.drinking_calendar(participant=participant, bounds=bounds, start=start, end=end)
     markers = sorted((m for m in calendar_.markers + added if start <= m.day <= end), key=lambda m: m.day)
     bound = request.method == "POST" and not period_form.errors
-    form = DaysForm(request.POST if bound else None, calendar_=calendar_, markers=markers)
+    may_enter = selectors.may_enter_outcomes(user=request.user, participant=participant)
+    form = DaysForm(request.POST if bound else None, calendar_=calendar_, markers=markers, readonly=not may_enter)
     status = 400 if period_form.errors or marker_form.errors else 200
     if bound and form.is_valid():
         entries = form.entries()
@@ -73,19 +76,21 @@ def drinking(request, study_id: str):
             status = _save(request, form, participant=participant, entries=entries)
             if status == 200:
                 messages.success(request, f"{len(entries)} days saved, {start:%-d %B} to {end:%-d %B %Y}.")
-                return redirect(_address(study_id, start=start, end=end, markers=added))
+                return redirect(_address(study_id, start=start, end=end, markers=added, trial=trial))
     if form.errors:
         status = max(status, 400)
     context = {
         "section": "participants",
         "participant": participant,
         "calendar": calendar_,
+        "may_enter": may_enter,
         "form": form,
         "period_form": period_form,
         "marker_form": marker_form,
         "months": month_grids(form, markers),
         "markers": markers,
         "added": added,
+        "trial": trial,
         "added_values": [marker_value(m) for m in added],
         "units_hint": units_hint(calendar_),
         "entered": sum(1 for d in calendar_.days if (form[day_field_name(d)].value() or "").strip()),
@@ -119,19 +124,24 @@ def _save(request, form: DaysForm, *, participant, entries) -> int:
     return 200
 
 
-def _presets(bounds: selectors.RecallBounds, markers) -> list[tuple[str, dt.date, dt.date]]:
-    """Periods a coordinator often asks for: the proposed one, the 28 and 90 days up to yesterday,
-    and the 28 days before each visit already held."""
+def _presets(bounds: selectors.RecallBounds, markers) -> list[tuple[str, list[tuple[str, dt.date, dt.date]]]]:
+    """Periods a coordinator often asks for, grouped: the proposed one, the 28 and 90 days up to
+    yesterday, and the 28 and 90 days before each visit already held (from the protocol's first
+    day on)."""
     yesterday = bounds.today - dt.timedelta(days=1)
     first = bounds.earliest or yesterday
-    out = [("Since the last recorded day", bounds.start, bounds.end)]
-    for n in (28, 90):
-        out.append((f"The {n} days up to yesterday", max(first, yesterday - dt.timedelta(days=n - 1)), yesterday))
+
+    def before(last: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+        return [(f"{n} days", max(first, last - dt.timedelta(days=n - 1)), last) for n in (28, 90)]
+
+    out = [
+        ("Since the last recorded day", [(f"{(bounds.end - bounds.start).days + 1} days", bounds.start, bounds.end)]),
+        ("Up to yesterday", before(yesterday)),
+    ]
     for marker in markers:
         if marker.kind != "randomisation" and first < marker.day <= bounds.today and "(booked)" not in marker.label:
-            before = marker.day - dt.timedelta(days=1)
             code = marker.label.split(" ")[0]
-            out.append((f"The 28 days before {code}", max(first, before - dt.timedelta(days=27)), before))
+            out.append((f"Before {code} ({marker.day:%-d %b})", before(marker.day - dt.timedelta(days=1))))
     return out
 
 

@@ -126,7 +126,7 @@ class DaysForm(forms.Form):
         help_text="Needed only when you change a day already recorded: kept in the audit trail with your name.",
     )
 
-    def __init__(self, *args, calendar_: DrinkingCalendar, markers: list[Marker], **kwargs):
+    def __init__(self, *args, calendar_: DrinkingCalendar, markers: list[Marker], readonly: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.calendar = calendar_
         self.fields["visit_code"].choices = [("", "No particular visit")] + [(c, c) for c in calendar_.visit_codes]
@@ -156,6 +156,7 @@ class DaysForm(forms.Form):
                         "data-saved": saved,
                         "data-weekday": day.isoweekday(),
                         **({"data-marker": "true"} if day in by_day else {}),
+                        **({"readonly": True} if readonly else {}),
                     }
                 ),
             )

@@ -7,8 +7,8 @@
   var form = document.getElementById("tlfb-form");
   if (!form) { return; }
   var days = Array.prototype.slice.call(form.querySelectorAll("input[data-day]"));
-  if (!days.length) { return; }
   var save = document.getElementById("tlfb-save");
+  if (!days.length || !save) { return; }  // nothing to enter, or a reader's view
   var undoButton = document.getElementById("tlfb-undo");
   var reason = document.getElementById("id_reason");
   var history = [];              // batches of {input, before, after}, the last one undone first
@@ -149,6 +149,10 @@
     go(target);
   });
 
+  // However a day is reached (Tab, a click, the error summary's link), typing replaces its amount.
+  form.addEventListener("focusin", function (event) {
+    if (committed.has(event.target)) { event.target.select(); }
+  });
   form.addEventListener("input", function (event) {
     if (committed.has(event.target)) { paint(event.target); refresh(); }
   });
@@ -223,7 +227,7 @@
   }
 
   refresh();
-  if (!form.querySelector(".error-summary")) {
+  if (!document.querySelector(".error-summary")) {
     var firstEmpty = days.filter(function (input) { return !input.value.trim(); })[0];
     go(Number((firstEmpty || days[0]).dataset.index));
   }

@@ -154,3 +154,36 @@ def test_a_refused_day_is_shown_at_the_day_and_the_page_fits_a_tablet(web, coord
     assert not DrinkingRecord.objects.exists()
     assert serious_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
+
+
+def test_changing_a_recorded_day_asks_for_the_reason_before_it_is_saved(web, coordinator, randomised):
+    from outcomes import services
+
+    days = _period(randomised, 7)
+    services.drinking_days_record(
+        actor=coordinator,
+        participant=randomised,
+        days=[services.DayEntry(day=d, amount=Decimal(0), unit="uk_unit") for d in days],
+    )
+    web.sign_in(coordinator)
+    _open(web, randomised, days)
+    page = web.page
+    assert page.get_by_text("7 of 7 days entered").is_visible()
+    day = page.get_by_label(f"{days[2]:%A} {days[2].day} {days[2]:%B %Y}")
+    assert day.input_value() == "0"
+    day.focus()
+    page.keyboard.type("6")  # the 0 is selected on focus: typing replaces it
+    page.keyboard.press("Enter")
+    assert "1 recorded day changes" in page.locator(".tlfb-status").inner_text()
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert page.get_by_label(f"{days[2]:%A} {days[2].day} {days[2]:%B %Y}").get_attribute("aria-invalid") == "true"
+    assert "say why it changes" in page.locator(".error-summary").inner_text()
+    assert DrinkingRecord.objects.get(participant=randomised, day=days[2]).grams == 0
+    assert serious_violations(page) == []
+    page.get_by_label("Reason for changing recorded days").fill("recalled a wedding")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the period").click()
+    page.get_by_text("7 days saved").wait_for()
+    record = DrinkingRecord.objects.get(participant=randomised, day=days[2])
+    assert (record.grams, record.change_reason) == (Decimal(48), "recalled a wedding")

@@ -193,3 +193,51 @@ def test_a_blinded_coordinator_sees_no_word_of_the_drug(signed_in, coordinator, 
     html = signed_in.get(_url(randomised), {"start": days[0], "end": days[-1]}).content.decode()
     found = [w for w in HIDDEN_WORDS if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", html, re.IGNORECASE)]
     assert found == []
+
+
+def test_a_participant_not_randomised_has_no_calendar_yet(signed_in, kare, coordinator):
+    from tests.participants.conftest import People
+
+    participant = People(kare, coordinator).ready()
+    response = signed_in.get(_url(participant))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "not randomised yet" in html
+    assert 'name="day-' not in html
+
+
+def test_a_period_that_ends_before_it_starts_is_refused(signed_in, randomised):
+    days = _period(randomised, 10)
+    response = signed_in.get(_url(randomised), {"start": days[-1], "end": days[0]})
+    assert response.status_code == 400
+    assert 'id="id_end_error"' in response.content.decode()
+
+
+def test_one_who_sees_the_drug_may_not_enter_drinking_days(client, kare, make_user, randomised):
+    pharmacist = make_user("pharmacist", kare)
+    force_login_verified(client, pharmacist)
+    page = client.get(_url(randomised))
+    assert page.status_code == 200
+    assert 'id="tlfb-read-only"' in page.content.decode()
+    assert "Save the period" not in page.content.decode()
+    assert _post(client, randomised, {_period(randomised, 1)[0]: "0"}).status_code == 403
+    assert not DrinkingRecord.objects.exists()
+
+
+def test_locked_data_answer_409_with_the_lock_named_and_nothing_saved(signed_in, kare, make_user, randomised):
+    from participants.locks import services as locks
+
+    locks.data_lock(actor=make_user("data_manager", kare), trial=kare, participant=randomised, reason="query review")
+    response = _post(signed_in, randomised, {_period(randomised, 1)[0]: "0"})
+    assert response.status_code == 409
+    summary = response.content.decode().split('class="error-summary"')[1]
+    assert "query review" in summary
+    assert not DrinkingRecord.objects.exists()
+
+
+def test_the_trial_named_in_the_address_is_kept_after_saving(signed_in, randomised):
+    day = _period(randomised, 1)[0]
+    body = {"start": day.isoformat(), "end": day.isoformat(), f"day-{day.isoformat()}": "0"}
+    response = signed_in.post(f"{_url(randomised)}?trial=KARE", body)
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{_url(randomised)}?trial=KARE&")
