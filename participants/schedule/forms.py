@@ -4,6 +4,8 @@ the services' to say; their refusals come back onto these forms through ``core.w
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 
 from core.web import DateInput, ReasonField
@@ -88,8 +90,13 @@ class InfusionForm(forms.Form):
         help_text="Only when a clinician allows an infusion before the minimum interval: recorded as a deviation.",
     )
 
-    def __init__(self, *args, dose_given: bool = False, **kwargs):
+    def __init__(self, *args, dose_given: bool = False, dose_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        if dose_url:
+            # The dose follows the weight as it is typed, computed on the server by the service's calculator.
+            self.fields["weight_kg"].widget.attrs.update(
+                {"hx-get": dose_url, "hx-trigger": "load, input changed delay:250ms", "hx-target": "#dose"}
+            )
         if dose_given:
             # Only for one who may see the drug: whether a dose deviation follows would tell the level.
             self.fields["dose_mg_given"] = _number(
@@ -112,6 +119,20 @@ class VitalsForm(forms.Form):
     spo2 = _number("SpO2 (%)", required=False, min_value=0, max_value=100)
 
     READINGS = ("systolic", "diastolic", "heart_rate", "spo2")
+
+    def __init__(self, *args, safety=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if safety is None:
+            return
+        # The protocol's thresholds, for the warning shown as a value is typed; the service decides.
+        limits = {
+            "systolic": {"data-above": safety.systolic_max, "data-unit": "mmHg"},
+            "diastolic": {"data-above": safety.diastolic_max, "data-unit": "mmHg"},
+            "heart_rate": {"data-above": safety.heart_rate_max, "data-unit": "bpm"},
+            "spo2": {"data-below": safety.spo2_min, "data-unit": "%"},
+        }
+        for name, attrs in limits.items():
+            self.fields[name].widget.attrs.update(attrs, **{"data-vital": self.fields[name].label})
 
     def clean(self):
         data = super().clean()
@@ -171,3 +192,87 @@ class InfusionDaySessionForm(SessionForm):
                 if data.get(name) is None and name not in self.errors:
                     self.add_error(name, "This field is required.")
         return data
+
+
+class InfusionDayForms:
+    """The infusion day's forms as one: the visit (until it is recorded), the infusion, the vitals
+    grid and the session (when the event pairs one and it is not recorded yet). Checks the shape of
+    every part at once, gives the service its arguments and puts the service's refusal back on the
+    part and field it names."""
+
+    def __init__(self, data, *, today, safety, dose_url: str, visit_needed: bool, session_number: int | None):
+        self.visit = VisitDayForm(data, prefix="visit", initial={"actual_date": today}) if visit_needed else None
+        self.infusion = InfusionForm(
+            data, dose_given=bool(dose_url), dose_url=dose_url, initial={"completed": "yes", "interruptions": 0}
+        )
+        self.vitals = VitalsFormSet(data, prefix="vitals", initial=VITALS_ROWS, form_kwargs={"safety": safety})
+        self.session = None
+        if session_number is not None:
+            initial = {"attended": "yes", "session_number": session_number}
+            self.session = InfusionDaySessionForm(data, prefix="session", initial=initial)
+
+    def _forms(self) -> list[forms.Form]:
+        return [f for f in (self.visit, self.infusion, self.session) if f is not None]
+
+    def is_valid(self) -> bool:
+        valid = [f.is_valid() for f in self._forms()] + [self.vitals.is_valid()]
+        return all(valid)
+
+    @property
+    def has_errors(self) -> bool:
+        bound = self.infusion.is_bound
+        return bound and (
+            any(f.errors for f in self._forms()) or any(self.vitals.errors) or self.vitals.non_form_errors()
+        )
+
+    def _rows(self) -> list[int]:
+        return [i for i, row in enumerate(self.vitals.forms) if not row.cleaned_data.get("empty")]
+
+    def service_arguments(self, *, saved_date, zone, vitals_reading) -> dict:
+        """``infusion_day_record``'s arguments from valid forms; times are on the visit's day at the site."""
+        visit_date = self.visit.cleaned_data["actual_date"] if self.visit else saved_date
+        values = dict(self.infusion.cleaned_data)
+        for name in ("started_at", "stopped_at"):
+            values[name] = dt.datetime.combine(visit_date, values[name], tzinfo=zone)
+        values["vitals"] = [
+            vitals_reading(**{k: v for k, v in self.vitals.forms[i].cleaned_data.items() if k != "empty"})
+            for i in self._rows()
+        ]
+        session = None
+        if self.session is not None and self.session.cleaned_data["attended"] is not None:
+            session = dict(self.session.cleaned_data)
+        return {"visit_date": visit_date if self.visit else None, "infusion": values, "session": session}
+
+    def refused(self, error) -> None:
+        """Put a refusal of ``infusion_day_record`` beside the fields it names, the rest at the top."""
+        rows = self._rows()
+        placed = False
+        for path, messages in error.fields.items():
+            part, _, name = path.partition(".")
+            target, field = self.infusion, path
+            if part == "visit" and self.visit is not None:
+                target, field = self.visit, name
+            elif part == "session" and self.session is not None:
+                target, field = self.session, name
+            elif part == "vitals" and name:
+                index, _, field = name.partition(".")
+                target = self.vitals.forms[rows[int(index)]]
+            for message in messages:
+                if field in target.fields:
+                    target.add_error(field, message)
+                    placed = True
+                else:
+                    self.infusion.add_error(None, message)
+        if not placed:
+            self.infusion.add_error(None, error.message)
+
+    def summary(self) -> list[tuple[str, str]]:
+        """Every error as ``(anchor, text)`` for the summary at the top; anchor '' when not a field's."""
+        found = [("", str(e)) for f in self._forms() for e in f.non_field_errors()]
+        found += [("", str(e)) for e in self.vitals.non_form_errors()]
+        labelled = [(f, "") for f in self._forms()]
+        labelled += [(row, f"Vitals row {i + 1}, ") for i, row in enumerate(self.vitals.forms)]
+        for form, where in labelled:
+            for field in form.visible_fields():
+                found += [(field.auto_id, f"{where}{field.label}: {e}") for e in field.errors]
+        return found

@@ -167,7 +167,7 @@ def appointment_page(*, user, pk: int) -> Appointment:
             "visit__infusion",
             "visit__session",
         )
-        .prefetch_related("participant__unblindings", "visit__infusion__vitals")
+        .prefetch_related("participant__unblindings", "visit__infusion__vitals", "visit__infusion__adverse_events")
         .first()
     )
     if appointment is None:
