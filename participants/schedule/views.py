@@ -159,3 +159,36 @@ def infusion_dose(request, pk: int):
         raise NotFound("no such page")
     context = {"preview": preview, "weight": weight, "weight_range": protocol.dosing.weight_kg}
     return render(request, "participants/schedule/_dose.html", context)
+
+
+@staff_page
+def session(request, pk: int):
+    """Record the therapy or education session of a visit whose event pairs one, the programme
+    named as this person may see it; once recorded it is shown as saved."""
+    appointment = selectors.appointment_page(user=request.user, pk=pk)
+    if not selectors.has_session(appointment):
+        raise NotFound("this appointment has no session")
+    participant = appointment.participant
+    saved_visit = one_to_one(appointment, "visit")
+    saved = one_to_one(saved_visit, "session") if saved_visit else None
+    form = None
+    if saved_visit is not None and saved is None:
+        initial = {"attended": "yes", "session_number": selectors.next_session_number(participant=participant)}
+        form = forms.SessionForm(_posted(request), initial=initial)
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.session_record(actor=request.user, appointment=appointment, **form.cleaned_data)
+        except (Invalid, Conflict) as error:
+            refused(form, error)
+        else:
+            messages.success(request, f"{appointment.title}: the session is recorded.")
+            return _casebook(participant)
+    context = {
+        "section": "participants",
+        "appointment": appointment,
+        "saved_visit": saved_visit,
+        "saved": saved,
+        "form": form,
+        "programme": presenter.programme(appointment=appointment, user=request.user),
+    }
+    return form_response(request, "participants/schedule/session.html", context, form=form)

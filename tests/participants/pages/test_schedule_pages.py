@@ -3,11 +3,13 @@ written), corrections that need a reason, other sites' appointments and a fixed 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from participants.models import Visit
+from participants.models import TherapySession, Visit
 from tests.conftest import force_login_verified
 from tests.participants.visits_fixtures import Clinic, row_counts
 
@@ -23,6 +25,15 @@ def clinic(people, lists, make_user) -> Clinic:
 def signed_in(client, clinic):
     force_login_verified(client, clinic.coordinator)
     return client
+
+
+DRUG_WORDS = ("ketamine", "placebo", "saline", "sodium chloride")
+ARM_CODES = ("KT", "KE", "PT", "PE")
+
+
+def leaks(html: str, words=DRUG_WORDS + ARM_CODES) -> list[str]:
+    """The words of the hidden drug factor (levels, drugs, arm codes) found whole in ``html``."""
+    return [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", html, flags=re.IGNORECASE)]
 
 
 def visit_url(appointment) -> str:
@@ -167,3 +178,77 @@ def test_the_visit_page_runs_a_fixed_number_of_queries(signed_in, clinic):
     clinic.attend(api, first, "V4", 21)
     assert _queries(signed_in, visit_url(clinic.appointment(first, "V2"))) == one
     assert _queries(signed_in, visit_url(clinic.appointment(other, "V4"))) == new_one
+
+
+# --- the session page ---------------------------------------------------------------------------------
+
+
+def session_url(appointment) -> str:
+    return f"/appointments/{appointment.pk}/session/"
+
+
+def test_a_session_is_recorded_after_its_visit_with_the_programme_the_coordinator_may_see(signed_in, clinic):
+    participant = clinic.in_arm("KT")
+    api = _api(clinic)
+    appointment = clinic.appointment(participant, "V3")
+    waiting = signed_in.get(session_url(appointment))
+    assert waiting.status_code == 200
+    assert b"record the visit</a> first" in waiting.content
+    clinic.attend(api, participant, "V3", 14)
+    page = signed_in.get(session_url(appointment)).content.decode()
+    assert "Mindfulness-based relapse prevention" in page  # coordinators book and deliver the therapy
+    assert 'name="session_number" value="1"' in page  # the first session recorded for this participant
+    assert leaks(page) == []
+    response = signed_in.post(session_url(appointment), {"attended": "yes", "session_number": "2", "minutes": "80"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/participants/{participant.study_id}/"
+    session = TherapySession.objects.get(visit__appointment=appointment)
+    assert (session.session_number, session.attended, session.minutes) == (2, True, 80)
+    shown = signed_in.get(session_url(appointment)).content.decode()
+    assert "<dd>80 minutes</dd>" in shown
+    assert "<form method" not in shown.split("<main", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("typed", "field", "message"),
+    [
+        ({"attended": "yes", "session_number": "8", "minutes": "90"}, "session_number", "from 1 to 7"),
+        ({"attended": "yes", "session_number": "1", "minutes": "181"}, "minutes", "Give 0 to 180 minutes."),
+        ({"attended": "yes", "session_number": "1", "minutes": "-1"}, "minutes", "greater than or equal to 0"),
+        ({"attended": "no", "session_number": "1", "minutes": "30"}, "minutes", "A session not attended has 0"),
+        ({"attended": "yes", "session_number": "", "minutes": "90"}, "session_number", "This field is required."),
+    ],
+)
+def test_a_refused_session_says_why_next_to_the_field(signed_in, clinic, typed, field, message):
+    participant = clinic.randomised()
+    clinic.attend(_api(clinic), participant, "V3", 14)
+    appointment = clinic.appointment(participant, "V3")
+    before = row_counts()
+    response = signed_in.post(session_url(appointment), typed)
+    assert response.status_code == 400
+    assert message in error_of(response, field)
+    assert row_counts() == before
+
+
+def test_a_session_page_for_an_appointment_without_one_or_at_another_site_is_a_404(client, signed_in, clinic):
+    participant = clinic.randomised()
+    assert signed_in.get(session_url(clinic.appointment(participant, "V9"))).status_code == 404
+    force_login_verified(client, clinic.user("coordinator", sites=["london"]))
+    assert client.get(session_url(clinic.appointment(participant, "V3"))).status_code == 404
+
+
+def test_the_session_page_runs_a_fixed_number_of_queries(signed_in, clinic):
+    first = clinic.randomised()
+    api = _api(clinic)
+    clinic.attend(api, first, "V3", 14)
+    one = _queries(signed_in, session_url(clinic.appointment(first, "V3")))
+    for _ in range(4):
+        other = clinic.randomised()
+        clinic.attend(api, other, "V3", 14)
+        signed_in.post(
+            session_url(clinic.appointment(other, "V3")), {"attended": "yes", "session_number": "1", "minutes": "90"}
+        )
+    assert _queries(signed_in, session_url(clinic.appointment(other, "V5"))) == _queries(
+        signed_in, session_url(clinic.appointment(first, "V5"))
+    )
+    assert _queries(signed_in, session_url(clinic.appointment(first, "V3"))) == one

@@ -12,13 +12,11 @@ from django.test.utils import CaptureQueriesContext
 
 from participants.models import InfusionSession, TherapySession, Visit
 from tests.conftest import force_login_verified
-from tests.participants.pages.test_schedule_pages import error_of
+from tests.participants.pages.test_schedule_pages import error_of, leaks
 from tests.participants.visits_fixtures import Clinic, client_for, row_counts
 
 pytestmark = pytest.mark.django_db
 
-DRUG_WORDS = ("ketamine", "placebo", "saline", "sodium chloride")
-ARM_CODES = ("KT", "KE", "PT", "PE")
 CALM = (122, 78, 70, 98)
 
 
@@ -65,10 +63,6 @@ def day_data(day, *, weight="75.0", during=CALM, session="yes", **changes) -> di
             data[f"vitals-{i}-{name}"] = str(value)
     data.update(changes)
     return data
-
-
-def leaks(html: str, words=DRUG_WORDS + ARM_CODES) -> list[str]:
-    return [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", html, flags=re.IGNORECASE)]
 
 
 def test_a_coordinator_records_the_whole_day_in_one_form(signed_in, clinic):
