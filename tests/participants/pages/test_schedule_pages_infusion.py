@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from participants.models import InfusionSession, TherapySession, Visit
 from tests.conftest import force_login_verified
 from tests.participants.pages.test_schedule_pages import error_of, leaks
-from tests.participants.visits_fixtures import Clinic, client_for, row_counts
+from tests.participants.visits_fixtures import LONDON, Clinic, client_for, row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +223,34 @@ def test_the_infusion_day_runs_a_fixed_number_of_queries(signed_in, clinic):
         clinic.attend(api, other, "V4", 21)
     assert _queries(signed_in, day_url(clinic.appointment(other, "V6"))) == form
     assert _queries(signed_in, day_url(clinic.appointment(first, "V2"))) == recorded
+
+
+def test_a_visit_recorded_first_is_shown_and_not_asked_again(signed_in, clinic):
+    participant = clinic.randomised()
+    clinic.attend(client_for(clinic.coordinator), participant, "V2", 8)
+    appointment = clinic.appointment(participant, "V2")
+    page = signed_in.get(day_url(appointment)).content.decode()
+    assert "Recorded: attended on" in page
+    assert 'name="visit-actual_date"' not in page
+    data = day_data(clinic.day(participant, 8))
+    del data["visit-actual_date"]
+    response = signed_in.post(day_url(appointment), data)
+    assert response.status_code == 302, error_summary(response)
+    infusion = InfusionSession.objects.get(visit__appointment=appointment)
+    assert infusion.started_at.astimezone(LONDON).date() == clinic.day(participant, 8)
+
+
+def test_a_missed_visit_has_no_infusion(signed_in, clinic):
+    participant = clinic.randomised()
+    appointment = clinic.appointment(participant, "V2")
+    signed_in.post(
+        f"/appointments/{appointment.pk}/visit/",
+        {"attended": "no", "actual_date": str(clinic.day(participant, 7)), "missed_reason": "Unwell"},
+    )
+    before = row_counts()
+    data = day_data(clinic.day(participant, 7))
+    del data["visit-actual_date"]
+    response = signed_in.post(day_url(appointment), data)
+    assert response.status_code == 400
+    assert "record the visit as attended before its infusion" in error_summary(response)
+    assert row_counts() == before
