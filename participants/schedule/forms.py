@@ -45,10 +45,19 @@ class VisitForm(forms.Form):
 
 
 class VisitChangeForm(forms.Form):
-    """A saved visit's date corrected, with the reason kept in the audit trail."""
+    """A saved visit's date (and a missed one's reason) corrected, with the reason for the change
+    kept in the audit trail."""
 
     actual_date = forms.DateField(label="Date of the visit", widget=DateInput)
+    missed_reason = forms.CharField(
+        label="Why was the visit missed?", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
     reason = ReasonField()
+
+    def __init__(self, *args, missed: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not missed:
+            del self.fields["missed_reason"]
 
 
 class VisitDayForm(forms.Form):

@@ -40,7 +40,8 @@ def visit(request, pk: int):
     if saved is None:
         form = forms.VisitForm(_posted(request), initial={"actual_date": today_at(participant.site), "attended": "yes"})
     else:
-        form = forms.VisitChangeForm(_posted(request), initial={"actual_date": saved.actual_date})
+        initial = {"actual_date": saved.actual_date, "missed_reason": saved.missed_reason}
+        form = forms.VisitChangeForm(_posted(request), initial=initial, missed=not saved.attended)
     if request.method == "POST" and form.is_valid():
         try:
             if saved is None:
@@ -50,7 +51,7 @@ def visit(request, pk: int):
                 done = f"{appointment.title}: the visit is recorded."
             else:
                 services.visit_update(actor=request.user, visit=saved, **form.cleaned_data)
-                done = f"{appointment.title}: the visit date is corrected."
+                done = f"{appointment.title}: the visit is corrected."
         except (Invalid, Conflict) as error:
             refused(form, error)
         else:

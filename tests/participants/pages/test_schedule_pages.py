@@ -130,7 +130,7 @@ def test_a_recorded_visit_shows_its_saved_values_and_a_correction_needs_a_reason
     page = signed_in.get(visit_url(appointment))
     assert page.status_code == 200
     assert f'value="{first.isoformat()}"' in page.content.decode()
-    assert b"Correct the date" in page.content
+    assert b"Correct the visit" in page.content
     refused = signed_in.post(visit_url(appointment), {"actual_date": str(corrected), "reason": "  "})
     assert refused.status_code == 400
     assert "This field is required." in error_of(refused, "reason")
@@ -252,3 +252,57 @@ def test_the_session_page_runs_a_fixed_number_of_queries(signed_in, clinic):
         signed_in, session_url(clinic.appointment(first, "V5"))
     )
     assert _queries(signed_in, session_url(clinic.appointment(first, "V3"))) == one
+
+
+def test_a_missed_visits_reason_is_corrected_with_a_reason_for_the_change(signed_in, clinic):
+    participant = clinic.randomised()
+    appointment = clinic.appointment(participant, "V2")
+    day = str(clinic.day(participant, 7))
+    signed_in.post(visit_url(appointment), {"attended": "no", "actual_date": day, "missed_reason": "Unwell"})
+    page = signed_in.get(visit_url(appointment)).content.decode()
+    assert "Unwell</textarea>" in page
+    blank = signed_in.post(visit_url(appointment), {"actual_date": day, "missed_reason": " ", "reason": "Typo"})
+    assert blank.status_code == 400
+    assert "This field is required." in error_of(blank, "missed_reason")
+    no_reason = signed_in.post(visit_url(appointment), {"actual_date": day, "missed_reason": "Flu", "reason": ""})
+    assert no_reason.status_code == 400
+    assert Visit.objects.get(appointment=appointment).missed_reason == "Unwell"
+    done = signed_in.post(visit_url(appointment), {"actual_date": day, "missed_reason": "Flu", "reason": "Typo"})
+    assert done.status_code == 302
+    assert Visit.objects.get(appointment=appointment).missed_reason == "Flu"
+
+
+def test_an_attended_visits_correction_offers_no_reason_for_missing_it(signed_in, clinic):
+    participant = clinic.randomised()
+    appointment = clinic.appointment(participant, "V2")
+    clinic.attend(_api(clinic), participant, "V2", 7)
+    page = signed_in.get(visit_url(appointment)).content.decode()
+    assert 'name="missed_reason"' not in page
+    assert "Correct the visit" in page
+
+
+def test_the_api_corrects_a_missed_visits_reason_with_the_same_service(clinic):
+    participant = clinic.randomised()
+    api = _api(clinic)
+    appointment = clinic.appointment(participant, "V2")
+    day = str(clinic.day(participant, 7))
+    api.post(
+        f"/api/appointments/{appointment.pk}/visit/",
+        {"actual_date": day, "attended": False, "missed_reason": "Ill"},
+        format="json",
+    )
+    attended = clinic.appointment(participant, "V4")
+    clinic.attend(api, participant, "V4", 21)
+    url = f"/api/appointments/{attended.pk}/visit/"
+    refused = api.patch(
+        url, {"actual_date": str(clinic.day(participant, 21)), "reason": "x", "missed_reason": "Ill"}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "missed_reason" in refused.json()["error"]["fields"]
+    done = api.patch(
+        f"/api/appointments/{appointment.pk}/visit/",
+        {"actual_date": day, "reason": "Typo", "missed_reason": "Flu"},
+        format="json",
+    )
+    assert done.status_code == 200, done.json()
+    assert done.json()["visit"]["missed_reason"] == "Flu"

@@ -129,7 +129,7 @@ def test_a_coordinator_records_a_visit_and_a_session_at_the_keyboard(web, clinic
     page.wait_for_url(re.compile(rf"/participants/{participant.study_id}/$"))
     assert Visit.objects.get(appointment=appointment).attended
     web.open(f"/appointments/{appointment.pk}/visit/")
-    page.get_by_role("heading", name="Correct the date").wait_for()
+    page.get_by_role("heading", name="Correct the visit").wait_for()
     assert serious_violations(page) == []
     page.get_by_role("button", name="Save the correction").press("Enter")
     page.get_by_role("heading", name="There is a problem").wait_for()
