@@ -122,7 +122,10 @@ def adverse_event(request, pk: int):
         reports = _reports(ae, posted)
         done = None
         if reporting:
-            report = next(r["form"] for r in reports if r["to"] == posted["report"] and r["form"] is not None)
+            report = next((r["form"] for r in reports if r["to"] == posted["report"] and r["form"]), None)
+            if report is None:
+                messages.error(request, f"This event has no report to the {posted['report']} waiting to be recorded.")
+                return redirect("web:adverse-event", pk=ae.pk)
             if report.is_valid():
                 try:
                     services.adverse_event_report(

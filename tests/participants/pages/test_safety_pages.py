@@ -236,3 +236,18 @@ def test_the_adverse_event_pages_run_a_fixed_number_of_queries(signed_in, clinic
         signed_in.post(new_url(clinic.randomised()), serious_data())
     assert _queries(signed_in, new_url(participant)) == new
     assert _queries(signed_in, f"/adverse-events/{ae.pk}/") == detail
+
+
+def test_a_report_not_waiting_is_refused_without_writing(signed_in, clinic):
+    participant = clinic.randomised()
+    signed_in.post(new_url(participant), ae_data())
+    ae = AdverseEvent.objects.get(participant=participant)
+    response = signed_in.post(
+        f"/adverse-events/{ae.pk}/", {"report": "regulator", "regulator-reported_at": "2026-01-01T10:00"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/adverse-events/{ae.pk}/"
+    ae.refresh_from_db()
+    assert ae.regulator_reported_at is None
+    shown = signed_in.get(f"/adverse-events/{ae.pk}/")
+    assert any("no report to the regulator waiting" in str(m) for m in shown.context["messages"])
