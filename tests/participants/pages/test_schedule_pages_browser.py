@@ -120,6 +120,7 @@ def test_a_coordinator_records_a_visit_and_a_session_at_the_keyboard(web, clinic
     web.open(f"/appointments/{appointment.pk}/visit/")
     page.get_by_role("heading", name="Session 2: visit").wait_for()
     assert serious_violations(page) == []
+    assert hidden_words_in(page, DRUG_WORDS) == []
     assert page.get_by_label("Why was the visit missed?").is_hidden()
     page.get_by_label("Did not attend").check()
     assert page.get_by_label("Why was the visit missed?").is_visible()
