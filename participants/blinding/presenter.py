@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from participants.blinding.decisions import (
     BLINDED,
     arm_levels,
@@ -81,6 +83,31 @@ def infusion_drug(*, infusion, user) -> dict[str, Any]:
         return {"drug": NEUTRAL_DRUG, "mg_per_kg": None, "dose_mg": None}
     level = arm_levels(participant.allocation)[factor]
     return {"drug": protocol.dose_for(level).drug, "mg_per_kg": infusion.mg_per_kg, "dose_mg": infusion.dose_mg}
+
+
+def infusion_preview(*, appointment, user, dose_for, weight_kg=None) -> dict[str, Any]:
+    """What an infusion about to be recorded at ``appointment`` shows ``user``: ``dose_visible``,
+    the drug's name (the protocol's neutral label for one who may not see the dosing factor) and,
+    for one who may see it and a ``weight_kg`` the protocol accepts, the mg/kg and the dose from
+    ``dose_for`` (the infusion service's calculator, passed in by the schedule that owns it). Never
+    a dose, and the calculator is never called, for one blinded to the drug."""
+    participant = appointment.participant
+    protocol = appointment.protocol_version.protocol
+    factor = protocol.dosing.factor
+    try:
+        allocation = participant.allocation
+    except ObjectDoesNotExist:
+        allocation = None
+    hidden = factor not in visible_for_participant(user=user, participant=participant)
+    if hidden or allocation is None:
+        label = protocol.factor(factor).blinded_label or NEUTRAL_DRUG
+        return {"dose_visible": False, "drug": label, "mg_per_kg": None, "dose_mg": None}
+    level = arm_levels(allocation)[factor]
+    shown = {"dose_visible": True, "drug": protocol.dose_for(level).drug, "mg_per_kg": None, "dose_mg": None}
+    low, high = protocol.dosing.weight_kg
+    if weight_kg is not None and low <= weight_kg <= high:
+        shown["mg_per_kg"], shown["dose_mg"] = dose_for(protocol=protocol, level=level, weight_kg=weight_kg)
+    return shown
 
 
 def programme(*, appointment, user) -> str:

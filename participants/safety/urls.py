@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from core.web import page_not_built
+from participants.safety import views
 
 page_patterns = [
-    path("participants/<str:study_id>/adverse-events/new/", page_not_built, name="adverse-event-new"),
-    path("adverse-events/<id:pk>/", page_not_built, name="adverse-event"),
+    path("participants/<str:study_id>/adverse-events/new/", views.adverse_event_new, name="adverse-event-new"),
+    path("adverse-events/<id:pk>/", views.adverse_event, name="adverse-event"),
 ]

@@ -186,7 +186,8 @@ class CancelApi(APIView):
 
 
 class VisitApi(APIView):
-    """``POST`` records the visit (attended or missed); ``PATCH`` corrects its date with a reason."""
+    """``POST`` records the visit (attended or missed); ``PATCH`` corrects its date, and a missed
+    visit's reason, with a reason for the change."""
 
     class InputSerializer(serializers.Serializer):
         actual_date = serializers.DateField()
@@ -197,6 +198,9 @@ class VisitApi(APIView):
     class ChangeSerializer(serializers.Serializer):
         actual_date = serializers.DateField()
         reason = serializers.CharField(max_length=2000)
+        missed_reason = serializers.CharField(
+            max_length=2000, required=False, help_text="A missed visit's reason, corrected."
+        )
 
     @extend_schema(request=InputSerializer, responses={201: AppointmentSerializer})
     def post(self, request, pk: int):

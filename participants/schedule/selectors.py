@@ -12,7 +12,14 @@ from django.db.models import QuerySet
 from core import permissions
 from core.clock import today_at
 from core.errors import Invalid, NotFound
-from participants.models import Allocation, Appointment, AppointmentStatus, InfusionSession, Participant
+from participants.models import (
+    Allocation,
+    Appointment,
+    AppointmentStatus,
+    InfusionSession,
+    Participant,
+    TherapySession,
+)
 from trials.models import ProtocolVersion, Site
 from trials.protocol import Protocol
 
@@ -143,3 +150,40 @@ def infusion_of_participant(*, participant: Participant, appointment_id: int) ->
         .select_related("visit__appointment")
         .first()
     )
+
+
+def appointment_page(*, user, pk: int) -> Appointment:
+    """An appointment at one of the user's sites with what its pages show in a fixed number of
+    queries: the participant's site, trial and allocation, the protocol version, the visit with who
+    saw them, its infusion and session. Another site's appointment is a 404 that reveals nothing."""
+    appointment = (
+        Appointment.objects.filter(pk=pk, participant__site_id__in=permissions.site_ids(user))
+        .select_related(
+            "participant__site",
+            "participant__trial",
+            "participant__allocation__arm",
+            "protocol_version",
+            "visit__seen_by",
+            "visit__infusion",
+            "visit__session",
+        )
+        .prefetch_related("participant__unblindings", "visit__infusion__vitals", "visit__infusion__adverse_events")
+        .first()
+    )
+    if appointment is None:
+        raise NotFound("no such appointment")
+    return appointment
+
+
+def has_session(appointment: Appointment) -> bool:
+    """Whether the appointment's event includes a psychological session of the protocol's programme."""
+    protocol = protocol_of(appointment)
+    if protocol.therapy is None or appointment.unscheduled:
+        return False
+    event = next((e for e in protocol.schedule if e.code == appointment.event_code), None)
+    return event is not None and "psychological_session" in event.procedures
+
+
+def next_session_number(*, participant: Participant) -> int:
+    """The number the participant's next session takes: one more than the sessions recorded."""
+    return TherapySession.objects.filter(visit__appointment__participant=participant).count() + 1

@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from core.web import page_not_built
+from participants.schedule import views
 
 page_patterns = [
-    path("appointments/<id:pk>/visit/", page_not_built, name="visit"),
-    path("appointments/<id:pk>/infusion-day/", page_not_built, name="infusion-day"),
-    path("appointments/<id:pk>/session/", page_not_built, name="session"),
+    path("appointments/<id:pk>/visit/", views.visit, name="visit"),
+    path("appointments/<id:pk>/infusion-day/", views.infusion_day, name="infusion-day"),
+    path("appointments/<id:pk>/infusion-day/dose/", views.infusion_dose, name="infusion-dose"),
+    path("appointments/<id:pk>/session/", views.session, name="session"),
 ]

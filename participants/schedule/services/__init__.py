@@ -1,5 +1,5 @@
 """Every write of the schedule: appointments (materialised, re-dated, booked, cancelled, amended),
-visits, infusions with their vitals, and sessions."""
+visits, infusions with their vitals, sessions, and the infusion day that records the three at once."""
 
 from participants.schedule.services.appointments import (
     appointment_add_unscheduled,
@@ -10,6 +10,7 @@ from participants.schedule.services.appointments import (
     appointments_redate,
     schedule_dates,
 )
+from participants.schedule.services.infusion_day import infusion_day_record
 from participants.schedule.services.infusions import VitalsReading, dose_for, infusion_record
 from participants.schedule.services.sessions import session_record
 from participants.schedule.services.visits import visit_record, visit_update
@@ -23,6 +24,7 @@ __all__ = [
     "appointments_materialise",
     "appointments_redate",
     "dose_for",
+    "infusion_day_record",
     "infusion_record",
     "schedule_dates",
     "session_record",

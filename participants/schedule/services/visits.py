@@ -157,8 +157,13 @@ def _deviation_after_correction(appointment: Appointment, visit: Visit, actor, r
     candidate.save(update_fields=["description", "occurred_on"])
 
 
-def visit_update(*, actor, visit: Visit, actual_date: dt.date, reason: str) -> Visit:
-    """Correct a visit's date after first entry; a reason is required and kept in the audit trail."""
+def visit_update(*, actor, visit: Visit, actual_date: dt.date, reason: str, missed_reason: str | None = None) -> Visit:
+    """Correct a visit after first entry: its date, and a missed visit's reason when
+    ``missed_reason`` is given. A reason for the change is required and kept in the audit trail.
+
+    Refused: no reason; a date as at first entry; a blank reason for missing the visit, or one
+    given for a visit attended. Whether the participant attended is not changed here.
+    """
     appointment = visit.appointment
     ensure_may_record(actor, appointment)
     reason = (reason or "").strip()
@@ -166,14 +171,29 @@ def visit_update(*, actor, visit: Visit, actual_date: dt.date, reason: str) -> V
     if not reason:
         problems["reason"] = ["A change after first entry needs a reason."]
     _check_visit_date(appointment, actual_date, problems, exclude_pk=visit.pk)
+    if missed_reason is not None:
+        missed_reason = missed_reason.strip()
+        if visit.attended and missed_reason:
+            problems["missed_reason"] = ["The participant attended this visit."]
+        elif not visit.attended and not missed_reason:
+            problems["missed_reason"] = ["Say why the visit was missed."]
     if problems:
         raise Invalid("the change is not valid", fields=problems)
     with transaction.atomic(), audit.context(actor=actor, reason=reason):
         locked = Visit.objects.select_for_update().get(pk=visit.pk)
-        if locked.actual_date == actual_date:
+        changed = []
+        if missed_reason and not locked.attended and locked.missed_reason != missed_reason:
+            locked.missed_reason = missed_reason
+            changed.append("missed_reason")
+        redated = locked.actual_date != actual_date
+        if redated:
+            locked.actual_date = actual_date
+            changed.append("actual_date")
+        if not changed:
             return locked
-        locked.actual_date = actual_date
-        locked.save(update_fields=["actual_date", "updated_at"])
+        locked.save(update_fields=[*changed, "updated_at"])
+        if not redated:
+            return locked
         if locked.attended:
             _deviation_after_correction(appointment, locked, actor, reason)
         appointments_redate(participant=appointment.participant)
