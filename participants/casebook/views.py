@@ -81,7 +81,7 @@ def participant_list(request):
         rows = _rows(request.user, page)
     except Invalid as error:
         refused(form, error)
-    context = {"section": "participants", "form": form, "page": page, "rows": rows}
+    context = {"section": "participants", "form": form, "page": page, "rows": rows, "several_trials": len(trials) > 1}
     return form_response(request, "participants/casebook/list.html", context, form=form)
 
 

@@ -150,7 +150,7 @@ def enrol(request, pk: int):
 
     context = {
         "title": f"Enrol from screening {found.number}",
-        "lede": f"{found.trial.code}, {found.site.name}: screened on {found.screened_on:%d %B %Y}.",
+        "lede": f"{found.trial.code}, {found.site.name}: screened on {found.screened_on.day} {found.screened_on:%B %Y}",
         "screening": found,
         "eligible": found.outcome == ScreeningOutcome.ELIGIBLE,
         "submit": "Enrol",

@@ -170,3 +170,14 @@ def test_the_casebook_costs_the_same_queries_for_few_or_many_records(client, peo
             expected=True,
         )
     assert _count(client, path) == few
+
+
+def test_the_list_pages_keep_the_filters(client, people, kare, make_user):
+    for _ in range(26):
+        people.enrol()
+    client = signed_in(client, make_user("coordinator", kare, sites=["exeter"]))
+    html = client.get("/participants/", {"status": "enrolled"}).content.decode()
+    assert "26 participants, page 1 of 2." in html
+    assert 'href="?status=enrolled&amp;page=2"' in html
+    second = client.get("/participants/", {"status": "enrolled", "page": "2"}).content.decode()
+    assert second.count('href="/participants/') - second.count('href="/participants/"') == 1

@@ -128,11 +128,12 @@ def test_another_sites_screening_is_not_found(client, people, kare, make_user):
     assert client.post(f"/screenings/{screening.pk}/enrol/", enrol_post()).status_code == 404
 
 
-@pytest.mark.parametrize("page", ["consent", "baseline", "withdraw", "contact", "randomise"])
-def test_another_sites_participant_is_not_found(client, people, kare, make_user, page):
+@pytest.mark.parametrize("form", ["consent", "baseline", "withdraw", "contact", "randomise"])
+def test_another_sites_participant_is_not_found(client, people, kare, make_user, form):
     there = people.enrol(site="london")
     force_login_verified(client, make_user("coordinator", kare, sites=["exeter"]))
-    assert client.get(f"/participants/{there.study_id}/{page}/").status_code == 404
+    assert client.get(f"/participants/{there.study_id}/{form}/").status_code == 404
+    assert client.post(f"/participants/{there.study_id}/{form}/", {}).status_code == 404
 
 
 def test_the_baseline_refuses_an_implausible_weight_at_its_field(staff, people):
