@@ -181,3 +181,14 @@ def test_the_list_pages_keep_the_filters(client, people, kare, make_user):
     assert 'href="?status=enrolled&amp;page=2"' in html
     second = client.get("/participants/", {"status": "enrolled", "page": "2"}).content.decode()
     assert second.count('href="/participants/') - second.count('href="/participants/"') == 1
+
+
+def test_the_api_filters_by_the_same_status_as_the_page(as_user, people, coordinator, lists):
+    randomised = people.randomised()
+    people.enrol()
+    api = as_user(coordinator)
+    found = api.get("/api/participants/", {"status": "randomised"}).json()["results"]
+    assert [p["study_id"] for p in found] == [randomised.study_id]
+    refused = api.get("/api/participants/", {"status": "lost"})
+    assert refused.status_code == 400
+    assert "status" in refused.json()["error"]["fields"]

@@ -12,6 +12,7 @@ from participants.models import Allocation, Participant, Screening, Withdrawal
 from tests.conftest import force_login_verified
 from tests.participants.conftest import PHONE, days_ago, eligible_answers
 from tests.participants.pages.test_casebook_pages import hidden_in
+from tests.participants.test_screening_enrolment import _amend_with_consent_form_2
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +204,18 @@ def test_a_withdrawal_needs_its_reason(staff, people):
     response = staff.post(f"/participants/{participant.study_id}/withdraw/", {**data, "reason": "moved abroad"})
     assert response.status_code == 302
     assert Withdrawal.objects.get().reason == "moved abroad"
+
+
+def test_a_new_consent_form_shows_re_consent_due_until_it_is_recorded(staff, people):
+    participant = people.enrol()
+    _amend_with_consent_form_2(people.trial)
+    casebook = f"/participants/{participant.study_id}/"
+    assert "Re-consent due" in staff.get(casebook).content.decode()
+    form = staff.get(f"{casebook}consent/").content.decode()
+    assert "Re-consent due" in form
+    assert '<option value="2.0" selected>' in form
+    response = staff.post(f"{casebook}consent/", {"form_version": "2.0", "consented_on": days_ago(1).isoformat()})
+    assert response["Location"] == casebook
+    html = staff.get(casebook).content.decode()
+    assert "Re-consent due" not in html
+    assert "Consent to form 2.0 recorded." in html
