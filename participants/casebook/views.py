@@ -14,6 +14,7 @@ from django.shortcuts import render
 
 from core import permissions
 from core.errors import Invalid
+from core.roles import RANDOMISE, RECORD_WITHDRAWAL, SCREEN_AND_ENROL
 from core.web import form_response, refused, staff_page
 from participants import blinding, guards
 from participants.casebook import display
@@ -126,9 +127,20 @@ def casebook(request, study_id: str):
         "levels": display.levels_shown(protocol, presented) if presented else [],
         "timeline": _timeline(book),
         "history": display.history_rows(book.history),
+        "may": _may(request.user, participant.site),
     }
     context["tag"] = display.STATUS_TAGS[context["status"]]
     return render(request, "participants/casebook/casebook.html", context)
+
+
+def _may(user, site) -> dict[str, bool]:
+    """Which of the casebook's forms the user's roles at ``site`` let them use (the services refuse
+    the others anyway): links to forms that would only answer 403 are left out."""
+    return {
+        "enrol": permissions.has_role(user, SCREEN_AND_ENROL, site=site),
+        "randomise": permissions.has_role(user, RANDOMISE, site=site),
+        "withdraw": permissions.has_role(user, RECORD_WITHDRAWAL, site=site),
+    }
 
 
 def _timeline(book) -> list[dict]:

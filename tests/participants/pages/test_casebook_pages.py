@@ -192,3 +192,14 @@ def test_the_api_filters_by_the_same_status_as_the_page(as_user, people, coordin
     refused = api.get("/api/participants/", {"status": "lost"})
     assert refused.status_code == 400
     assert "status" in refused.json()["error"]["fields"]
+
+
+def test_the_casebook_offers_only_the_forms_the_roles_allow(client, people, kare, make_user):
+    participant = people.enrol()
+    path = f"/participants/{participant.study_id}/"
+    html = signed_in(client, make_user("monitor", kare)).get(path).content.decode()
+    for form in ("baseline", "randomise", "consent", "withdraw", "contact"):
+        assert f"{path}{form}/" not in html
+    html = signed_in(client, make_user("coordinator", kare)).get(path).content.decode()
+    for form in ("baseline", "randomise", "consent", "withdraw", "contact"):
+        assert f"{path}{form}/" in html
