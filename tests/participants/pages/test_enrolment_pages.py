@@ -78,7 +78,7 @@ def test_a_person_not_eligible_is_not_offered_enrolment(staff, kare):
     assert screening.outcome == "not_eligible"
     html = staff.get(f"/screenings/{screening.pk}/").content.decode()
     assert "/enrol/" not in html
-    assert "Not met" in html
+    assert "Fails" in html
 
 
 def enrol_post(**overrides) -> dict:
