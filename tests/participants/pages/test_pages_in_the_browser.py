@@ -105,3 +105,21 @@ def test_every_participant_page_is_accessible_and_blind_to_the_drug(web, people,
         response = web.open(path)
         assert response.status == 200, path
         checked_page(web.page)
+
+
+def test_the_list_filters_as_the_coordinator_types(web, people, coordinator):
+    wanted, other = people.enrol(), people.enrol()
+    page = web.page
+    web.sign_in(coordinator)
+    web.open("/participants/")
+    page.get_by_text("2 participants.").wait_for()
+    page.get_by_label("Study id").focus()
+    page.keyboard.type(wanted.study_id)
+    page.get_by_text("1 participant.").wait_for()
+    assert page.get_by_role("link", name=wanted.study_id).is_visible()
+    assert page.get_by_role("link", name=other.study_id).count() == 0
+    assert f"search={wanted.study_id}" in page.url  # the filtered list has an address of its own
+    assert page.evaluate("document.activeElement.id") == "id_search"  # typing goes on where it was
+    page.get_by_label("Status").select_option("randomised")
+    page.get_by_text("0 participants.").wait_for()
+    checked_page(page)
