@@ -7,6 +7,8 @@ import re
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from participants.models import Allocation, Participant, Screening, Withdrawal
 from tests.conftest import force_login_verified
@@ -219,3 +221,31 @@ def test_a_new_consent_form_shows_re_consent_due_until_it_is_recorded(staff, peo
     html = staff.get(casebook).content.decode()
     assert "Re-consent due" not in html
     assert "Consent to form 2.0 recorded." in html
+
+
+def test_each_form_costs_the_same_queries_however_large_the_trial(staff, people, lists):
+    ready = people.ready()
+    screening = people.screen()
+    paths = [
+        "/screenings/new/",
+        f"/screenings/{screening.pk}/",
+        f"/screenings/{screening.pk}/enrol/",
+        *(
+            f"/participants/{ready.study_id}/{form}/"
+            for form in ("consent", "baseline", "randomise", "withdraw", "contact")
+        ),
+    ]
+
+    def counts() -> list[int]:
+        found = []
+        for path in paths:
+            with CaptureQueriesContext(connection) as queries:
+                assert staff.get(path).status_code == 200, path
+            found.append(len(queries))
+        return found
+
+    small = counts()
+    for _ in range(5):
+        people.randomised()
+        people.screen()
+    assert counts() == small
