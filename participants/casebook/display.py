@@ -34,8 +34,11 @@ RECORD_NAMES = {
     "participants.emergencyunblinding": "Emergency unblinding",
 }
 EVENT_NAMES = {"insert": "created", "update": "changed", "delete": "deleted"}
-# Columns every record carries that say nothing to a reader of its history.
-QUIET_FIELDS = frozenset({"id", "created_at", "updated_at", "participant_id"})
+# Columns that say nothing to a reader of the history: the record's own id, the ids it points at
+# (the actor column says who), and the times the event itself carries.
+QUIET_FIELDS = frozenset({"id"})
+QUIET_SUFFIXES = ("_id", "_at")
+NOT_QUIET = frozenset({"study_id"})  # a column of its own, not a pointer to another record
 
 
 def form_of(kind: str) -> str:
@@ -59,9 +62,9 @@ def history_rows(events: list[dict]) -> list[dict]:
     rows = []
     for event in events:
         changes = [
-            {"field": field.removesuffix("_id").replace("_", " "), "old": old, "new": new}
+            {"field": field.replace("_", " "), "old": old, "new": new}
             for field, (old, new) in event["changes"].items()
-            if field not in QUIET_FIELDS
+            if field in NOT_QUIET or (field not in QUIET_FIELDS and not field.endswith(QUIET_SUFFIXES))
         ]
         rows.append(
             {

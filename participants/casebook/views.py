@@ -14,11 +14,13 @@ from django.shortcuts import render
 
 from core import permissions
 from core.errors import Invalid
+from core.roles import RANDOMISE, RECORD_WITHDRAWAL, SCREEN_AND_ENROL
 from core.web import form_response, refused, staff_page
 from participants import blinding, guards
 from participants.casebook import display
 from participants.casebook.selectors import casebook_get
 from participants.enrolment import selectors as enrolment
+from participants.enrolment.views import one_trial
 from participants.schedule.selectors import display_status
 
 PAGE_SIZE = 25
@@ -81,7 +83,7 @@ def participant_list(request):
         rows = _rows(request.user, page)
     except Invalid as error:
         refused(form, error)
-    context = {"section": "participants", "form": form, "page": page, "rows": rows}
+    context = {"section": "participants", "form": form, "page": page, "rows": rows, "several_trials": len(trials) > 1}
     return form_response(request, "participants/casebook/list.html", context, form=form)
 
 
@@ -109,6 +111,7 @@ def _rows(user, page) -> list[dict]:
 
 
 @staff_page
+@one_trial
 def casebook(request, study_id: str):
     """``/participants/<study_id>/``: everything about one participant, as the user may see it."""
     book = casebook_get(user=request.user, study_id=study_id, trial_code=request.GET.get("trial"))
@@ -126,9 +129,20 @@ def casebook(request, study_id: str):
         "levels": display.levels_shown(protocol, presented) if presented else [],
         "timeline": _timeline(book),
         "history": display.history_rows(book.history),
+        "may": _may(request.user, participant.site),
     }
     context["tag"] = display.STATUS_TAGS[context["status"]]
     return render(request, "participants/casebook/casebook.html", context)
+
+
+def _may(user, site) -> dict[str, bool]:
+    """Which of the casebook's forms the user's roles at ``site`` let them use (the services refuse
+    the others anyway): links to forms that would only answer 403 are left out."""
+    return {
+        "enrol": permissions.has_role(user, SCREEN_AND_ENROL, site=site),
+        "randomise": permissions.has_role(user, RANDOMISE, site=site),
+        "withdraw": permissions.has_role(user, RECORD_WITHDRAWAL, site=site),
+    }
 
 
 def _timeline(book) -> list[dict]:

@@ -275,12 +275,34 @@ class IdentitySerializer(serializers.Serializer):
 
 
 class IdentityApi(APIView):
-    """Name and contact details, for the roles that need them at the participant's site."""
+    """Name and contact details, for the roles that need them at the participant's site; ``PATCH``
+    changes the details given, with a reason (a blank optional detail is cleared)."""
+
+    class UpdateSerializer(serializers.Serializer):
+        first_name = serializers.CharField(max_length=200, required=False)
+        last_name = serializers.CharField(max_length=200, required=False)
+        date_of_birth = serializers.DateField(required=False, allow_null=True)
+        email = serializers.EmailField(required=False, allow_blank=True)
+        phone = serializers.RegexField(
+            r"^\+[1-9]\d{6,14}$", required=False, allow_blank=True, help_text="E.164, e.g. +447700900123"
+        )
+        address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+        reason = serializers.CharField(max_length=500, help_text="Why the details change: kept in the audit trail.")
 
     @extend_schema(parameters=[TRIAL_PARAM], responses={200: IdentitySerializer})
     def get(self, request, study_id: str):
         participant = participant_from_request(request, study_id)
         return Response(IdentitySerializer(selectors.identity_get(user=request.user, participant=participant)).data)
+
+    @extend_schema(parameters=[TRIAL_PARAM], request=UpdateSerializer, responses={200: IdentitySerializer})
+    def patch(self, request, study_id: str):
+        participant = participant_from_request(request, study_id)
+        data = self.UpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        reason = values.pop("reason")
+        identity = services.identity_update(actor=request.user, participant=participant, reason=reason, **values)
+        return Response(IdentitySerializer(identity).data)
 
 
 class ParticipantHistoryApi(GenericAPIView):

@@ -14,7 +14,7 @@ from core.web import refused, staff_page
 from participants import blinding, guards
 from participants.casebook import display
 from participants.enrolment.selectors import participant_loaded
-from participants.enrolment.views import posted
+from participants.enrolment.views import one_trial, posted
 from participants.models import ScreeningOutcome
 from participants.randomisation import services
 
@@ -45,6 +45,7 @@ def allocation_message(participant, allocation, user, *, again: bool) -> str:
 
 
 @staff_page
+@one_trial
 def randomise(request, study_id: str):
     """``/participants/<study_id>/randomise/``: GET asks to confirm; POST randomises (once) and goes
     back to the casebook with the allocation as this user may see it."""

@@ -60,6 +60,7 @@ ROLES: dict[str, tuple[str, ...]] = {
             "POST /api/participants/",
             "POST /api/participants/{study_id}/baseline/",
             "POST /api/participants/{study_id}/consents/",
+            "PATCH /api/participants/{study_id}/identity/",
             "POST /api/screenings/",
         ],
         _able(SCREEN_AND_ENROL),

@@ -16,7 +16,7 @@ import pytest
 from tests.browser import DOM_WORDS, hidden_words_in, serious_violations
 
 # A dose is a number of milligrams (not a concentration such as mg/L).
-DOSE = re.compile(r"\d+(?:\.\d+)?\s*mg\b(?!\s*/\s*d?l)", re.IGNORECASE)
+DOSE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*mg\b(?!\s*/\s*d?l)", re.IGNORECASE)
 # Pages of one shape (a casebook, an appointment's form) are checked this many times each.
 PER_SHAPE = 2
 NOT_FOLLOWED = ("/api/", "/admin/", "/accounts/logout", "/static/", "/exports/")

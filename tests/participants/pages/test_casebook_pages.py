@@ -7,12 +7,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.services import membership_grant
 from participants.enrolment import services as enrolment
+from participants.models import Participant
 from participants.safety import services as safety
 from participants.schedule.services.appointments import appointment_add_unscheduled
 from participants.schedule.services.visits import visit_record
 from tests.conftest import force_login_verified
-from tests.participants.conftest import EMAIL, FIRST_NAME, PHONE, days_ago, mentions
+from tests.participants.conftest import EMAIL, FIRST_NAME, PHONE, People, days_ago, mentions
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +172,49 @@ def test_the_casebook_costs_the_same_queries_for_few_or_many_records(client, peo
             expected=True,
         )
     assert _count(client, path) == few
+
+
+def test_the_list_pages_keep_the_filters(client, people, kare, make_user):
+    for _ in range(26):
+        people.enrol()
+    client = signed_in(client, make_user("coordinator", kare, sites=["exeter"]))
+    html = client.get("/participants/", {"status": "enrolled"}).content.decode()
+    assert "26 participants, page 1 of 2." in html
+    assert 'href="?status=enrolled&amp;page=2"' in html
+    second = client.get("/participants/", {"status": "enrolled", "page": "2"}).content.decode()
+    assert second.count('href="/participants/') - second.count('href="/participants/"') == 1
+
+
+def test_the_api_filters_by_the_same_status_as_the_page(as_user, people, coordinator, lists):
+    randomised = people.randomised()
+    people.enrol()
+    api = as_user(coordinator)
+    found = api.get("/api/participants/", {"status": "randomised"}).json()["results"]
+    assert [p["study_id"] for p in found] == [randomised.study_id]
+    refused = api.get("/api/participants/", {"status": "lost"})
+    assert refused.status_code == 400
+    assert "status" in refused.json()["error"]["fields"]
+
+
+def test_the_casebook_offers_only_the_forms_the_roles_allow(client, people, kare, make_user):
+    participant = people.enrol()
+    path = f"/participants/{participant.study_id}/"
+    html = signed_in(client, make_user("monitor", kare)).get(path).content.decode()
+    for form in ("baseline", "randomise", "consent", "withdraw", "contact"):
+        assert f"{path}{form}/" not in html
+    html = signed_in(client, make_user("coordinator", kare)).get(path).content.decode()
+    for form in ("baseline", "randomise", "consent", "withdraw", "contact"):
+        assert f"{path}{form}/" in html
+
+
+def test_a_study_id_in_two_trials_asks_which_trial(client, people, more_kare, coordinator):
+    here = people.enrol()
+    membership_grant(user=coordinator, role="coordinator", sites=list(more_kare.sites.all()), reason="both trials")
+    twin = People(more_kare, coordinator).enrol()
+    Participant.objects.filter(pk=twin.pk).update(study_id=here.study_id)  # ids are random: make them meet
+    client = signed_in(client, coordinator)
+    for path in (f"/participants/{here.study_id}/", f"/participants/{here.study_id}/consent/"):
+        response = client.get(path)
+        assert response.status_code == 400
+        assert f'href="{path}?trial=MORE-KARE"' in response.content.decode()
+    assert "MORE-KARE" in client.get(f"/participants/{here.study_id}/", {"trial": "MORE-KARE"}).content.decode()

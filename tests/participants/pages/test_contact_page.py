@@ -98,3 +98,15 @@ def test_identity_update_clears_an_optional_detail_and_refuses_other_roles(peopl
     assert identity.email is None
     with pytest.raises(Forbidden):
         identity_update(actor=make_user("monitor", kare), participant=participant, reason="x", last_name="Smith")
+
+
+def test_the_api_changes_the_contact_details_as_the_page_does(as_user, people, kare, make_user, coordinator):
+    participant = people.enrol(phone="")
+    url = f"/api/participants/{participant.study_id}/identity/"
+    answer = as_user(coordinator).patch(url, {"phone": PHONE, "reason": "gave a mobile number"}, format="json")
+    assert answer.status_code == 200
+    assert answer.json()["phone"] == PHONE
+    refused = as_user(coordinator).patch(url, {"phone": "07700"}, format="json")
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["fields"]) == {"phone", "reason"}
+    assert as_user(make_user("monitor", kare)).patch(url, {"reason": "x"}, format="json").status_code == 403

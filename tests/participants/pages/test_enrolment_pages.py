@@ -7,11 +7,14 @@ import re
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from participants.models import Allocation, Participant, Screening, Withdrawal
 from tests.conftest import force_login_verified
 from tests.participants.conftest import PHONE, days_ago, eligible_answers
 from tests.participants.pages.test_casebook_pages import hidden_in
+from tests.participants.test_screening_enrolment import _amend_with_consent_form_2
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +80,7 @@ def test_a_person_not_eligible_is_not_offered_enrolment(staff, kare):
     assert screening.outcome == "not_eligible"
     html = staff.get(f"/screenings/{screening.pk}/").content.decode()
     assert "/enrol/" not in html
-    assert "Not met" in html
+    assert "Fails" in html
 
 
 def enrol_post(**overrides) -> dict:
@@ -128,11 +131,12 @@ def test_another_sites_screening_is_not_found(client, people, kare, make_user):
     assert client.post(f"/screenings/{screening.pk}/enrol/", enrol_post()).status_code == 404
 
 
-@pytest.mark.parametrize("page", ["consent", "baseline", "withdraw", "contact", "randomise"])
-def test_another_sites_participant_is_not_found(client, people, kare, make_user, page):
+@pytest.mark.parametrize("form", ["consent", "baseline", "withdraw", "contact", "randomise"])
+def test_another_sites_participant_is_not_found(client, people, kare, make_user, form):
     there = people.enrol(site="london")
     force_login_verified(client, make_user("coordinator", kare, sites=["exeter"]))
-    assert client.get(f"/participants/{there.study_id}/{page}/").status_code == 404
+    assert client.get(f"/participants/{there.study_id}/{form}/").status_code == 404
+    assert client.post(f"/participants/{there.study_id}/{form}/", {}).status_code == 404
 
 
 def test_the_baseline_refuses_an_implausible_weight_at_its_field(staff, people):
@@ -202,3 +206,46 @@ def test_a_withdrawal_needs_its_reason(staff, people):
     response = staff.post(f"/participants/{participant.study_id}/withdraw/", {**data, "reason": "moved abroad"})
     assert response.status_code == 302
     assert Withdrawal.objects.get().reason == "moved abroad"
+
+
+def test_a_new_consent_form_shows_re_consent_due_until_it_is_recorded(staff, people):
+    participant = people.enrol()
+    _amend_with_consent_form_2(people.trial)
+    casebook = f"/participants/{participant.study_id}/"
+    assert "Re-consent due" in staff.get(casebook).content.decode()
+    form = staff.get(f"{casebook}consent/").content.decode()
+    assert "Re-consent due" in form
+    assert '<option value="2.0" selected>' in form
+    response = staff.post(f"{casebook}consent/", {"form_version": "2.0", "consented_on": days_ago(1).isoformat()})
+    assert response["Location"] == casebook
+    html = staff.get(casebook).content.decode()
+    assert "Re-consent due" not in html
+    assert "Consent to form 2.0 recorded." in html
+
+
+def test_each_form_costs_the_same_queries_however_large_the_trial(staff, people, lists):
+    ready = people.ready()
+    screening = people.screen()
+    paths = [
+        "/screenings/new/",
+        f"/screenings/{screening.pk}/",
+        f"/screenings/{screening.pk}/enrol/",
+        *(
+            f"/participants/{ready.study_id}/{form}/"
+            for form in ("consent", "baseline", "randomise", "withdraw", "contact")
+        ),
+    ]
+
+    def counts() -> list[int]:
+        found = []
+        for path in paths:
+            with CaptureQueriesContext(connection) as queries:
+                assert staff.get(path).status_code == 200, path
+            found.append(len(queries))
+        return found
+
+    small = counts()
+    for _ in range(5):
+        people.randomised()
+        people.screen()
+    assert counts() == small
