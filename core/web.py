@@ -101,7 +101,3 @@ def form_response(request, template: str, context: dict, *, form: forms.Form | N
     status = 400 if form is not None and form.errors else 200
     return render(request, template, context, status=status)
 
-
-def page_not_built(request, *args, **kwargs):
-    """A page whose URL is reserved while it is being built: 404. (Scaffolding; removed once every page exists.)"""
-    raise Http404("this page is not built yet")
