@@ -13,7 +13,6 @@ from tests.browser import hidden_words_in, serious_violations
 from tests.participants.visits_fixtures import Clinic
 
 DRUG_WORDS = ["ketamine", "placebo", "saline", "sodium chloride", "KT", "KE", "PT", "PE"]
-SHOTS = "/tmp/tt-web-b-shots"
 
 
 @pytest.fixture
@@ -43,7 +42,6 @@ def test_a_coordinator_records_a_serious_event_and_sees_its_clocks(web, clinic):
     assert "Choose every criterion" in page.locator("#id_seriousness_error").inner_text()
     assert criteria.is_visible()
     assert serious_violations(page) == []
-    page.screenshot(path=f"{SHOTS}/adverse-event-refused.png", full_page=True)
     page.get_by_label("Hospitalisation or its prolongation").check()
     page.get_by_role("button", name="Save the adverse event").press("Enter")
     page.wait_for_url(re.compile(rf"/participants/{participant.study_id}/$"))
@@ -54,4 +52,3 @@ def test_a_coordinator_records_a_serious_event_and_sees_its_clocks(web, clinic):
     assert page.get_by_role("button", name="Record the report to the sponsor").is_visible()
     assert hidden_words_in(page, DRUG_WORDS) == []
     assert serious_violations(page) == []
-    page.screenshot(path=f"{SHOTS}/adverse-event.png", full_page=True)

@@ -13,17 +13,11 @@ from tests.browser import hidden_words_in, serious_violations
 from tests.participants.visits_fixtures import Clinic, client_for
 
 DRUG_WORDS = ["ketamine", "placebo", "saline", "sodium chloride", "KT", "KE", "PT", "PE"]
-SHOTS = "/tmp/tt-web-b-shots"
 
 
 @pytest.fixture
 def clinic(web, people, lists, make_user) -> Clinic:
     return Clinic(people, make_user)
-
-
-def shot(page, name: str) -> None:
-    """Keep a picture of the page for a person to look at (not asserted)."""
-    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
 def type_into(page, label: str, text: str, *, exact: bool = False) -> None:
@@ -68,7 +62,6 @@ def test_a_coordinator_types_an_infusion_day_with_a_breach_and_records_its_adver
     for value in ("95", "80", "97"):
         page.keyboard.press("Tab")
         page.keyboard.type(value)
-    shot(page, "infusion-day-breach")
     assert serious_violations(page) == []
     type_into(page, "Length (minutes)", "90")
     page.keyboard.press("Enter")
@@ -78,7 +71,6 @@ def test_a_coordinator_types_an_infusion_day_with_a_breach_and_records_its_adver
     assert TherapySession.objects.filter(visit=infusion.visit).exists()
     assert hidden_words_in(page, [*DRUG_WORDS, str(infusion.dose_mg)]) == []
     assert serious_violations(page) == []
-    shot(page, "infusion-day-recorded")
     page.get_by_role("link", name="Record the adverse event").focus()
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Record an adverse event").wait_for()
@@ -106,7 +98,6 @@ def test_a_pharmacist_sees_the_dose_follow_the_weight(web, clinic):
     page.get_by_text("Dose: 64.00 mg").wait_for()
     type_into(page, "Weight (kg)", "150")
     page.get_by_text("Dose: 100.00 mg").wait_for()
-    shot(page, "infusion-day-pharmacist")
     assert serious_violations(page) == []
 
 
@@ -125,7 +116,6 @@ def test_a_coordinator_records_a_visit_and_a_session_at_the_keyboard(web, clinic
     page.get_by_label("Did not attend").check()
     assert page.get_by_label("Why was the visit missed?").is_visible()
     page.get_by_label("Attended", exact=True).check()
-    shot(page, "visit")
     page.get_by_role("button", name="Save the visit").press("Enter")
     page.wait_for_url(re.compile(rf"/participants/{participant.study_id}/$"))
     assert Visit.objects.get(appointment=appointment).attended
@@ -135,7 +125,6 @@ def test_a_coordinator_records_a_visit_and_a_session_at_the_keyboard(web, clinic
     page.get_by_role("button", name="Save the correction").press("Enter")
     page.get_by_role("heading", name="There is a problem").wait_for()
     assert page.locator("#id_reason_error").inner_text().strip().endswith("This field is required.")
-    shot(page, "visit-correction-refused")
     assert serious_violations(page) == []
     web.open(f"/appointments/{appointment.pk}/session/")
     page.get_by_role("heading", name="Session 2: session").wait_for()
@@ -147,7 +136,6 @@ def test_a_coordinator_records_a_visit_and_a_session_at_the_keyboard(web, clinic
     assert serious_violations(page) == []
     page.get_by_label("Attended", exact=True).check()
     type_into(page, "Length (minutes)", "85")
-    shot(page, "session")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"/participants/{participant.study_id}/$"))
     session = TherapySession.objects.get(visit__appointment=appointment)
