@@ -16,12 +16,15 @@ from core.roles import READ_IDENTITY
 from participants import blinding
 from participants.blinding import presenter
 from participants.models import (
+    AdverseEvent,
     Allocation,
+    Appointment,
     Consent,
     EmergencyUnblinding,
     Identity,
     Participant,
     Screening,
+    Visit,
     Withdrawal,
 )
 from participants.selectors import participant_get, participants_visible
@@ -172,14 +175,19 @@ def identity_get(*, user, participant: Participant) -> Identity:
 
 
 def participant_history(*, user, participant: Participant) -> list[dict]:
-    """The audit trail of the participant's own records, oldest first, the allocation's arm and slot
-    left out for one blinded to any factor (see :func:`participants.blinding.presenter.allocation_hidden_fields`)."""
+    """The audit trail of the participant's own records (enrolment, consent, withdrawal, emergency
+    unblinding, appointments, visits, adverse events), oldest first, the allocation's arm and slot
+    left out for one blinded to any factor (see :func:`participants.blinding.presenter.allocation_hidden_fields`).
+    Infusions are not among them: their dose is for those who may see the drug."""
     events = history.events_for(
         [
             (Participant, Q(pgh_obj_id=participant.pk)),
             (Consent, Q(participant_id=participant.pk)),
             (Withdrawal, Q(participant_id=participant.pk)),
             (EmergencyUnblinding, Q(participant_id=participant.pk)),
+            (Appointment, Q(participant_id=participant.pk)),
+            (Visit, Q(appointment__participant_id=participant.pk)),
+            (AdverseEvent, Q(participant_id=participant.pk)),
         ]
     )
     hidden = presenter.allocation_hidden_fields(participant=participant, user=user)
