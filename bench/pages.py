@@ -61,7 +61,7 @@ def _schedule(protocol, randomised_on: dt.date) -> list[tuple]:
 
 
 def _load(args, trial) -> None:
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from participants.models import Allocation, AllocationMethod, Appointment, Identity, Participant
     from trials.models import Arm
@@ -129,6 +129,14 @@ def _load(args, trial) -> None:
         f"in {time.perf_counter() - began:.1f} s",
         flush=True,
     )
+    _load_records(args, people, dates, rng)
+
+
+def _load_records(args, people, dates: list[dt.date], rng: random.Random) -> None:
+    """A TLFB record for every day from 90 days before each person's randomisation to yesterday."""
+    from django.db import connection, transaction
+
+    today = dt.date.today()
     began = time.perf_counter()
     columns = (
         "participant_id, day, source, amount, unit, grams, visit_code, change_reason, entered_by_participant, "

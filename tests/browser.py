@@ -39,8 +39,12 @@ TABLET = {"width": 768, "height": 1024}
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     """Playwright's sync API runs an event loop in the test's thread, where Django refuses the ORM:
-    allow it for browser tests only, from their first fixture to their last teardown."""
-    if item.get_closest_marker("browser") is None:
+    allow it for browser tests, from their first fixture to their last teardown, and for the tests
+    that follow one in the same process, where Playwright's loop (started once per process) still
+    runs; nothing else in the suite runs an event loop."""
+    import asyncio
+
+    if item.get_closest_marker("browser") is None and asyncio._get_running_loop() is None:
         yield
         return
     before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")

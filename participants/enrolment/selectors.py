@@ -185,11 +185,13 @@ def participant_history(*, user, participant: Participant) -> list[dict]:
             (Consent, Q(participant_id=participant.pk)),
             (Withdrawal, Q(participant_id=participant.pk)),
             (EmergencyUnblinding, Q(participant_id=participant.pk)),
-            (Appointment, Q(participant_id=participant.pk)),
             (Visit, Q(appointment__participant_id=participant.pk)),
             (AdverseEvent, Q(participant_id=participant.pk)),
         ]
     )
+    # An appointment's kind ("therapy" for every session, whatever the programme) would read as a
+    # level of the therapy factor to one blinded to it; its event code and title say the same.
+    events += history.events_for([(Appointment, Q(participant_id=participant.pk))], hidden=("kind",))
     hidden = presenter.allocation_hidden_fields(participant=participant, user=user)
     events += history.events_for([(Allocation, Q(participant_id=participant.pk))], hidden=hidden)
     events.sort(key=lambda e: (e["at"], e["id"]))

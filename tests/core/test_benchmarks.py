@@ -26,6 +26,7 @@ pytestmark = pytest.mark.postgres
         ("export.py", ["--participants", "30", "--days", "20"], "ratio export / COPY"),
         ("endpoints.py", ["--participants", "30", "--days", "20"], "ratio"),
         ("randomise.py", ["--participants", "12", "--threads", "1,2"], "per second"),
+        ("pages.py", ["--participants", "20", "--days", "30", "--requests", "2"], "worst ratio"),
     ],
 )
 def test_a_benchmark_runs_on_a_tiny_trial(script, options, expected):
