@@ -100,4 +100,3 @@ def form_response(request, template: str, context: dict, *, form: forms.Form | N
     """Render a page whose form may carry errors: 400 when it does, so nothing reads it as saved."""
     status = 400 if form is not None and form.errors else 200
     return render(request, template, context, status=status)
-

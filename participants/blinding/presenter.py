@@ -8,6 +8,7 @@ writes ``"blinded"`` or a neutral label, or leaves a field out because of a fact
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -174,6 +175,41 @@ def dose_shown(*, protocol, factors: Iterable[str]) -> bool:
     """Whether a file carrying ``factors`` may carry infusion doses (they reveal the dosing factor)."""
     dosing = getattr(protocol, "dosing", None)
     return dosing is None or dosing.factor in set(factors)
+
+
+WITHHELD = "(withheld: the description could reveal the allocation)"
+
+
+def hidden_words(*, protocol, hidden: Iterable[str]) -> list[str]:
+    """Words that name a level of a ``hidden`` factor: the levels' codes and titles, the drugs of the
+    dosing regimen for them, and every arm's code and title."""
+    hidden = set(hidden)
+    words = [w for f in protocol.factors if f.code in hidden for level in f.levels for w in (level.code, level.title)]
+    if protocol.dosing is not None and protocol.dosing.factor in hidden:
+        words += [dose.drug for dose in protocol.dosing.regimen if getattr(dose, "drug", "")]
+    words += [w for arm in protocol.arms for w in (arm.code, arm.title)]
+    return [w for w in words if w]
+
+
+def deviation_description(deviation, *, user, per_site: dict | None = None) -> str:
+    """A deviation's description as ``user`` may read it on a page or through the API: whole for one
+    who sees every factor of its participant; for one blinded to a factor, the tracker's own text only
+    where it cannot reveal it (:func:`deviation_text_shown`), and staff's own words only when they name
+    no level, drug or arm of it (whole words, any case: a description should never name the
+    allocation, and this keeps the slips that do from the blinded). Otherwise :data:`WITHHELD`."""
+    participant = deviation.participant
+    protocol = participant.trial.version_on().protocol
+    visible = visible_for_participant(user=user, participant=participant, per_site=per_site)
+    hidden = {f.code for f in protocol.factors} - set(visible)
+    if not hidden:
+        return deviation.description
+    if deviation.automatic:
+        shown = deviation_text_shown(deviation, dose_shown=dose_shown(protocol=protocol, factors=visible))
+        return deviation.description if shown else WITHHELD
+    for word in hidden_words(protocol=protocol, hidden=hidden):
+        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", deviation.description, flags=re.IGNORECASE):
+            return WITHHELD
+    return deviation.description
 
 
 def deviation_text_shown(deviation, *, dose_shown: bool) -> bool:

@@ -17,6 +17,7 @@ from core.errors import Invalid
 from core.roles import RANDOMISE, RECORD_WITHDRAWAL, SCREEN_AND_ENROL
 from core.web import form_response, refused, staff_page
 from participants import blinding, guards
+from participants.blinding import presenter
 from participants.casebook import display
 from participants.casebook.selectors import casebook_get
 from participants.enrolment import selectors as enrolment
@@ -118,6 +119,7 @@ def casebook(request, study_id: str):
     participant = book.participant
     protocol = participant.trial.version_on().protocol
     presented = blinding.present(allocation=book.allocation, user=request.user) if book.allocation else None
+    per_site: dict = {}
     context = {
         "section": "participants",
         "book": book,
@@ -128,6 +130,9 @@ def casebook(request, study_id: str):
         "presented": presented,
         "levels": display.levels_shown(protocol, presented) if presented else [],
         "timeline": _timeline(book),
+        "deviations": [
+            (d, presenter.deviation_description(d, user=request.user, per_site=per_site)) for d in book.deviations
+        ],
         "history": display.history_rows(book.history),
         "may": _may(request.user, participant.site),
     }

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import Invalid
+from participants.blinding import presenter
 from participants.models import (
     AdverseEvent,
     Causality,
@@ -164,12 +165,21 @@ class DeadlinesApi(APIView):
         return Response(DeadlineSerializer(rows, many=True).data)
 
 
+def deviations_shown(deviations, user) -> list:
+    """The deviations with ``description_shown``: their description as ``user`` may read it."""
+    per_site: dict = {}
+    rows = list(deviations)
+    for deviation in rows:
+        deviation.description_shown = presenter.deviation_description(deviation, user=user, per_site=per_site)
+    return rows
+
+
 class DeviationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     study_id = serializers.CharField(source="participant.study_id")
     event_code = serializers.CharField(source="appointment.event_code", allow_null=True, default=None)
     kind = serializers.ChoiceField(choices=DeviationKind.choices)
-    description = serializers.CharField()
+    description = serializers.CharField(source="description_shown")
     automatic = serializers.BooleanField()
     occurred_on = serializers.DateField()
     important = serializers.BooleanField(allow_null=True)
@@ -192,7 +202,7 @@ class ParticipantDeviationsApi(GenericAPIView):
     def get(self, request, study_id: str):
         participant = participant_from_request(request, study_id)
         page = self.paginate_queryset(selectors.deviations_of(participant=participant))
-        return self.get_paginated_response(DeviationSerializer(page, many=True).data)
+        return self.get_paginated_response(DeviationSerializer(deviations_shown(page, request.user), many=True).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("trial", str)], request=InputSerializer, responses={201: DeviationSerializer}
@@ -202,7 +212,8 @@ class ParticipantDeviationsApi(GenericAPIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         deviation = safety.deviation_record(actor=request.user, participant=participant, **data.validated_data)
-        return Response(DeviationSerializer(deviation).data, status=status.HTTP_201_CREATED)
+        [shown] = deviations_shown([deviation], request.user)
+        return Response(DeviationSerializer(shown).data, status=status.HTTP_201_CREATED)
 
 
 class DeviationListApi(GenericAPIView):
@@ -227,7 +238,7 @@ class DeviationListApi(GenericAPIView):
             reviewed=params.get("reviewed", ""),
         )
         page = self.paginate_queryset(found)
-        return self.get_paginated_response(DeviationSerializer(page, many=True).data)
+        return self.get_paginated_response(DeviationSerializer(deviations_shown(page, request.user), many=True).data)
 
 
 class DeviationReviewApi(APIView):
@@ -243,4 +254,5 @@ class DeviationReviewApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         deviation = safety.deviation_review(actor=request.user, deviation=deviation, **data.validated_data)
-        return Response(DeviationSerializer(deviation).data)
+        [shown] = deviations_shown([deviation], request.user)
+        return Response(DeviationSerializer(shown).data)

@@ -58,7 +58,11 @@ def reporting_deadlines(*, user) -> list[Deadline]:
 
 
 def _deviations() -> QuerySet[Deviation]:
-    return Deviation.objects.select_related("participant", "appointment")
+    """Deviations with what showing their description needs (the participant's trial, site and
+    unblindings: see :func:`participants.blinding.presenter.deviation_description`)."""
+    return Deviation.objects.select_related("participant__trial", "participant__site", "appointment").prefetch_related(
+        "participant__unblindings"
+    )
 
 
 def deviations_of(*, participant: Participant) -> QuerySet[Deviation]:
