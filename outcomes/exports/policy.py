@@ -81,6 +81,17 @@ def export_scope(*, user, trial, blinded: bool = False) -> ExportScope:
     )
 
 
+def report_scope(*, user, trial) -> ExportScope:
+    """Who may read the trial's analysis report, and which version (``.unblinded``): the report
+    analyses every site of the trial at once, so only someone whose export scope covers every site
+    may read it. Raises :class:`~core.errors.Forbidden` for the others, as for those who may not
+    export at all."""
+    scope = export_scope(user=user, trial=trial)
+    if scope.site_ids is not None and scope.site_ids != frozenset(trial.sites.values_list("pk", flat=True)):
+        raise Forbidden("the analysis report covers every site of the trial, and your roles cover only some of them")
+    return scope
+
+
 def _may_export_unblinded(held: frozenset[str], trial) -> bool:
     if held & {str(r) for r in UNBLINDED_EXPORTERS}:
         return True

@@ -26,7 +26,7 @@ from outcomes import selectors
 from outcomes.analysis import NothingToAnalyse
 from outcomes.analysis.page import report_page
 from outcomes.exports import DEFAULT_DATASETS, FORMATS, TABULAR_DATASETS, TABULAR_FORMATS, export_open
-from outcomes.exports.policy import export_scope
+from outcomes.exports.policy import export_scope, report_scope
 from outcomes.exports_api import export_response
 from outcomes.views.charts import recruitment_chart
 from participants.blinding import presenter
@@ -98,7 +98,7 @@ def _exports(user, trial, *, blinded: bool) -> dict:
     try:
         scope = export_scope(user=user, trial=trial)
     except Forbidden:
-        return {"exports": None}
+        return {"exports": None, "may_report": False}
     blinded = blinded and bool(scope.factors)
     protocol = trial.version_on().protocol
     rows = [
@@ -118,7 +118,11 @@ def _exports(user, trial, *, blinded: bool) -> dict:
         "url": _export_url(trial, "odm", "", blinded),
     }
     factors = [protocol.factor(code).title for code in scope.factors]
-    return {"exports": {"rows": rows, "odm": odm, "factors": factors, "blinded": blinded}}
+    try:
+        may_report = bool(report_scope(user=user, trial=trial))
+    except Forbidden:
+        may_report = False
+    return {"exports": {"rows": rows, "odm": odm, "factors": factors, "blinded": blinded}, "may_report": may_report}
 
 
 def _export_url(trial, fmt: str, dataset: str, blinded: bool) -> str:
@@ -184,10 +188,11 @@ def trial_export(request, code: str, format: str):
 @staff_page
 def trial_report(request, code: str):
     """The analysis report: unblinded only for one the export policy lets export every factor (and
-    then the blinded one on asking), blinded for the others who may export; 403 for the rest."""
+    then the blinded one on asking), blinded for the others who may export every site; 403 for the
+    rest (see :func:`outcomes.exports.policy.report_scope`)."""
     user = request.user
     trial = trial_get(user=user, code=code)
-    may_unblind = export_scope(user=user, trial=trial).unblinded
+    may_unblind = report_scope(user=user, trial=trial).unblinded
     blinded = not may_unblind or request.GET.get("blinded") == "1"
     try:
         report = report_page(trial=trial, blinded=blinded)

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.errors import DomainError
 from core.management_utils import SYSTEM, actor_from_options, add_actor_arguments
 from outcomes.analysis import NothingToAnalyse, write_report
-from outcomes.exports.policy import export_scope
+from outcomes.exports.policy import report_scope
 from outcomes.management.commands._csv import trial_or_error
 
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         if actor is SYSTEM:
             raise CommandError("the system writes the blinded report only: add --blinded, or --as a person")
         try:
-            scope = export_scope(user=actor, trial=trial)
+            scope = report_scope(user=actor, trial=trial)
         except DomainError as exc:
             raise CommandError(str(exc)) from None
         if not scope.unblinded:

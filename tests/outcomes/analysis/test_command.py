@@ -86,3 +86,13 @@ def test_the_unblinded_statistician_gets_the_unblinded_report_readable_by_its_ow
     )  # fmt: skip
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o600}
+
+
+def test_a_statistician_of_one_site_gets_no_unblinded_report_of_them_all(synthetic, make_user, tmp_path):
+    synthetic(per_arm=4, seed=2)
+    statistician = make_user("unblinded_statistician", Trial.objects.get(code="KARE"), sites=["exeter"])
+    with pytest.raises(CommandError, match="covers every site"):
+        call_command(
+            "analysis_report", trial="KARE", out=str(tmp_path / "r"), actor=statistician.username, stdin=password_in()
+        )
+    assert not (tmp_path / "r").exists()

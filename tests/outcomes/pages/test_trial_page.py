@@ -178,3 +178,15 @@ def test_someone_without_a_role_is_told_they_have_no_trial(client, kare, django_
     html = client.get("/trials/").content.decode()
     assert "You hold no role in any trial yet" in html
     assert client.get("/trials/KARE/").status_code == 404
+
+
+def test_the_report_is_for_those_whose_roles_cover_every_site(client, imported, make_user):
+    """The report analyses the whole trial: someone whose roles cover one site reads no other's."""
+    from tests.conftest import force_login_verified
+
+    exeter_only = make_user("investigator", imported, sites=["exeter"])
+    force_login_verified(client, exeter_only)
+    assert client.get(f"/trials/{imported.code}/report/").status_code == 403
+    page = client.get(f"/trials/{imported.code}/").content.decode()
+    assert f"/trials/{imported.code}/report/" not in page
+    assert "covers every site of the trial" in page
