@@ -25,8 +25,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from core import second_factor
-from core.errors import DomainError, Forbidden, NotFound
+from core import permissions, second_factor
+from core.errors import DomainError, Forbidden, Invalid, NotFound
 
 REASON_HELP = "Why the saved value changes: it is kept in the audit trail with your name."
 
@@ -60,7 +60,9 @@ class ReasonField(forms.CharField):
 
 def staff_page(view):
     """Decorate a page for trial staff: signed in, second factor verified when they need one, never
-    cached; a service's NotFound answers 404 and Forbidden 403 (the same refusals the API gives)."""
+    cached; a service's NotFound answers 404 and Forbidden 403 (the same refusals the API gives). An
+    Invalid that reaches it (a form catches its own) answers 400 on a page of its own: for a study id
+    used in several of the person's trials, with a link per trial (``?trial=``)."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -75,8 +77,18 @@ def staff_page(view):
             raise Http404(error.message) from error
         except Forbidden as error:
             raise PermissionDenied(error.message) from error
+        except Invalid as error:
+            return _invalid(request, error)
 
     return never_cache(wrapped)
+
+
+def _invalid(request, error: Invalid):
+    if "trial" in error.fields:
+        trials = sorted({m.site.trial.code for m in permissions.memberships(request.user)})
+        return render(request, "core/which_trial.html", {"trials": trials, "path": request.path}, status=400)
+    context = {"message": error.message, "fields": sorted(error.fields.items())}
+    return render(request, "core/refused.html", context, status=400)
 
 
 def refused(form: forms.Form, error: DomainError, *, field_names: dict[str, str] | None = None) -> None:

@@ -58,13 +58,14 @@ def data_queries(*, participant: Participant) -> QuerySet[DataQuery]:
     return DataQuery.objects.filter(participant=participant).select_related("sample").order_by("day", "pk")
 
 
-def open_queries(*, user, limit: int = 50) -> list[DataQuery]:
-    """Open data queries at the user's sites, the oldest first (at most ``limit``)."""
-    return list(
+def open_queries(*, user, limit: int | None = 50) -> list[DataQuery]:
+    """Open data queries at the user's sites, the oldest first (at most ``limit``; None: all)."""
+    found = (
         DataQuery.objects.filter(participant__site_id__in=permissions.site_ids(user), status=QueryStatus.OPEN)
         .select_related("participant", "sample")
-        .order_by("created_at", "pk")[:limit]
+        .order_by("created_at", "pk")
     )
+    return list(found[:limit] if limit else found)
 
 
 def randomised_visible(*, user, trial) -> QuerySet[Participant]:

@@ -42,6 +42,7 @@ def worklist_entries(
     now: dt.datetime | None = None,
     site_codes: list[str] | None = None,
     kinds: frozenset[str] = frozenset({"overdue", "failed", "reschedule"}),
+    limit: int | None = None,
 ) -> list[dict]:
     """What the coordinators of the user's sites should act on, oldest first, of the ``kinds`` asked for:
 
@@ -49,6 +50,8 @@ def worklist_entries(
       participant still in follow-up;
     * ``failed``: a reminder that could not be sent (after its retries, or for a bad contact detail);
     * ``reschedule``: a participant asked to reschedule and the appointment has not been moved since.
+
+    ``limit`` caps the failed reminders and the reschedule requests read (the oldest first).
     """
     now = now or timezone.now()
     sites = permissions.site_ids(user)
@@ -59,7 +62,7 @@ def worklist_entries(
         failed = Notification.objects.filter(participant__site_id__in=sites, state=State.FAILED).select_related(
             "participant__site", "participant__trial", "appointment"
         )
-        for n in failed.order_by("updated_at", "pk"):
+        for n in failed.order_by("updated_at", "pk")[:limit]:
             detail = f"{n.channel}: {n.last_error}"
             entries.append(_entry(n.participant, "failed", n.appointment, n.subject_date, detail))
     if "reschedule" in kinds:
@@ -68,7 +71,7 @@ def worklist_entries(
             kind=ResponseKind.RESCHEDULE,
             appointment__status=AppointmentStatus.SCHEDULED,
         ).select_related("participant__site", "participant__trial", "appointment")
-        for r in requests.order_by("created_at", "pk"):
+        for r in requests.order_by("created_at", "pk")[:limit]:
             if r.appointment.updated_at <= r.created_at:
                 entries.append(_entry(r.participant, "reschedule", r.appointment, r.appointment.booked_date, r.note))
     if site_codes:

@@ -26,7 +26,7 @@ def rows(user, *, show_all: bool = False) -> dict:
     queries, reminders that failed and reschedule requests. The appointment lists hold at most
     ``SHOWN`` rows each unless ``show_all``."""
     due = due_at_sites(user=user, limit=None if show_all else SHOWN)
-    entries = worklist_entries(user=user, kinds=frozenset({"failed", "reschedule"}))
+    entries = worklist_entries(user=user, kinds=frozenset({"failed", "reschedule"}), limit=None if show_all else SHOWN)
     shown = [(r, reverse(form_of(r.appointment.kind), args=[r.appointment.pk])) for r in due.this_week]
     return {
         "today": due.today,
@@ -37,7 +37,7 @@ def rows(user, *, show_all: bool = False) -> dict:
         "shown": SHOWN,
         "closed_rows": [(r, reverse(form_of(r.appointment.kind), args=[r.appointment.pk])) for r in due.closed],
         "deadlines": reporting_deadlines(user=user),
-        "queries": open_queries(user=user),
+        "queries": open_queries(user=user, limit=None if show_all else SHOWN),
         "failed": [e for e in entries if e["what"] == "failed"],
         "reschedule": [e for e in entries if e["what"] == "reschedule"],
     }

@@ -21,7 +21,6 @@ from participants.blinding import presenter
 from participants.casebook import display
 from participants.casebook.selectors import casebook_get
 from participants.enrolment import selectors as enrolment
-from participants.enrolment.views import one_trial
 from participants.schedule.selectors import display_status
 
 PAGE_SIZE = 25
@@ -112,7 +111,6 @@ def _rows(user, page) -> list[dict]:
 
 
 @staff_page
-@one_trial
 def casebook(request, study_id: str):
     """``/participants/<study_id>/``: everything about one participant, as the user may see it."""
     book = casebook_get(user=request.user, study_id=study_id, trial_code=request.GET.get("trial"))

@@ -9,14 +9,12 @@ precondition of the protocol). A saved form goes back to the casebook with a mes
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from core import permissions
 from core.clock import today_at
 from core.db import one_to_one
 from core.errors import Conflict, Invalid
@@ -44,24 +42,6 @@ def form_page(request, *, form, context: dict, save, done, template: str = FORM_
         messages.success(request, message)
         return redirect(to)
     return form_response(request, template, context, form=form)
-
-
-def one_trial(view):
-    """Decorate a page named by a study id: when the id is used in several of the user's trials
-    (rare: ids are random) and ``?trial=`` does not say which, answer 400 with a link per trial."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except Invalid as error:
-            if "trial" not in error.fields:
-                raise
-            trials = sorted({m.site.trial.code for m in permissions.memberships(request.user)})
-            context = {"section": "participants", "trials": trials, "path": request.path}
-            return render(request, "participants/enrolment/which_trial.html", context, status=400)
-
-    return wrapped
 
 
 def posted(request):
@@ -185,7 +165,6 @@ def _back(participant, message: str):
 
 
 @staff_page
-@one_trial
 def consent(request, study_id: str):
     """``/participants/<study_id>/consent/``: a (re-)consent to a version of the consent form."""
     participant = _participant(request, study_id)
@@ -218,7 +197,6 @@ def consent(request, study_id: str):
 
 
 @staff_page
-@one_trial
 def baseline(request, study_id: str):
     """``/participants/<study_id>/baseline/``: the baseline assessment's date and weight."""
     participant = _participant(request, study_id)
@@ -232,7 +210,6 @@ def baseline(request, study_id: str):
 
 
 @staff_page
-@one_trial
 def withdraw(request, study_id: str):
     """``/participants/<study_id>/withdraw/``: a withdrawal, its scope, date and reason."""
     participant = _participant(request, study_id)
@@ -257,7 +234,6 @@ def withdraw(request, study_id: str):
 
 
 @staff_page
-@one_trial
 def contact(request, study_id: str):
     """``/participants/<study_id>/contact/``: the name and contact details, changed with a reason by
     the roles that may read them (403 for the others)."""

@@ -14,7 +14,7 @@ from core.web import refused, staff_page
 from participants import blinding, guards
 from participants.casebook import display
 from participants.enrolment.selectors import participant_loaded
-from participants.enrolment.views import one_trial, posted
+from participants.enrolment.views import posted
 from participants.models import ScreeningOutcome
 from participants.randomisation import services
 
@@ -45,7 +45,6 @@ def allocation_message(participant, allocation, user, *, again: bool) -> str:
 
 
 @staff_page
-@one_trial
 def randomise(request, study_id: str):
     """``/participants/<study_id>/randomise/``: GET asks to confirm; POST randomises (once) and goes
     back to the casebook with the allocation as this user may see it."""
@@ -55,7 +54,8 @@ def randomise(request, study_id: str):
     status = 200
     if request.method == "POST" and form.is_valid():  # nothing to fill in: the POST is the confirmation
         try:
-            allocation = existing or services.participant_randomise(actor=request.user, participant=participant)
+            # the service, even when randomised already: it checks the role first, and answers the allocation
+            allocation = services.participant_randomise(actor=request.user, participant=participant)
         except (Invalid, Conflict) as error:
             refused(form, error)
             status = error.status

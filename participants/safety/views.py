@@ -28,7 +28,8 @@ def _linked_infusion(request, participant):
     named = request.GET.get("infusion", "")
     if not named:
         return None
-    infusion = infusion_of_participant(participant=participant, appointment_id=int(named)) if named.isdigit() else None
+    well_formed = named.isascii() and named.isdigit() and len(named) <= 18  # as the <id:...> converter
+    infusion = infusion_of_participant(participant=participant, appointment_id=int(named)) if well_formed else None
     if infusion is None:
         raise NotFound("no such infusion")
     return infusion
@@ -42,7 +43,7 @@ def _now_at(zone) -> dt.datetime:
 def adverse_event_new(request, study_id: str):
     """Record an adverse event of the participant; serious ones ask their criteria and when the site
     became aware, and the page says how long the reporting clocks run."""
-    participant = participant_get(user=request.user, study_id=study_id)
+    participant = participant_get(user=request.user, study_id=study_id, trial_code=request.GET.get("trial"))
     infusion = _linked_infusion(request, participant)
     zone = zoneinfo.ZoneInfo(participant.site.time_zone)
     with timezone.override(zone):

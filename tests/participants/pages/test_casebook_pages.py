@@ -213,7 +213,8 @@ def test_a_study_id_in_two_trials_asks_which_trial(client, people, more_kare, co
     twin = People(more_kare, coordinator).enrol()
     Participant.objects.filter(pk=twin.pk).update(study_id=here.study_id)  # ids are random: make them meet
     client = signed_in(client, coordinator)
-    for path in (f"/participants/{here.study_id}/", f"/participants/{here.study_id}/consent/"):
+    pages = ("", "consent/", "drinking/", "biomarkers/", "questionnaires/", "adverse-events/new/", "contact/")
+    for path in (f"/participants/{here.study_id}/{page}" for page in pages):
         response = client.get(path)
         assert response.status_code == 400
         assert f'href="{path}?trial=MORE-KARE"' in response.content.decode()

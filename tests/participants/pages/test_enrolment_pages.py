@@ -249,3 +249,16 @@ def test_each_form_costs_the_same_queries_however_large_the_trial(staff, people,
         people.randomised()
         people.screen()
     assert counts() == small
+
+
+def test_a_role_that_may_not_randomise_is_refused_even_when_the_participant_is_randomised(
+    client, people, lists, kare, make_user
+):
+    from participants.models import Allocation
+    from tests.conftest import force_login_verified
+
+    participant = people.randomised()
+    monitor = make_user("monitor", kare)
+    force_login_verified(client, monitor)
+    assert client.post(f"/participants/{participant.study_id}/randomise/").status_code == 403
+    assert Allocation.objects.filter(participant=participant).count() == 1

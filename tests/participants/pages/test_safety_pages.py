@@ -251,3 +251,13 @@ def test_a_report_not_waiting_is_refused_without_writing(signed_in, clinic):
     assert ae.regulator_reported_at is None
     shown = signed_in.get(f"/adverse-events/{ae.pk}/")
     assert any("no report to the regulator waiting" in str(m) for m in shown.context["messages"])
+
+
+def test_an_infusion_named_by_a_malformed_id_is_not_found(client, people, lists, kare, make_user):
+    from tests.conftest import force_login_verified
+
+    participant = people.randomised()
+    force_login_verified(client, make_user("coordinator", kare))
+    for named in ("²", "1" * 30, "-1", "x"):
+        response = client.get(f"/participants/{participant.study_id}/adverse-events/new/", {"infusion": named})
+        assert response.status_code == 404, named
