@@ -29,8 +29,9 @@ KARE_FILE = ROOT / "protocols" / "kare.yaml"
 _KARE = yaml.safe_load(KARE_FILE.read_text(encoding="utf-8"))
 
 sqlite_only = pytest.mark.sqlite  # the behaviour without an audit trail
-# A real commit per service call, as in production; the roles written by migration are restored after.
-committing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# A real commit per service call, as in production (the roles written by migration are restored by
+# tests/conftest.py after the flush).
+committing = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """Concurrent requests on PostgreSQL: randomisation gives no slot twice and nobody twice, with no
 errors; unscheduled visits added at once get distinct codes.
 
-Each thread has its own database connection (closed at the end), as each request would.
-``serialized_rollback`` restores the roles the migrations wrote, which the flush after a
-transactional test removes.
+Each thread has its own database connection (closed at the end), as each request would. The
+roles the migrations wrote, which the flush after a transactional test removes, are restored by
+``tests/conftest.py`` (not by ``serialized_rollback``: under pytest-xdist its snapshot is empty, and
+restoring it left a process's later tests without content types or permissions).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from core import permissions
 from participants.models import Allocation, ListSlot
 from participants.randomisation import services as randomisation
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 16
 PER_THREAD = 20

@@ -35,7 +35,7 @@ from tests.reminders.conftest import Contacts
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 BROKER_DB, RECORDING_DB = 14, 13

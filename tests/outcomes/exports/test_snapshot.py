@@ -23,7 +23,7 @@ from participants.models import Participant
 from tests.outcomes.exports.conftest import export
 from trials.models import Trial
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 
 
