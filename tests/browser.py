@@ -134,3 +134,18 @@ def hidden_words_in(page, words: list[str]) -> list[str]:
     its text, every attribute value, and the current value of every field. Whole words, any case."""
     text = page.evaluate(DOM_WORDS)
     return [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, flags=re.IGNORECASE)]
+
+
+class Keys:
+    """A page's keyboard that counts the keys pressed (a chord such as Control+Enter is one)."""
+
+    def __init__(self, page):
+        self.page, self.count = page, 0
+
+    def press(self, key: str) -> None:
+        self.count += 1
+        self.page.keyboard.press(key)
+
+    def type(self, text: str) -> None:
+        for char in text:
+            self.press(char)

@@ -18,25 +18,10 @@ import time_machine
 from core.clock import today_at
 from outcomes.models import DrinkingRecord
 from participants.models import AdverseEvent, InfusionSession, Participant, TherapySession, Visit
-from tests.browser import hidden_words_in, serious_violations
+from tests.browser import Keys, hidden_words_in, serious_violations
 from tests.participants.conftest import eligible_answers
 
 DRUG_WORDS = ["ketamine", "placebo", "saline", "sodium chloride", "KT", "KE", "PT", "PE"]
-
-
-class Keys:
-    """The keyboard, counting keys (a chord is one)."""
-
-    def __init__(self, page):
-        self.page, self.count = page, 0
-
-    def press(self, key: str) -> None:
-        self.count += 1
-        self.page.keyboard.press(key)
-
-    def type(self, text: str) -> None:
-        for char in text:
-            self.press(char)
 
 
 def checked(page) -> None:

@@ -94,7 +94,7 @@ def test_anonymous_callers_are_refused(imported, api):
 
 
 def test_a_table_too_large_for_an_in_memory_format_is_refused_and_leaves_no_file(
-    imported, make_user, as_user, monkeypatch
+    imported, make_user, as_user, monkeypatch, tmp_path
 ):
     import glob
     import tempfile
@@ -102,6 +102,8 @@ def test_a_table_too_large_for_an_in_memory_format_is_refused_and_leaves_no_file
     from outcomes.exports import tabular
 
     monkeypatch.setattr(tabular, "STAT_MAX_ROWS", 5)
+    # a temporary directory of this test's own: other processes of the suite write exports too
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     before = set(glob.glob(f"{tempfile.gettempdir()}/export-*"))
     response = as_user(make_user("unblinded_statistician", imported)).get(
         "/api/trials/KARE/exports/dta/?dataset=drinking"

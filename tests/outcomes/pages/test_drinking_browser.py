@@ -9,24 +9,9 @@ from urllib.parse import urlencode
 
 from core.clock import today_at
 from outcomes.models import DrinkingRecord
-from tests.browser import hidden_words_in, serious_violations
+from tests.browser import Keys, hidden_words_in, serious_violations
 
 HIDDEN_WORDS = ["ketamine", "placebo", "saline", "sodium chloride", "KT", "KE", "PT", "PE", "mg"]
-
-
-class Keys:
-    """The page's keyboard, counting every key pressed (a chord such as Control+Enter is one)."""
-
-    def __init__(self, page):
-        self.page, self.count = page, 0
-
-    def press(self, key: str) -> None:
-        self.count += 1
-        self.page.keyboard.press(key)
-
-    def type(self, text: str) -> None:
-        for char in text:
-            self.press(char)
 
 
 def _period(participant, days: int) -> list[dt.date]:

@@ -15,20 +15,9 @@ from participants.models import AdverseEvent
 from tests.conftest import force_login_verified
 from tests.participants.conftest import days_ago
 from tests.participants.pages.test_schedule_pages import error_of, leaks
-from tests.participants.visits_fixtures import LONDON, Clinic, client_for, row_counts, vitals
+from tests.participants.visits_fixtures import LONDON, client_for, row_counts, vitals
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clinic(people, lists, make_user) -> Clinic:
-    return Clinic(people, make_user)
-
-
-@pytest.fixture
-def signed_in(client, clinic):
-    force_login_verified(client, clinic.coordinator)
-    return client
 
 
 def new_url(participant) -> str:

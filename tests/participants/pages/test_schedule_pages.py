@@ -11,20 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from participants.models import TherapySession, Visit
 from tests.conftest import force_login_verified
-from tests.participants.visits_fixtures import Clinic, row_counts
+from tests.participants.visits_fixtures import row_counts
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clinic(people, lists, make_user) -> Clinic:
-    return Clinic(people, make_user)
-
-
-@pytest.fixture
-def signed_in(client, clinic):
-    force_login_verified(client, clinic.coordinator)
-    return client
 
 
 DRUG_WORDS = ("ketamine", "placebo", "saline", "sodium chloride")

@@ -13,22 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from participants.models import InfusionSession, TherapySession, Visit
 from tests.conftest import force_login_verified
 from tests.participants.pages.test_schedule_pages import error_of, leaks
-from tests.participants.visits_fixtures import LONDON, Clinic, client_for, row_counts
+from tests.participants.visits_fixtures import LONDON, client_for, row_counts
 
 pytestmark = pytest.mark.django_db
 
 CALM = (122, 78, 70, 98)
-
-
-@pytest.fixture
-def clinic(people, lists, make_user) -> Clinic:
-    return Clinic(people, make_user)
-
-
-@pytest.fixture
-def signed_in(client, clinic):
-    force_login_verified(client, clinic.coordinator)
-    return client
 
 
 def day_url(appointment) -> str:
