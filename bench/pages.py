@@ -47,6 +47,36 @@ from bench import drinking_trial
 
 GOAL = 1.5
 
+# Each page against the API's list of the rows it shows (the single call a client would make),
+# and against every API call whose rows the page gathers (what a client would need for the page).
+SETS = [
+    (
+        "dashboard",
+        ["/"],
+        ["/api/appointments/?page_size=200"],
+        ["/api/appointments/?page_size=200", "/api/adverse-events/deadlines/", "/api/reminders/worklist/"],
+    ),
+    (
+        "casebook",
+        ["/participants/{}/"],
+        ["/api/participants/{}/appointments/"],
+        [
+            "/api/participants/{}/",
+            "/api/participants/{}/identity/",
+            "/api/participants/{}/appointments/",
+            "/api/participants/{}/adverse-events/",
+            "/api/participants/{}/deviations/",
+            "/api/participants/{}/history/",
+        ],
+    ),
+    (
+        "calendar",
+        ["/participants/{}/drinking/"],
+        ["/api/participants/{}/drinking-days/"],
+        ["/api/participants/{}/drinking-days/", "/api/participants/{}/appointments/"],
+    ),
+]
+
 
 def main() -> None:
     args = drinking_trial.arguments(description=__doc__.split("\n\n")[0], database="trialtracker_bench_pages")
@@ -230,41 +260,12 @@ def _run(args) -> None:
     exeter = list(
         trial.participants.filter(site__code="exeter").order_by("?").values_list("study_id", flat=True)[: args.requests]
     )
-    # Each page against the API's list of the rows it shows (the single call a client would make),
-    # and against every API call whose rows the page gathers (what a client would need for the page).
-    sets = [
-        (
-            "dashboard",
-            ["/"],
-            ["/api/appointments/?page_size=200"],
-            ["/api/appointments/?page_size=200", "/api/adverse-events/deadlines/", "/api/reminders/worklist/"],
-        ),
-        (
-            "casebook",
-            ["/participants/{}/"],
-            ["/api/participants/{}/appointments/"],
-            [
-                "/api/participants/{}/",
-                "/api/participants/{}/identity/",
-                "/api/participants/{}/appointments/",
-                "/api/participants/{}/adverse-events/",
-                "/api/participants/{}/deviations/",
-                "/api/participants/{}/history/",
-            ],
-        ),
-        (
-            "calendar",
-            ["/participants/{}/drinking/"],
-            ["/api/participants/{}/drinking-days/"],
-            ["/api/participants/{}/drinking-days/", "/api/participants/{}/appointments/"],
-        ),
-    ]
     print(
         f"\n{'':<10} {'page median':>12} {'p95':>8} {'API list':>9} {'p95':>8} {'ratio':>6} "
         f"{'API calls':>10} {'p95':>8} {'ratio':>6}"
     )
     worst = 0.0
-    for name, page, single, composite in sets:
+    for name, page, single, composite in SETS:
         page_times = _composite(client, page, exeter)
         single_times = _composite(client, single, exeter)
         composite_times = _composite(client, composite, exeter)
