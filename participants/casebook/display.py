@@ -32,7 +32,11 @@ RECORD_NAMES = {
     "participants.withdrawal": "Withdrawal",
     "participants.allocation": "Randomisation",
     "participants.emergencyunblinding": "Emergency unblinding",
+    "participants.appointment": "Appointment",
+    "participants.visit": "Visit",
+    "participants.adverseevent": "Adverse event",
 }
+APPOINTMENT = "participants.appointment"
 EVENT_NAMES = {"insert": "created", "update": "changed", "delete": "deleted"}
 # Columns that say nothing to a reader of the history: the record's own id, the ids it points at
 # (the actor column says who), and the times the event itself carries.
@@ -58,9 +62,29 @@ def levels_shown(protocol, presented: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def history_rows(events: list[dict]) -> list[dict]:
-    """Audit events as rows of the casebook's history: when, who, what record, its changes, why."""
-    rows = []
+    """Audit events as rows of the casebook's history: when, who, what record, its changes, why.
+    The appointments drawn up together (at randomisation, or when an anchor visit re-dates those
+    after it) make one row naming their events: the schedule above shows their dates."""
+    rows: list[dict] = []
     for event in events:
+        if event["model"] == APPOINTMENT and event["label"] == "insert":
+            code = event["values"].get("event_code", "")
+            last = rows[-1] if rows else None
+            if last and last.get("drawn_up") and last["at"] == event["at"] and last["reason"] == event["reason"]:
+                last["changes"][0]["new"] += f", {code}"
+                continue
+            rows.append(
+                {
+                    "at": event["at"],
+                    "actor": event["actor"] or "the system",
+                    "record": "Schedule",
+                    "event": "drawn up",
+                    "changes": [{"field": "appointments", "old": None, "new": code}],
+                    "reason": event["reason"],
+                    "drawn_up": True,
+                }
+            )
+            continue
         changes = [
             {"field": field.replace("_", " "), "old": old, "new": new}
             for field, (old, new) in event["changes"].items()

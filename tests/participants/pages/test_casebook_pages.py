@@ -219,3 +219,13 @@ def test_a_study_id_in_two_trials_asks_which_trial(client, people, more_kare, co
         assert response.status_code == 400
         assert f'href="{path}?trial=MORE-KARE"' in response.content.decode()
     assert "MORE-KARE" in client.get(f"/participants/{here.study_id}/", {"trial": "MORE-KARE"}).content.decode()
+
+
+@pytest.mark.postgres
+def test_the_history_names_the_appointments_drawn_up_together_in_one_row(client, people, lists, coordinator):
+    participant = people.randomised()
+    page = signed_in(client, coordinator).get(f"/participants/{participant.study_id}/").content.decode()
+    codes = list(participant.appointments.order_by("pk").values_list("event_code", flat=True))
+    assert page.count("drawn up") == 1
+    assert f"appointments: {', '.join(codes)}" in page
+    assert "window start:" not in page  # the schedule above gives the dates
