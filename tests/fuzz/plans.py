@@ -158,6 +158,13 @@ def _participant_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
                 optional={"preferred_time": st.just("09:30"), "time_zone": st.just("Europe/London")},
             ),
         ),
+        "PATCH /api/participants/{study_id}/identity/": _plan(
+            _study(s.writable),
+            st.fixed_dictionaries(
+                {"reason": st.just("the participant gave a new number"), "phone": st.just("+447700900456")},
+                optional={"email": st.just("new@example.org")},
+            ),
+        ),
         "POST /api/participants/{study_id}/randomise/": _plan(_study(s.baselined + s.writable)),
         "GET /api/participants/{study_id}/allocation/": _plan(_study(s.writable)),
         "POST /api/participants/{study_id}/unblind/": _plan(
