@@ -5,8 +5,9 @@ Pages are a second face on the selectors, services and blinding presenter the AP
 reads through a selector, writes through a service and shows allocation only as the presenter gives
 it. This module holds none of that, only the page plumbing:
 
-- :func:`staff_page` signs the person in (with their second factor, when they need one) and turns
-  a service's :class:`~core.errors.NotFound` / :class:`~core.errors.Forbidden` into 404 / 403;
+- :func:`staff_page` signs the person in (with their second factor, when they need one; a partial
+  update whose session ended turns the whole page to the sign-in) and turns a service's
+  :class:`~core.errors.NotFound` / :class:`~core.errors.Forbidden` into 404 / 403;
 - :class:`FormRenderer` renders every form field with its label, hint and error tied to the input
   (``aria-describedby``), so an error is read out with its field;
 - :func:`refused` puts a service's refusal next to the fields it names, and in the summary;
@@ -16,6 +17,7 @@ it. This module holds none of that, only the page plumbing:
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib.auth.views import redirect_to_login
@@ -24,6 +26,7 @@ from django.forms.renderers import TemplatesSetting
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django_htmx.http import HttpResponseClientRedirect
 
 from core import permissions, second_factor
 from core.errors import DomainError, Forbidden, Invalid, NotFound
@@ -67,10 +70,8 @@ def staff_page(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if second_factor.required_for(user) and not user.is_verified():
-            return redirect_to_login(request.get_full_path())
+        if not user.is_authenticated or (second_factor.required_for(user) and not user.is_verified()):
+            return _to_sign_in(request)
         try:
             return view(request, *args, **kwargs)
         except NotFound as error:
@@ -81,6 +82,17 @@ def staff_page(view):
             return _invalid(request, error)
 
     return never_cache(wrapped)
+
+
+def _to_sign_in(request):
+    """The sign-in page, coming back here afterwards. A partial update (htmx) whose session has ended
+    turns the whole page to the sign-in, back to the page it came from, instead of drawing the
+    sign-in inside the section it meant to update."""
+    if not request.htmx:
+        return redirect_to_login(request.get_full_path())
+    came_from = urlsplit(request.htmx.current_url or "")
+    back = came_from.path + (f"?{came_from.query}" if came_from.query else "") if came_from.path else "/"
+    return HttpResponseClientRedirect(redirect_to_login(back)["Location"])
 
 
 def _invalid(request, error: Invalid):

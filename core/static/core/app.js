@@ -16,3 +16,26 @@ document.addEventListener("DOMContentLoaded", function () {
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
 });
+// A refusal htmx does not swap (403, 404, a server error) or a request that never arrived would
+// otherwise leave the page as it was, as if it had been saved: say so where everyone hears it.
+var REQUEST_FAILED = {
+  "403": "You may not do this: nothing was saved. Your roles may have changed since the page opened.",
+  "404": "That record was not found: nothing was saved.",
+};
+function requestFailed(message) {
+  var box = document.getElementById("request-failed");
+  if (!box) { return; }
+  box.textContent = message;
+  box.hidden = false;
+}
+document.addEventListener("htmx:responseError", function (event) {
+  var code = String(event.detail.xhr.status);
+  requestFailed(REQUEST_FAILED[code] || "The server could not do this (error " + code + "): nothing was saved. Try again, and tell the trial's data manager if it happens again.");
+});
+document.addEventListener("htmx:sendError", function () {
+  requestFailed("The server could not be reached: nothing was saved. Check the connection and try again.");
+});
+document.addEventListener("htmx:beforeRequest", function () {
+  var box = document.getElementById("request-failed");
+  if (box) { box.hidden = true; }
+});

@@ -83,3 +83,42 @@ def test_a_data_manager_locks_and_unlocks_with_the_keyboard(web, kare, make_user
     assert DataLock.objects.get(trial=kare).unlock_reason == "Interim analysis done"
     assert serious_violations(page) == []
     assert _fits(page)
+
+
+def _lock_with_the_keyboard(page, reason: str) -> None:
+    page.get_by_label("Reason for locking").fill(reason)
+    page.get_by_role("button", name="Lock", exact=True).focus()
+    page.keyboard.press("Enter")
+
+
+def test_a_lock_refused_after_the_page_opened_says_so_and_saves_nothing(web, kare, make_user):
+    from core.models import SiteMembership
+    from core.services import membership_grant, membership_revoke, sites_for
+
+    manager = make_user("data_manager", kare)
+    membership_grant(user=manager, role="coordinator", sites=sites_for(trial="KARE", sites=[]))
+    web.sign_in(manager)
+    page = web.page
+    web.open("/trials/KARE/")
+    assert page.locator("#request-failed").is_hidden()
+    for membership in SiteMembership.objects.filter(user=manager, role="data_manager"):
+        membership_revoke(membership=membership, reason="moved to another trial")
+    _lock_with_the_keyboard(page, "Database lock for the interim analysis")
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "You may not do this: nothing was saved." in alert.inner_text()
+    assert not DataLock.objects.exists()
+    assert serious_violations(page) == []
+
+
+def test_a_lock_sent_after_the_session_ended_turns_the_page_to_the_sign_in(web, kare, make_user):
+    web.sign_in(make_user("data_manager", kare))
+    page = web.page
+    web.open("/trials/KARE/")
+    from django.conf import settings
+
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)  # signed out elsewhere, or idle too long
+    _lock_with_the_keyboard(page, "Database lock for the interim analysis")
+    page.wait_for_url("**/accounts/login/?next=/trials/KARE/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in to the trial tracker"
+    assert not DataLock.objects.exists()

@@ -125,3 +125,14 @@ def test_another_sites_or_trials_lock_is_not_found(client, kare, more_kare, data
         client.post(f"/trials/MORE-KARE/locks/{lock.pk}/unlock/", {f"unlock-{lock.pk}-reason": "x"}).status_code == 404
     )
     assert client.post("/trials/KARE/locks/", {"lock-reason": "x"}).status_code == 404
+
+
+def test_an_htmx_request_without_a_session_sends_the_whole_page_to_the_sign_in(client, kare):
+    answer = client.post(
+        "/trials/KARE/locks/",
+        {"lock-reason": "interim"},
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/trials/KARE/?x=1"},
+    )
+    assert answer.status_code == 200
+    assert answer["HX-Redirect"] == "/accounts/login/?next=/trials/KARE/%3Fx%3D1"
+    assert not DataLock.objects.exists()
