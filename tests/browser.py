@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=en-GB",  # date fields day/month/year, as at the UK sites (with Debian's chromium-l10n)
 ]
 TABLET = {"width": 768, "height": 1024}
 
