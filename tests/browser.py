@@ -150,3 +150,58 @@ class Keys:
     def type(self, text: str) -> None:
         for char in text:
             self.press(char)
+
+
+_MARK_CONTROLS = """() => {
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]';
+  const controls = [...document.querySelectorAll(selector)].filter(el =>
+    !el.disabled && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden'
+    && !(el.getAttribute('tabindex') === '-1' && !el.matches('a[href], button, input, select, textarea, summary')));
+  controls.forEach((el, i) => { el.dataset.kbd = String(i); });
+  return controls.map(el => {
+    const name = el.getAttribute('aria-label') || el.labels?.[0]?.innerText || el.innerText || el.name || el.id;
+    return {i: String(el.dataset.kbd), what: `${el.tagName.toLowerCase()} "${(name || '').trim().slice(0, 40)}"`,
+            group: el.type === 'radio' ? `radio:${el.name}` : String(el.dataset.kbd)};
+  });
+}"""
+
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || !el.dataset || el.dataset.kbd === undefined) { return null; }
+  const style = getComputedStyle(el);
+  const shown = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+  return {i: el.dataset.kbd, shown};
+}"""
+
+
+def keyboard_problems(page, *, limit: int = 400) -> list[str]:
+    """Walk the page with Tab from its top, as a person without a mouse does: every visible control
+    (links, buttons, fields, a radio group as one stop) must be reached, and each must show that it
+    has the focus. Returns one line per problem (empty when none)."""
+    controls = page.evaluate(_MARK_CONTROLS)
+    wanted = {c["group"]: c["what"] for c in controls}
+    group_of = {c["i"]: c["group"] for c in controls}
+    reached, unseen_focus = set(), []
+    if not controls:
+        return []
+    # Start at the top whatever a page's script focused: the first control, then out of the page and
+    # back in, so the walk runs by keyboard from there.
+    page.evaluate("() => document.querySelector('[data-kbd=\"0\"]').focus()")
+    page.keyboard.press("Shift+Tab")
+    last = None
+    for _ in range(min(limit, 4 * len(controls) + 3)):  # a date field takes a stop per part
+        page.keyboard.press("Tab")
+        focused = page.evaluate(_FOCUSED)
+        if focused is None or focused["i"] == last:
+            continue
+        last = focused["i"]
+        group = group_of[last]
+        if group in reached:
+            if last == "0":
+                break  # round the page and back to the top
+            continue
+        reached.add(group)
+        if not focused["shown"]:
+            unseen_focus.append(wanted[group])
+    missing = [what for group, what in wanted.items() if group not in reached]
+    return [f"Tab never reaches {w}" for w in missing] + [f"no visible focus on {w}" for w in unseen_focus]

@@ -1,6 +1,7 @@
 """Every page a blinded coordinator can reach, found by following the links from the dashboard of a
 simulated trial in progress (made through the services): each answers, passes axe-core with no
-serious or critical violation, fits a 768-pixel tablet without sideways scrolling, and holds nowhere
+serious or critical violation, can be worked with the keyboard alone (Tab reaches every control, and
+each shows its focus), fits a 768-pixel tablet without sideways scrolling, and holds nowhere
 in its DOM (text, attributes, option and field values, data attributes) a level, level title or arm
 of the factor the coordinator is blinded to, or a dose.
 """
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import DOM_WORDS, hidden_words_in, serious_violations
+from tests.browser import DOM_WORDS, hidden_words_in, keyboard_problems, serious_violations
 
 # A dose is a number of milligrams (not a concentration such as mg/L).
 DOSE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*mg\b(?!\s*/\s*d?l)", re.IGNORECASE)
@@ -64,7 +65,7 @@ def _links(page, base: str) -> list[str]:
     return out
 
 
-def test_every_page_a_blinded_coordinator_reaches_hides_the_drug_passes_axe_and_fits_a_tablet(web, trial_in_progress):
+def test_every_page_a_blinded_coordinator_reaches_hides_the_drug_is_axe_and_keyboard_clean(web, trial_in_progress):
     trial, coordinator = trial_in_progress
     words = _hidden_words(trial, coordinator)
     web.sign_in(coordinator)
@@ -86,6 +87,8 @@ def test_every_page_a_blinded_coordinator_reaches_hides_the_drug_passes_axe_and_
             problems.append(f"{path}: shows doses {doses[:3]}")
         if violations := serious_violations(page):
             problems.append(f"{path}: axe {violations}")
+        if keys := keyboard_problems(page):
+            problems.append(f"{path}: keyboard {keys[:5]}")
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 768:
             problems.append(f"{path}: {width} pixels wide at a 768-pixel tablet")
