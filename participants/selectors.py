@@ -34,3 +34,11 @@ def participant_get(*, user, study_id: str, trial_code: str | None = None) -> Pa
 def staff_member(*, site, username: str):
     """The active person called ``username`` who holds a role at ``site``, or None."""
     return get_user_model().objects.filter(username=username, memberships__site=site, is_active=True).first()
+
+
+def staff_at(*, site) -> list[tuple[str, str]]:
+    """The active people who hold a role at ``site``, as (username, name to show), by name: who can
+    have seen a participant there."""
+    people = get_user_model().objects.filter(memberships__site=site, is_active=True).distinct()
+    shown = [(p.get_username(), p.get_full_name() or p.get_username()) for p in people]
+    return sorted(shown, key=lambda person: (person[1].casefold(), person[0]))

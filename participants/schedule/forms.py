@@ -42,6 +42,15 @@ class VisitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Needed when the participant did not attend.",
     )
+    seen_by = forms.ChoiceField(
+        label="Seen by",
+        required=False,
+        help_text="Who saw the participant, as the source notes say (you, if left out).",
+    )
+
+    def __init__(self, *args, staff: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen_by"].choices = staff
 
 
 class VisitChangeForm(forms.Form):

@@ -20,6 +20,7 @@ from core.errors import Conflict, Invalid, NotFound
 from core.web import form_response, refused, staff_page
 from participants.blinding import presenter
 from participants.schedule import forms, selectors, services
+from participants.selectors import staff_at, staff_member
 from trials.protocol import EventKind
 
 
@@ -38,16 +39,20 @@ def visit(request, pk: int):
     participant = appointment.participant
     saved = one_to_one(appointment, "visit")
     if saved is None:
-        form = forms.VisitForm(_posted(request), initial={"actual_date": today_at(participant.site), "attended": "yes"})
+        initial = {"actual_date": today_at(participant.site), "attended": "yes", "seen_by": request.user.get_username()}
+        form = forms.VisitForm(_posted(request), initial=initial, staff=staff_at(site=participant.site))
     else:
         initial = {"actual_date": saved.actual_date, "missed_reason": saved.missed_reason}
         form = forms.VisitChangeForm(_posted(request), initial=initial, missed=not saved.attended)
     if request.method == "POST" and form.is_valid():
         try:
             if saved is None:
-                services.visit_record(
-                    actor=request.user, appointment=appointment, seen_by=request.user, **form.cleaned_data
-                )
+                values = dict(form.cleaned_data)
+                who = values["seen_by"]
+                values["seen_by"] = staff_member(site=participant.site, username=who) if who else request.user
+                if values["seen_by"] is None:  # left the site since the page opened
+                    raise Invalid("unknown person", fields={"seen_by": ["No such person at this site."]})
+                services.visit_record(actor=request.user, appointment=appointment, **values)
                 done = f"{appointment.title}: the visit is recorded."
             else:
                 services.visit_update(actor=request.user, visit=saved, **form.cleaned_data)

@@ -54,6 +54,34 @@ def test_a_coordinator_records_an_attended_visit_and_returns_to_the_casebook(sig
     assert "the visit is recorded" in next(str(m) for m in shown.context["messages"])
 
 
+def test_the_visit_names_who_saw_the_participant_from_the_sites_staff(signed_in, clinic):
+    participant = clinic.randomised()
+    appointment = clinic.appointment(participant, "V2")
+    nurse = clinic.make_user("investigator", clinic.trial, sites=["exeter"], username="dr-exeter", first_name="Nia")
+    elsewhere = clinic.make_user("coordinator", clinic.trial, sites=["london"], username="coordinator-london")
+    page = signed_in.get(visit_url(appointment)).content.decode()
+    offered = re.findall(r'<option value="([^"]*)"', page.split('name="seen_by"', 1)[1].split("</select>", 1)[0])
+    assert {nurse.username, clinic.coordinator.username} <= set(offered)
+    assert elsewhere.username not in offered  # only the participant's site
+    assert f'<option value="{clinic.coordinator.username}" selected>' in page  # the person at the form
+
+    other_site = signed_in.post(
+        visit_url(appointment),
+        {"attended": "yes", "actual_date": str(clinic.day(participant, 7)), "seen_by": elsewhere.username},
+    )
+    assert other_site.status_code == 400
+    assert "Select a valid choice" in error_of(other_site, "seen_by")
+    assert not Visit.objects.filter(appointment=appointment).exists()
+
+    saved = signed_in.post(
+        visit_url(appointment),
+        {"attended": "yes", "actual_date": str(clinic.day(participant, 7)), "seen_by": nurse.username},
+    )
+    assert saved.status_code == 302
+    visit = Visit.objects.get(appointment=appointment)
+    assert (visit.seen_by, visit.recorded_by) == (nurse, clinic.coordinator)
+
+
 @pytest.mark.parametrize(
     ("typed", "field", "message"),
     [
