@@ -178,7 +178,7 @@ class ExportLog(models.Model):
     dataset = models.CharField(max_length=40)
     filters = models.JSONField(default=dict, help_text="Sites, blinded, and any other restriction applied.")
     factors = models.JSONField(default=list, help_text="The factor columns the file carries.")
-    via = models.CharField(max_length=20, help_text="api or command")
+    via = models.CharField(max_length=20, help_text="api, command or web")
     rows = models.PositiveBigIntegerField(null=True, blank=True)
     bytes = models.PositiveBigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)

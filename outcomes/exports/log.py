@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import transaction
 from django.utils import timezone
 
 from core import audit
 from outcomes.models import ExportLog
+from participants.models import Allocation
 
 
 def export_log_open(
@@ -29,3 +32,16 @@ def export_log_close(*, log: ExportLog, rows: int, size: int, sha256: str) -> Ex
         raise RuntimeError(f"export log {log.pk} was already complete")
     log.refresh_from_db()
     return log
+
+
+def export_log_report(*, trial, user, blinded: bool, via: str, content: bytes) -> ExportLog:
+    """Record that ``user`` (None: the system) was given the analysis report of ``trial``, as an
+    export of the dataset ``report`` in ``html``: its factor columns (none when ``blinded``), the
+    participants randomised when it was written as its rows, and the SHA-256 of the HTML given.
+    Who saw an unblinded report, and when, is then in the same log as who downloaded the data."""
+    factors = [] if blinded else [factor.code for factor in trial.version_on().protocol.factors]
+    log = export_log_open(
+        trial=trial, user=user, format="html", dataset="report", filters={"blinded": blinded}, factors=factors, via=via
+    )
+    randomised = Allocation.objects.filter(participant__trial=trial).count()
+    return export_log_close(log=log, rows=randomised, size=len(content), sha256=hashlib.sha256(content).hexdigest())

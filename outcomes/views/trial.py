@@ -26,6 +26,7 @@ from outcomes import selectors
 from outcomes.analysis import NothingToAnalyse
 from outcomes.analysis.page import report_page
 from outcomes.exports import DEFAULT_DATASETS, FORMATS, TABULAR_DATASETS, TABULAR_FORMATS, export_open
+from outcomes.exports.log import export_log_report
 from outcomes.exports.policy import export_scope, report_scope
 from outcomes.exports_api import export_response
 from outcomes.views.charts import recruitment_chart
@@ -198,6 +199,8 @@ def trial_report(request, code: str):
         report = report_page(trial=trial, blinded=blinded)
     except NothingToAnalyse:
         report = None
+    else:
+        export_log_report(trial=trial, user=user, blinded=blinded, via="web", content=report.body.encode())
     context = {
         "section": "trials",
         "trial": trial,

@@ -6,7 +6,7 @@ written only for a person who may export the trial unblinded (:mod:`outcomes.exp
 unblinded statistician, or a data manager or investigator once the trial is unblinded for
 analysis), proven by their password on standard input; the system (``--system``) writes the
 blinded one only. Exits non-zero with a message for an unknown trial, a refusal, or a trial with no
-randomised participant.
+randomised participant. The report given is recorded in the export log (dataset ``report``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.errors import DomainError
 from core.management_utils import SYSTEM, actor_from_options, add_actor_arguments
 from outcomes.analysis import NothingToAnalyse, write_report
+from outcomes.exports.log import export_log_report
 from outcomes.exports.policy import report_scope
 from outcomes.management.commands._csv import trial_or_error
 
@@ -42,6 +43,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         except OSError as exc:
             raise CommandError(f"cannot write the report into {options['out']}: {exc.strerror or exc}") from None
+        user = None if actor is SYSTEM else actor
+        export_log_report(trial=trial, user=user, blinded=blinded, via="command", content=path.read_bytes())
         kind = "blinded" if blinded else "unblinded"
         self.stdout.write(self.style.SUCCESS(f"{trial.code}: {kind} report written to {path}"))
 

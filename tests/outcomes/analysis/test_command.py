@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import stat
 
@@ -10,6 +11,7 @@ from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 
 from outcomes.analysis import NothingToAnalyse, factorial_estimates
+from outcomes.models import ExportLog
 from tests.conftest import password_in
 from trials.models import Trial
 
@@ -86,6 +88,14 @@ def test_the_unblinded_statistician_gets_the_unblinded_report_readable_by_its_ow
     )  # fmt: skip
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o600}
+    log = ExportLog.objects.get(dataset="report")  # who was given the unblinded report, and which
+    assert (log.user, log.via, log.filters, log.factors) == (
+        statistician,
+        "command",
+        {"blinded": False},
+        ["drug", "therapy"],
+    )
+    assert log.sha256 == hashlib.sha256((out / "report.html").read_bytes()).hexdigest()
 
 
 def test_a_statistician_of_one_site_gets_no_unblinded_report_of_them_all(synthetic, make_user, tmp_path):

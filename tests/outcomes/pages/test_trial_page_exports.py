@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from outcomes.models import ExportLog
+from participants.models import Allocation
 from tests.conftest import force_login_verified
 from tests.outcomes.exports.conftest import hidden_words, secrets_in
 from tests.outcomes.pages.test_trial_page import DRUG_WORDS, found
@@ -113,6 +114,27 @@ def test_the_unblinded_statistician_reads_the_unblinded_report_and_may_ask_for_t
     blinded = client.get("/trials/KARE/report/?blinded=1").content.decode()
     assert "Group A" in blinded
     assert found(blinded, DRUG_WORDS) == []
+
+
+def test_each_report_read_is_in_the_export_log_with_its_factors_and_fingerprint(client, imported, make_user):
+    import hashlib
+    import re
+
+    statistician = make_user("unblinded_statistician", imported)
+    unblinded = _download(client, statistician, "/trials/KARE/report/").content.decode()
+    client.get("/trials/KARE/report/?blinded=1")
+    _download(client, make_user("coordinator", imported), "/trials/KARE/report/")  # refused: not logged
+    logs = list(ExportLog.objects.filter(dataset="report").order_by("pk"))
+    assert [(log.user, log.via, log.format, log.filters, log.factors) for log in logs] == [
+        (statistician, "web", "html", {"blinded": False}, ["drug", "therapy"]),
+        (statistician, "web", "html", {"blinded": True}, []),
+    ]
+    randomised = Allocation.objects.filter(participant__trial=imported).count()
+    assert randomised > 0
+    assert [(bool(log.completed_at), log.rows) for log in logs] == [(True, randomised)] * 2
+    body = re.search(r'<article class="report" aria-label="Report">\n(.*)\n</article>', unblinded, re.DOTALL)
+    assert body is not None
+    assert logs[0].sha256 == hashlib.sha256(body[1].strip().encode()).hexdigest()
 
 
 def test_a_coordinator_may_not_read_the_report(client, imported, make_user):
