@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "trials", "participants", "outcomes", "reminders", "trialtracker", "bench", "tests")
+PACKAGES = ("core", "trials", "review", "participants", "outcomes", "reminders", "trialtracker", "bench", "tests")
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 

@@ -23,6 +23,7 @@ from outcomes.services.biomarkers import data_queries_open
 from outcomes.services.days import SELF_REPORT, DayEntry, check_day, check_days, randomisation_anchor
 from participants.guards import ensure_may_enter_data, ensure_unlocked, require_blinded, require_role
 from participants.models import Participant
+from review import changes as review_changes
 
 # What changing a day saves: ``updated_at`` (auto_now) is only set when it is named here.
 _CHANGED_FIELDS = [
@@ -149,12 +150,21 @@ def _merge_days(
 def _change_day(record: DrinkingRecord, *, entry: DayEntry, grams: Decimal, why: str, actor, visit_code: str) -> None:
     """Save the day's new amount, unit and grams with the reason, now entered by ``actor`` (a diary
     day the participant reported becomes staff's), and ``visit_code`` when one is given."""
-    record.amount, record.unit, record.grams = Decimal(str(entry.amount)), entry.unit, grams
+    amount = Decimal(str(entry.amount))
+    changed = [
+        name
+        for name, value in (("amount", amount), ("unit", entry.unit), ("grams", grams))
+        if getattr(record, name) != value
+    ]
+    if visit_code and record.visit_code != visit_code:
+        changed.append("visit_code")
+    record.amount, record.unit, record.grams = amount, entry.unit, grams
     record.change_reason = why
     record.entered_by, record.entered_by_participant = actor, False
     if visit_code:
         record.visit_code = visit_code
     record.save(update_fields=_CHANGED_FIELDS)
+    review_changes.corrected(obj=record, items=changed, actor=actor, reason=why)
 
 
 def drinking_days_import(*, actor, trial, rows: list[dict]) -> list[DrinkingRecord]:

@@ -26,6 +26,7 @@ from participants.models import (
     Participant,
     Seriousness,
 )
+from review import changes as review_changes
 
 SPONSOR_HOURS = 24
 
@@ -167,9 +168,11 @@ def adverse_event_update(*, actor, ae: AdverseEvent, reason: str, **changes) -> 
         raise Invalid("the change is not valid", fields=problems)
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):
         locked = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
+        changed = [key for key, value in values.items() if getattr(locked, key) != value]
         for key, value in values.items():
             setattr(locked, key, value)
         locked.save()
+        review_changes.corrected(obj=locked, items=changed, actor=actor, reason=reason.strip())
         return locked
 
 

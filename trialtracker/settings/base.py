@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "core.apps.CoreConfig",
     "trials",
+    "review",
     "participants",
     "outcomes",
     "reminders",

@@ -26,6 +26,7 @@ from participants.models import (
 )
 from participants.schedule import selectors as schedule_selectors
 from participants.schedule.services.appointments import appointments_redate
+from review import changes as review_changes
 
 
 def ensure_may_record(actor, appointment: Appointment) -> None:
@@ -192,6 +193,7 @@ def visit_update(*, actor, visit: Visit, actual_date: dt.date, reason: str, miss
         if not changed:
             return locked
         locked.save(update_fields=[*changed, "updated_at"])
+        review_changes.corrected(obj=locked, items=changed, actor=actor, reason=reason)
         if not redated:
             return locked
         if locked.attended:

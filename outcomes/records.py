@@ -1,0 +1,67 @@
+"""The outcome records under review (data queries, verification, signatures), registered with
+:mod:`review.records` when the app starts: a day of drinking, a biomarker sample and a
+questionnaire. None of them holds a factor's level, so nothing of them is hidden."""
+
+from __future__ import annotations
+
+from outcomes.models import BiomarkerSample, DrinkingRecord, QuestionnaireResponse
+from review.records import Item, Kind, register
+
+
+def _day(value) -> str:
+    return f"{value:%-d %b %Y}"
+
+
+KINDS = (
+    Kind(
+        code="drinking_day",
+        label="Drinking day",
+        model=DrinkingRecord,
+        participant="participant",
+        items=(
+            Item("day", "Day"),
+            Item("source", "Source"),
+            Item("amount", "Amount"),
+            Item("unit", "Unit"),
+            Item("grams", "Grams of alcohol"),
+            Item("visit_code", "Recalled at"),
+        ),
+        describe=lambda d: f"Drinking on {_day(d.day)} ({d.get_source_display().lower()})",
+        critical=True,
+    ),
+    Kind(
+        code="biomarker",
+        label="Biomarker sample",
+        model=BiomarkerSample,
+        participant="participant",
+        items=(
+            Item("kind", "Marker"),
+            Item("taken_on", "Date taken"),
+            Item("value", "Value"),
+            Item("positive", "Positive"),
+            Item("visit_code", "Visit"),
+        ),
+        describe=lambda b: f"{b.get_kind_display()} on {_day(b.taken_on)}",
+    ),
+    Kind(
+        code="questionnaire",
+        label="Questionnaire",
+        model=QuestionnaireResponse,
+        participant="participant",
+        items=(
+            Item("instrument", "Instrument"),
+            Item("administered_on", "Date"),
+            Item("visit_code", "Visit"),
+            Item("items", "Item scores"),
+            Item("missing_items", "Items not answered"),
+            Item("total", "Total"),
+            Item("prorated", "Total prorated"),
+        ),
+        describe=lambda q: f"{q.instrument.upper()} on {_day(q.administered_on)}",
+    ),
+)
+
+
+def register_kinds() -> None:
+    for kind in KINDS:
+        register(kind)

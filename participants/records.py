@@ -1,0 +1,201 @@
+"""The participants' records under review (data queries, verification, signatures), registered
+with :mod:`review.records` when the app starts: what each is, its items, and what a person blinded
+to a factor may not see of it (the allocation's arm, an infusion's dose), decided by the blinding
+presenter as everywhere else."""
+
+from __future__ import annotations
+
+from participants.blinding import presenter
+from participants.blinding.decisions import visible_for_participant
+from participants.models import (
+    AdverseEvent,
+    Allocation,
+    Consent,
+    InfusionSession,
+    Participant,
+    Screening,
+    TherapySession,
+    Visit,
+    Withdrawal,
+)
+from review.records import Item, Kind, register
+
+DOSE_ITEMS = frozenset({"mg_per_kg", "dose_mg", "dose_mg_given"})
+
+
+def _items(*pairs: tuple[str, str]) -> tuple[Item, ...]:
+    return tuple(Item(name, label) for name, label in pairs)
+
+
+def _day(value) -> str:
+    return f"{value:%-d %b %Y}" if value else "no date"
+
+
+def _allocation_hidden(user, allocation: Allocation) -> frozenset[str]:
+    return frozenset(presenter.allocation_hidden_fields(participant=allocation.participant, user=user))
+
+
+def _dose_hidden(user, infusion: InfusionSession) -> frozenset[str]:
+    participant = infusion.visit.appointment.participant
+    factor = infusion.visit.appointment.protocol_version.protocol.dosing.factor
+    return frozenset() if factor in visible_for_participant(user=user, participant=participant) else DOSE_ITEMS
+
+
+def _vitals(infusion: InfusionSession) -> list[dict]:
+    fields = ("phase", "minute", "systolic", "diastolic", "heart_rate", "spo2")
+    return [{f: getattr(row, f) for f in fields} for row in infusion.vitals.all()]
+
+
+def _at_visit(visit: Visit) -> str:
+    return f"{visit.appointment.event_code} ({visit.appointment.title})"
+
+
+KINDS = (
+    Kind(
+        code="screening",
+        label="Eligibility",
+        model=Screening,
+        participant="participant",
+        items=_items(
+            ("screened_on", "Date of screening"),
+            ("answers", "Eligibility checklist"),
+            ("outcome", "Outcome"),
+            ("failed_criteria", "Criteria not met"),
+            ("outcome_text", "Notes"),
+        ),
+        describe=lambda s: f"Screening {s.number} on {_day(s.screened_on)}",
+        critical=True,
+    ),
+    Kind(
+        code="consent",
+        label="Consent",
+        model=Consent,
+        participant="participant",
+        items=_items(("form_version", "Form version"), ("consented_on", "Date of consent"), ("taken_by", "Taken by")),
+        describe=lambda c: f"Consent (form {c.form_version}) on {_day(c.consented_on)}",
+        critical=True,
+    ),
+    Kind(
+        code="baseline",
+        label="Enrolment and baseline",
+        model=Participant,
+        participant="",
+        items=_items(
+            ("sex", "Sex"),
+            ("age_at_consent", "Age at consent"),
+            ("enrolled_on", "Date of enrolment"),
+            ("baseline_completed_on", "Date of the baseline"),
+            ("baseline_weight_kg", "Weight at baseline (kg)"),
+        ),
+        describe=lambda p: f"Enrolment and baseline of {p.study_id}",
+    ),
+    Kind(
+        code="randomisation",
+        label="Randomisation",
+        model=Allocation,
+        participant="participant",
+        items=_items(
+            ("arm", "Arm"),
+            ("slot", "List slot"),
+            ("method", "Method"),
+            ("stratum", "Stratum"),
+            ("allocated_on", "Date of randomisation"),
+        ),
+        describe=lambda a: f"Randomisation on {_day(a.allocated_on)}",
+        hidden=_allocation_hidden,
+        critical=True,
+    ),
+    Kind(
+        code="withdrawal",
+        label="Withdrawal",
+        model=Withdrawal,
+        participant="participant",
+        items=_items(("scope", "What stops"), ("withdrawn_on", "Date"), ("reason", "Reason")),
+        describe=lambda w: f"Withdrawal ({w.get_scope_display().lower()}) on {_day(w.withdrawn_on)}",
+    ),
+    Kind(
+        code="visit",
+        label="Visit",
+        model=Visit,
+        participant="appointment__participant",
+        items=_items(
+            ("attended", "Attended"),
+            ("actual_date", "Date of the visit"),
+            ("missed_reason", "Why it was missed"),
+            ("seen_by", "Seen by"),
+        ),
+        describe=lambda v: f"Visit {_at_visit(v)} on {_day(v.actual_date)}",
+        appointment="appointment",
+        related=("appointment",),
+    ),
+    Kind(
+        code="infusion",
+        label="Infusion",
+        model=InfusionSession,
+        participant="visit__appointment__participant",
+        items=_items(
+            ("weight_kg", "Weight (kg)"),
+            ("mg_per_kg", "Dose per kg"),
+            ("dose_mg", "Dose"),
+            ("dose_mg_given", "Dose given"),
+            ("volume_ml", "Volume given (ml)"),
+            ("breath_alcohol", "Breath alcohol"),
+            ("started_at", "Infusion started"),
+            ("stopped_at", "Infusion stopped"),
+            ("interruptions", "Interruptions"),
+            ("completed", "Completed"),
+            ("dissociation_score", "Dissociation score"),
+            ("safety_flags", "Safety flags"),
+            ("interval_override_reason", "Why the interval was overridden"),
+        ),
+        describe=lambda i: f"Infusion at {_at_visit(i.visit)}",
+        hidden=_dose_hidden,
+        children=_vitals,
+        critical=True,
+        appointment="visit__appointment",
+        related=("visit__appointment__protocol_version",),
+    ),
+    Kind(
+        code="session",
+        label="Session",
+        model=TherapySession,
+        participant="visit__appointment__participant",
+        items=_items(
+            ("session_number", "Session number"),
+            ("attended", "Attended"),
+            ("minutes", "Minutes"),
+            ("therapist", "Delivered by"),
+        ),
+        describe=lambda s: f"Session {s.session_number} at {_at_visit(s.visit)}",
+        appointment="visit__appointment",
+        related=("visit__appointment",),
+    ),
+    Kind(
+        code="adverse_event",
+        label="Adverse event",
+        model=AdverseEvent,
+        participant="participant",
+        items=_items(
+            ("term", "Term"),
+            ("onset_date", "Onset"),
+            ("end_date", "End"),
+            ("grade", "Grade"),
+            ("seriousness", "Seriousness criteria"),
+            ("causality", "Relatedness"),
+            ("expected", "Expected"),
+            ("action_taken", "Action taken"),
+            ("outcome", "Outcome"),
+            ("infusion", "During the infusion"),
+            ("aware_at", "Site aware"),
+            ("sponsor_reported_at", "Reported to the sponsor"),
+            ("regulator_reported_at", "Reported to the regulator"),
+        ),
+        describe=lambda ae: f"Adverse event '{ae.term}' from {_day(ae.onset_date)}",
+        critical=True,
+    ),
+)
+
+
+def register_kinds() -> None:
+    for kind in KINDS:
+        register(kind)
