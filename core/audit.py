@@ -14,12 +14,14 @@ is a no-op, and a system check warns that the audit trail is off.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pghistory
 from celery.signals import task_postrun, task_prerun
 from django.db import connection
+from pghistory import runtime as pgh_runtime
 from pghistory.middleware import HistoryMiddleware
 
 
@@ -40,8 +42,10 @@ def enabled() -> bool:
 def context(*, actor: Any = None, reason: str = "", **metadata: Any) -> Iterator[None]:
     """Attach ``actor``, ``reason`` and any other metadata to every audit event written inside.
 
-    Nested contexts join the outermost one (one context row per request or task); a nested call
-    adds or overrides keys. ``actor`` may be a user or a user id.
+    Nested contexts join the outermost one (one context row per request or task) when they only
+    add keys; a nested call that says something else (another reason, another actor) gets a context
+    row of its own for the writes inside it, so that no event's reason or actor is ever rewritten by
+    a later one (the database refuses that too: migration 0006). ``actor`` may be a user or a user id.
     """
     if not enabled():
         yield
@@ -52,6 +56,17 @@ def context(*, actor: Any = None, reason: str = "", **metadata: Any) -> Iterator
         values["username"] = getattr(actor, "username", None)
     if reason:
         values["reason"] = reason
+    current = getattr(pgh_runtime._tracker, "value", None)
+    if current is not None and any(k in current.metadata and current.metadata[k] != v for k, v in values.items()):
+        # pghistory would write another reason (or actor) over the context row the events already
+        # written point at: they would then read as made for it. This one gets a row of its own,
+        # keeping what the outer context says besides, and the outer one is back when it ends.
+        pgh_runtime._tracker.value = pgh_runtime.Context(id=uuid.uuid4(), metadata={**current.metadata, **values})
+        try:
+            yield
+        finally:
+            pgh_runtime._tracker.value = current
+        return
     with pghistory.context(**values):
         yield
 

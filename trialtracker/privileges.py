@@ -28,8 +28,9 @@ migration, as the container's ``migrate`` role does.
 
 The application still writes the context's metadata (who and why) itself: the database records what
 it is told, and a process that holds the application's password can say it is anyone. The UPDATE of
-``metadata`` that pghistory needs is not confined to the running request's context either, so such a
-process could rewrite the attribution of an existing context (never an event, its values or its time).
+``metadata`` that pghistory needs is not confined to the running request's context, but an owner's
+trigger (core's migration 0006) lets it add keys only: the attribution of an existing context cannot
+be rewritten (nor an event, its values or its time).
 """
 
 from __future__ import annotations

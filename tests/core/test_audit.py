@@ -163,15 +163,79 @@ def test_writes_through_the_api_are_audited_with_the_requesting_user(kare, make_
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_nested_audit_contexts_share_one_context_row(kare):
-    with audit.context(actor=None, reason="outer"):
+def test_a_nested_audit_context_that_only_adds_shares_the_context_row(kare):
+    with audit.context(actor=None, source="import"):
         Site.objects.create(trial=kare, code="bath", name="Bath")
         with audit.context(reason="inner"):
             Site.objects.create(trial=kare, code="bristol", name="Bristol")
 
     events = event_model_for(Site).objects.filter(code__in=["bath", "bristol"])
     assert len({event.pgh_context_id for event in events}) == 1
-    assert events[0].pgh_context.metadata["reason"] == "inner"
+    assert events[0].pgh_context.metadata == {"source": "import", "reason": "inner"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_nested_context_with_another_reason_never_rewrites_the_reason_of_what_came_before(kare, make_user):
+    """Two services in one request, each with its reason: each event keeps the reason it was made
+    for (pghistory alone would write the second reason over the first's context row)."""
+    someone = make_user("coordinator", kare)
+    with audit.context(actor=someone, reason="outer"):
+        Site.objects.create(trial=kare, code="bath", name="Bath")
+        with audit.context(actor=someone, reason="inner"):
+            Site.objects.create(trial=kare, code="bristol", name="Bristol")
+        Site.objects.create(trial=kare, code="cardiff", name="Cardiff")
+
+    reasons = {
+        e.code: (e.pgh_context.metadata["reason"], e.pgh_context.metadata["username"])
+        for e in event_model_for(Site)
+        .objects.filter(code__in=["bath", "bristol", "cardiff"])
+        .select_related("pgh_context")
+    }
+    assert reasons == {
+        "bath": ("outer", someone.username),
+        "bristol": ("inner", someone.username),
+        "cardiff": ("outer", someone.username),
+    }
+
+
+def _context_update(sql: str, params=()) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE pghistory_context SET metadata = jsonb_set(metadata, '{reason}', '\"forged\"') WHERE id = %s",
+        "UPDATE pghistory_context SET metadata = metadata - 'reason' WHERE id = %s",
+        "UPDATE pghistory_context SET created_at = created_at - interval '1 day' WHERE id = %s",
+    ],
+    ids=["rewrite-reason", "remove-reason", "backdate"],
+)
+def test_the_database_keeps_an_audit_contexts_attribution(kare, statement):
+    with audit.context(actor=None, reason="the true reason"):
+        Site.objects.create(trial=kare, code="bath", name="Bath")
+    context = event_model_for(Site).objects.get(code="bath").pgh_context
+    with pytest.raises(DatabaseError, match="audit context"):
+        _context_update(statement, [str(context.pk)])
+    context.refresh_from_db()
+    assert context.metadata["reason"] == "the true reason"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_database_lets_an_audit_context_grow(kare):
+    with audit.context(actor=None, reason="the true reason"):
+        Site.objects.create(trial=kare, code="bath", name="Bath")
+    context = event_model_for(Site).objects.get(code="bath").pgh_context
+    _context_update(
+        'UPDATE pghistory_context SET metadata = metadata || \'{"task": "later"}\' WHERE id = %s', [str(context.pk)]
+    )
+    context.refresh_from_db()
+    assert context.metadata == {"reason": "the true reason", "task": "later"}
 
 
 # --- PostgreSQL: the trail is append-only ------------------------------------------------------
