@@ -10,26 +10,13 @@ request or decision it follows, and an error it raises refuses them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from core.listeners import Listeners
 
-Listener = Callable[..., object]
-
-_listeners: list[Listener] = []
-
-
-def subscribe(listener: Listener) -> None:
-    """Call ``listener(request=...)`` on every request and decision (once per listener)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def unsubscribe(listener: Listener) -> None:
-    """Stop calling ``listener`` (a listener not subscribed is ignored)."""
-    if listener in _listeners:
-        _listeners.remove(listener)
+_listeners = Listeners()
+subscribe = _listeners.subscribe  # listener(request=...) on every request and decision
+unsubscribe = _listeners.unsubscribe
 
 
 def role_request_changed(*, request) -> None:
     """Tell every listener that ``request`` (a :class:`core.models.RoleRequest`) was made or decided."""
-    for listener in _listeners:
-        listener(request=request)
+    _listeners.tell(request=request)

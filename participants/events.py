@@ -13,26 +13,13 @@ change it follows, and an error it raises refuses the change.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from core.listeners import Listeners
 
-Listener = Callable[..., object]
-
-_listeners: list[Listener] = []
-
-
-def subscribe(listener: Listener) -> None:
-    """Call ``listener(participant=..., reason=...)`` on every schedule change (once per listener)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def unsubscribe(listener: Listener) -> None:
-    """Stop calling ``listener`` (a listener not subscribed is ignored)."""
-    if listener in _listeners:
-        _listeners.remove(listener)
+_listeners = Listeners()
+subscribe = _listeners.subscribe  # listener(participant=..., reason=...) on every schedule change
+unsubscribe = _listeners.unsubscribe
 
 
 def schedule_changed(*, participant, reason: str) -> None:
     """Tell every listener that ``participant``'s schedule changed, and why."""
-    for listener in _listeners:
-        listener(participant=participant, reason=reason)
+    _listeners.tell(participant=participant, reason=reason)

@@ -14,22 +14,13 @@ correction, and an error it raises refuses it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-Listener = Callable[..., object]
+from core.listeners import Listeners
 
-_listeners: list[Listener] = []
-
-
-def subscribe(listener: Listener) -> None:
-    """Call ``listener(record=..., items=..., actor=..., reason=...)`` on every correction."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def unsubscribe(listener: Listener) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
+_listeners = Listeners()
+subscribe = _listeners.subscribe  # listener(record=..., items=..., actor=..., reason=...) on every correction
+unsubscribe = _listeners.unsubscribe
 
 
 def corrected(*, obj, items: Iterable[str], actor, reason: str) -> None:
@@ -40,6 +31,4 @@ def corrected(*, obj, items: Iterable[str], actor, reason: str) -> None:
     names = frozenset(items)
     if not names or not _listeners:
         return
-    record = record_of(obj)
-    for listener in _listeners:
-        listener(record=record, items=names, actor=actor, reason=reason)
+    _listeners.tell(record=record_of(obj), items=names, actor=actor, reason=reason)
