@@ -134,8 +134,8 @@ def test_the_casebook_shows_the_booked_time_and_place_and_links_open_appointment
     signed_in.post(booking_url(v9), {"booked_date": str(v9.target_date), "booked_time": "14:05", "place": "Exeter"})
     html = signed_in.get(f"/participants/{v9.participant.study_id}/").content.decode()
     row = html.split(f"{v9.event_code}: {v9.title}", 1)[1].split("</tr>", 1)[0]
-    assert f"{v9.target_date:%-d %b %Y}, 14:05" in row
-    assert '<span class="hint">Exeter</span>' in row
+    assert f"{v9.target_date:%-d %b %Y}<br>14:05" in row
+    assert '<span class="hint place">Exeter</span>' in row
     assert f'href="/appointments/{v9.pk}/booking/">Rebook' in row
     done = clinic.appointment(v9.participant, "V1")  # the baseline, done before randomisation
     assert f"/appointments/{done.pk}/booking/" not in html

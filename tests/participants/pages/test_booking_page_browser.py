@@ -53,6 +53,13 @@ def test_a_coordinator_books_at_the_keyboard_and_sees_the_booking_on_the_dashboa
     assert serious_violations(page) == []
     v2.refresh_from_db()
     assert (v2.booked_time.strftime("%H:%M"), v2.place) == ("09:30", "Exeter, room 4")
+    # the casebook's schedule shows the booking; the page still fits the tablet
+    web.open(f"/participants/{participant.study_id}/")
+    schedule = page.locator(".table-scroll[aria-labelledby=schedule-title]")
+    assert "09:30" in schedule.inner_text()
+    assert "Exeter, room 4" in schedule.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+    assert serious_violations(page) == []
 
 
 def test_a_refused_booking_says_why_next_to_the_field_and_passes_axe(web, clinic):
