@@ -7,15 +7,16 @@ and get an adverse event; one serious adverse event in the trial), some drop out
 drinking is recalled day by day at follow-up visits (Timeline Follow-Back), with a few days
 forgotten. Most consent to email reminders (at example.org addresses, which are never delivered);
 the reminder planner then keeps their reminders for the visits still ahead, as it would in a
-real trial on the day the simulation runs.
+real trial on the day the simulation runs. In a trial still in progress, the site books a time and a
+place for each appointment of the coming week.
 
 How much a participant drinks depends on their arm, with the effect sizes reported for KARE:
 percentage of days abstinent about 70% (placebo + education), +10.75 points for ketamine, +6.25
 for therapy, -1.9 for their interaction. These effect sizes are parameters of the simulation
 (:data:`EFFECTS`), not protocol facts.
 
-Everything is drawn from seeded random generators (one for the trial's course, one for contact
-preferences), so a seed gives the same trial.
+Everything is drawn from seeded random generators (one for the trial's course, one each for contact
+preferences and booked times), so a seed gives the same trial.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ class Simulation:
         # A generator of its own for contact preferences, so that adding them left the trial's
         # course (and its results for a seed) as they were.
         self.contact_rng = random.Random(f"contact:{seed}")
+        self.booking_rng = random.Random(f"booking:{seed}")
         self.progress = progress
         self.protocol = trial.version_on().protocol
         self.tally = Tally()
@@ -221,6 +223,31 @@ class Simulation:
                 continue
             if not follower.attend(appointment):
                 break
+        if follower.reached_today:
+            self._book_coming_week(participant, coordinator=follower.coordinator, today=follower.today)
+
+    def _book_coming_week(self, participant: Participant, *, coordinator, today: dt.date) -> None:
+        """Book a time and a place for the participant's appointments of the coming week, on their
+        booked dates, as a site does when it rings to arrange them."""
+        rng = self.booking_rng
+        coming = Appointment.objects.filter(
+            participant=participant,
+            status=AppointmentStatus.SCHEDULED,
+            booked_date__range=(today, today + dt.timedelta(days=7)),
+        )
+        for appointment in coming.order_by("sequence"):
+            appointment.participant = participant
+            place = rng.choice(
+                [participant.site.name, f"{participant.site.name}, outpatients room {rng.randint(1, 6)}"]
+            )
+            at = dt.time(rng.randint(9, 16), rng.choice([0, 15, 30, 45]))
+            schedule.appointment_reschedule(
+                actor=coordinator,
+                appointment=appointment,
+                booked_date=appointment.booked_date,
+                booked_time=at,
+                place=place,
+            )
 
     def _infuse(self, participant, appointment, day, pharmacist) -> None:
         rng = self.rng
@@ -295,6 +322,7 @@ class _Follower:
         self.session_number = 0
         self.last_visit = self.anchor
         self.last_infusion: dt.date | None = None
+        self.reached_today = False  # their follow-up runs on past today: visits are still to come
 
     def drinks(self, p_abs: float) -> Decimal:
         rng = self.rng
@@ -344,6 +372,7 @@ class _Follower:
         infusing = Procedure.INFUSION in event.procedures and protocol.dosing is not None
         day = self._visit_day(appointment, infusing)
         if day > self.today:
+            self.reached_today = True
             return False
         if self.dropout_day is not None and day >= self.anchor + dt.timedelta(days=self.dropout_day):
             enrolment.withdrawal_record(

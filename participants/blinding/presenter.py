@@ -206,10 +206,23 @@ def deviation_description(deviation, *, user, per_site: dict | None = None) -> s
     if deviation.automatic:
         shown = deviation_text_shown(deviation, dose_shown=dose_shown(protocol=protocol, factors=visible))
         return deviation.description if shown else WITHHELD
-    for word in hidden_words(protocol=protocol, hidden=hidden):
-        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", deviation.description, flags=re.IGNORECASE):
-            return WITHHELD
+    if word_named(deviation.description, hidden_words(protocol=protocol, hidden=hidden)):
+        return WITHHELD
     return deviation.description
+
+
+def word_named(text: str, words: Iterable[str]) -> str:
+    """The first of ``words`` that ``text`` names (whole words, any case), or ""."""
+    for word in words:
+        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, flags=re.IGNORECASE):
+            return word
+    return ""
+
+
+def allocation_word_in(text: str, *, protocol) -> str:
+    """The first level, drug or arm of any of ``protocol``'s factors that ``text`` names, or "": for
+    text everyone at a site reads whatever they may see, such as an appointment's place."""
+    return word_named(text, hidden_words(protocol=protocol, hidden={f.code for f in protocol.factors}))
 
 
 def deviation_text_shown(deviation, *, dose_shown: bool) -> bool:

@@ -21,6 +21,7 @@ from participants.blinding import presenter
 from participants.casebook import display
 from participants.casebook.selectors import casebook_get
 from participants.enrolment import selectors as enrolment
+from participants.models import AppointmentStatus
 from participants.schedule.selectors import display_status
 
 PAGE_SIZE = 25
@@ -167,6 +168,7 @@ def _timeline(book) -> list[dict]:
                 "visit": visit,
                 "form": display.form_of(appointment.kind),
                 "is_today": appointment.booked_date == book.today,
+                "bookable": appointment.status == AppointmentStatus.SCHEDULED,
             }
         )
     if not marked and rows:

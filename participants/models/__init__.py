@@ -22,6 +22,7 @@ from participants.models.notifications import StaffNotification
 from participants.models.randomisation import Allocation, AllocationMethod, ListSlot, RandomisationList
 from participants.models.safety import RELATED, AdverseEvent, Causality, Deviation, DeviationKind, Seriousness
 from participants.models.schedule import (
+    PLACE_MAX_LENGTH,
     Appointment,
     AppointmentStatus,
     InfusionSession,
@@ -32,6 +33,7 @@ from participants.models.schedule import (
 )
 
 __all__ = [
+    "PLACE_MAX_LENGTH",
     "RELATED",
     "AdverseEvent",
     "Allocation",

@@ -19,13 +19,18 @@ class AppointmentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+PLACE_MAX_LENGTH = 120
+
+
 @audit.track()
 class Appointment(models.Model):
     """An event of the schedule materialised for one participant (or an unscheduled visit).
 
     ``target_date`` comes from the event's anchor (randomisation, or the actual date of the event
     it is chained to); ``window_start``/``window_end`` from its window. ``booked_date`` is the date
-    the site booked, inside the window unless rescheduled outside with a reason.
+    the site booked, inside the window unless rescheduled outside with a reason; ``booked_time`` (in
+    the site's time zone, none until the site books one) and ``place`` say when and where on that
+    day. A place is neutral (the site's name, a building, a room): it names no level, drug or arm.
     """
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="appointments")
@@ -39,6 +44,8 @@ class Appointment(models.Model):
     window_start = models.DateField()
     window_end = models.DateField()
     booked_date = models.DateField()
+    booked_time = models.TimeField(null=True, blank=True)
+    place = models.CharField(max_length=PLACE_MAX_LENGTH, blank=True)
     status = models.CharField(max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)
     unscheduled = models.BooleanField(default=False)
     note = models.TextField(blank=True)

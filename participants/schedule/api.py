@@ -20,6 +20,7 @@ from core.db import one_to_one
 from core.errors import Invalid, NotFound
 from participants.blinding import presenter
 from participants.models import (
+    PLACE_MAX_LENGTH,
     Appointment,
     InfusionSession,
     VitalsPhase,
@@ -48,6 +49,8 @@ class AppointmentSerializer(serializers.Serializer):
     window_start = serializers.DateField()
     window_end = serializers.DateField()
     booked_date = serializers.DateField()
+    booked_time = serializers.TimeField(allow_null=True, help_text="In the site's time zone; null until booked.")
+    place = serializers.CharField(allow_blank=True)
     status = serializers.ChoiceField(choices=["upcoming", "due", "overdue", "done", "missed", "cancelled"])
     window_state = serializers.ChoiceField(choices=["early", "in_window", "late"])
     note = serializers.CharField(allow_blank=True)
@@ -68,6 +71,8 @@ def appointment_data(appointment: Appointment, today: dt.date) -> dict:
         "window_start": appointment.window_start,
         "window_end": appointment.window_end,
         "booked_date": appointment.booked_date,
+        "booked_time": appointment.booked_time,
+        "place": appointment.place,
         "status": selectors.display_status(appointment, today),
         "window_state": selectors.window_state(appointment, visit.actual_date if visit else None),
         "note": appointment.note,
@@ -154,11 +159,22 @@ class WorklistApi(GenericAPIView):
 
 
 class RescheduleApi(APIView):
-    """Book the appointment on another date; outside its window a reason is needed and a candidate
-    deviation is recorded."""
+    """Book the appointment: its date, and its time and place when given (left as they were when
+    not; a null time clears it). Outside its window a reason is needed and a candidate deviation is
+    recorded; a place naming a level, drug or arm of the trial is refused."""
 
     class InputSerializer(serializers.Serializer):
         booked_date = serializers.DateField()
+        booked_time = serializers.TimeField(
+            required=False, allow_null=True, help_text="HH:MM in the site's time zone; null clears it."
+        )
+        place = serializers.CharField(
+            max_length=PLACE_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            trim_whitespace=True,
+            help_text="A neutral place: the site's name, a building or a room.",
+        )
         reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses={200: AppointmentSerializer})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from core import permissions
 from core.clock import today_at
@@ -80,9 +80,9 @@ def _row(a: Appointment, today: dt.date, scope: str | None, name: str) -> DueRow
 
 def due_at_sites(*, user, days: int = 7, limit: int | None = 100) -> Due:
     """Open appointments at the user's sites: those whose window is open or opens within ``days``, or
-    that are booked within them (in booking order), and those whose window closed without a visit (the
-    oldest first); at most ``limit`` of each (None: all), with how many there are. Each site's own date
-    decides what is due there."""
+    that are booked within them (in booking order: by date, then time, those without a time last),
+    and those whose window closed without a visit (the oldest first); at most ``limit`` of each
+    (None: all), with how many there are. Each site's own date decides what is due there."""
     sites = list(Site.objects.filter(pk__in=permissions.site_ids(user)))
     if not sites:
         return Due(today=dt.date.today(), this_week=[], closed=[], this_week_total=0, closed_total=0)
@@ -94,7 +94,8 @@ def due_at_sites(*, user, days: int = 7, limit: int | None = 100) -> Due:
         Q(window_start__lte=horizon) | Q(booked_date__lte=horizon)
     )
     closed = scheduled.filter(window_end__lt=latest)
-    coming_rows = _rows(user, coming.order_by("booked_date", "participant__study_id", "sequence"), todays, limit)
+    by_booking = ("booked_date", F("booked_time").asc(nulls_last=True), "participant__study_id", "sequence")
+    coming_rows = _rows(user, coming.order_by(*by_booking), todays, limit)
     closed_rows = _rows(user, closed.order_by("window_end", "participant__study_id", "sequence"), todays, limit)
     return Due(
         today=earliest,

@@ -9,7 +9,7 @@ import datetime as dt
 from django import forms
 
 from core.web import DateInput, ReasonField
-from participants.models import VitalsPhase
+from participants.models import PLACE_MAX_LENGTH, VitalsPhase
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -67,6 +67,37 @@ class VisitChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not missed:
             del self.fields["missed_reason"]
+
+
+class BookingForm(forms.Form):
+    """An appointment's booking: date, time and place, and a reason when the date leaves the window
+    (the booking service says so at the reason when it is missing)."""
+
+    booked_date = forms.DateField(label="Date", widget=DateInput)
+    booked_time = forms.TimeField(
+        label="Time",
+        required=False,
+        # typed as text: a time field's segments and clock follow the browser's locale
+        widget=forms.TimeInput(attrs={"size": "5", "autocomplete": "off"}, format="%H:%M"),
+        help_text="24-hour clock, in the site's time zone, such as 09:30. Leave it empty until a time is agreed.",
+    )
+    place = forms.CharField(
+        label="Place",
+        required=False,
+        max_length=PLACE_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"list": "booking-places", "autocomplete": "off"}),
+        help_text="The site's name, a building or a room: nothing that names a treatment, since the "
+        "participant may read it.",
+    )
+    reason = ReasonField(label="Reason", required=False)
+
+    def __init__(self, *args, window: tuple[dt.date, dt.date], **kwargs):
+        super().__init__(*args, **kwargs)
+        start, end = window
+        self.fields["reason"].help_text = (
+            f"Needed for a date outside the window, {start:%-d %B %Y} to {end:%-d %B %Y}: it is kept in the "
+            "audit trail with your name and a candidate protocol deviation is recorded."
+        )
 
 
 class VisitDayForm(forms.Form):

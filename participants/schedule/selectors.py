@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from core import permissions
 from core.clock import today_at
@@ -126,6 +126,23 @@ def worklist(*, user, trial_code: str = "", site_code: str = "", due_before: str
         participant__site__in=sites, status=AppointmentStatus.SCHEDULED, window_start__lte=until
     ).order_by("window_end", "participant__study_id", "sequence")
     return Worklist(today=today, appointments=with_visits(appointments))
+
+
+PLACES_OFFERED = 12
+
+
+def places_at(*, site: Site) -> list[str]:
+    """The places a booking at ``site`` offers: the site's name (the protocol gives sites a name and
+    no address), then the places its appointments were booked at, the most recently booked first."""
+    used = (
+        Appointment.objects.filter(participant__site=site)
+        .exclude(place="")
+        .values("place")
+        .annotate(last=Max("updated_at"))
+        .order_by("-last", "place")
+        .values_list("place", flat=True)[:PLACES_OFFERED]
+    )
+    return list(dict.fromkeys([site.name, *used]))
 
 
 def infusion_get(*, appointment: Appointment) -> InfusionSession:

@@ -1,4 +1,5 @@
-"""Pages of the schedule: a visit, the infusion day and a therapy or education session.
+"""Pages of the schedule: an appointment's booking, a visit, the infusion day and a therapy or
+education session.
 
 Each page reads its appointment through the schedule's selectors (another site's is a 404), writes
 through the same services as the API, and shows the drug, the dose and the programme only as
@@ -13,12 +14,14 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.clock import today_at
 from core.db import one_to_one
 from core.errors import Conflict, Invalid, NotFound
 from core.web import form_response, refused, staff_page
 from participants.blinding import presenter
+from participants.models import AppointmentStatus
 from participants.schedule import forms, selectors, services
 from participants.selectors import staff_at, staff_member
 from trials.protocol import EventKind
@@ -30,6 +33,49 @@ def _casebook(participant):
 
 def _posted(request):
     return request.POST if request.method == "POST" else None
+
+
+def _back(request, participant) -> str:
+    """Where a form returns to: the page it was opened from (``next``, a path of this site, as the
+    dashboard and the casebook give it), else the participant's casebook."""
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    return reverse("web:casebook", args=[participant.study_id])
+
+
+@staff_page
+def booking(request, pk: int):
+    """Book an appointment: its date, time and place, with the window beside them and a reason
+    asked for a date outside it. Writes through the booking service as the API does; returns to
+    the dashboard or the casebook it was opened from."""
+    appointment = selectors.appointment_get(user=request.user, pk=pk)
+    participant = appointment.participant
+    initial = {
+        "booked_date": appointment.booked_date,
+        "booked_time": appointment.booked_time,
+        "place": appointment.place or participant.site.name,
+    }
+    window = (appointment.window_start, appointment.window_end)
+    form = forms.BookingForm(_posted(request), initial=initial, window=window)
+    back = _back(request, participant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_reschedule(actor=request.user, appointment=appointment, **form.cleaned_data)
+        except (Invalid, Conflict) as error:
+            refused(form, error)
+        else:
+            messages.success(request, f"{participant.study_id} {appointment.title}: the booking is saved.")
+            return redirect(back)
+    context = {
+        "section": "participants",
+        "appointment": appointment,
+        "form": form,
+        "open": appointment.status == AppointmentStatus.SCHEDULED,
+        "places": selectors.places_at(site=participant.site),
+        "back": back,
+    }
+    return form_response(request, "participants/schedule/booking.html", context, form=form)
 
 
 @staff_page

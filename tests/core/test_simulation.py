@@ -73,3 +73,27 @@ def test_the_phase_iii_protocol_simulates_too(tmp_path):
     assert Allocation.objects.filter(participant__trial=trial).count() == 6
     assert InfusionSession.objects.filter(visit__appointment__participant__trial=trial).count() >= 6
     assert (tmp_path / "report.html").exists()
+
+
+def test_a_trial_in_progress_has_the_coming_weeks_appointments_booked_with_a_time_and_place(kare):
+    import datetime as dt
+
+    from core.clock import today_at
+    from participants.models import Appointment
+    from trialtracker.simulation import Simulation
+
+    simulation = Simulation(trial=kare, seed=3)
+    simulation.add_staff()
+    simulation.follow(simulation.recruit(12, over_last_days=21))
+    today = today_at(kare.sites.first())
+    week = Appointment.objects.filter(
+        participant__trial=kare, status="scheduled", booked_date__range=(today, today + dt.timedelta(days=7))
+    )
+    assert week.exists()
+    assert not week.filter(booked_time__isnull=True).exists()
+    assert set(week.values_list("place", flat=True)) <= {"Exeter", "London"} | {
+        f"{site}, outpatients room {n}" for site in ("Exeter", "London") for n in range(1, 7)
+    }
+    # later appointments are left for the site to book
+    later = Appointment.objects.filter(participant__trial=kare, booked_date__gt=today + dt.timedelta(days=7))
+    assert not later.exclude(booked_time__isnull=True).exists()

@@ -22,6 +22,7 @@ from tests.fuzz.seeding import PASSWORD, Seeded, enrolling_code
 KEEP = object()  # keep the generated body
 # Reasons for a change, where the API asks for one.
 REASON = st.sampled_from(["source data verification", "transcription error corrected"])
+PLACES = ["Exeter", "Room 4, outpatients", ""]
 
 
 def plans_for(s: Seeded) -> dict[str, st.SearchStrategy]:
@@ -247,9 +248,9 @@ def _appointment_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
         "POST /api/appointments/{id}/cancel/": _plan(
             st.sampled_from(s.open_appointments).map(lambda r: {"id": r[0]}), st.fixed_dictionaries({"reason": REASON})
         ),
-        "POST /api/appointments/{id}/reschedule/": _window_pick(s.open_appointments).map(
-            lambda r: (r[0], None, {"booked_date": r[1]})
-        ),
+        "POST /api/appointments/{id}/reschedule/": st.tuples(
+            _window_pick(s.open_appointments), st.sampled_from(["09:30", "14:00", None]), st.sampled_from(PLACES)
+        ).map(lambda r: (r[0][0], None, {"booked_date": r[0][1], "booked_time": r[1], "place": r[2]})),
         "POST /api/appointments/{id}/visit/": _window_pick(s.recordable).map(
             lambda r: (r[0], None, {"actual_date": r[1], "attended": True})
         ),

@@ -142,10 +142,11 @@ def test_the_dashboard_runs_the_same_queries_for_one_participant_or_five(client,
     with CaptureQueriesContext(connection) as one:
         client.get("/")
     for _ in range(4):
-        people.randomised()
+        _asks_to_reschedule(_booked_today(people, people.randomised(), dt.time(9)))
     with CaptureQueriesContext(connection) as five:
         page = client.get("/").content.decode()
     assert page.count("/infusion-day/") == 5
+    assert page.count(": rebook</a>") == 4
     assert len(five) == len(one)
 
 
@@ -172,3 +173,60 @@ def test_a_long_week_shows_its_first_rows_and_offers_the_rest(client, site_peopl
     assert page.count("/infusion-day/") == 2
     assert "The first 2 of " in page
     assert client.get("/?show=all").content.decode().count("/infusion-day/") == 3
+
+
+# --- times, places and booking ------------------------------------------------------------------------
+
+
+def _booked_today(people, participant, at: dt.time | None, place: str = "Exeter"):
+    """The participant's V2 booked today at ``at`` (the window opens on the randomisation's next day:
+    booked before it, with a reason)."""
+    from participants.schedule import services as schedule
+
+    v2 = participant.appointments.get(event_code="V2")
+    schedule.appointment_reschedule(
+        actor=people.coordinator, appointment=v2, booked_date=today(), booked_time=at, place=place, reason="came early"
+    )
+    return v2
+
+
+def _asks_to_reschedule(appointment):
+    from reminders.models import ParticipantResponse, ResponseKind
+
+    return ParticipantResponse.objects.create(
+        participant=appointment.participant, appointment=appointment, kind=ResponseKind.RESCHEDULE
+    )
+
+
+@pytest.mark.django_db
+def test_todays_appointments_show_their_time_and_place_in_time_order(client, site_people):
+    people, coordinator = site_people
+    late = _booked_today(people, people.randomised(), dt.time(15, 30), place="Exeter, room 2")
+    early = _booked_today(people, people.randomised(), dt.time(8, 45), place="Exeter, room 7")
+    untimed = _booked_today(people, people.randomised(), None)
+    page = _dashboard(client, coordinator)
+    today_table = page.split('id="today-title"', 1)[1].split('id="week-title"', 1)[0]
+    for shown in ("08:45", "Exeter, room 7", "15:30", "Exeter, room 2"):
+        assert shown in today_table
+    positions = [today_table.index(a.participant.study_id) for a in (early, late, untimed)]
+    assert positions == sorted(positions)
+    assert f'/appointments/{early.pk}/booking/?next=/">Rebook' in today_table
+    assert f'/appointments/{untimed.pk}/booking/?next=/">Book' in today_table
+    assert f"/appointments/{early.pk}/infusion-day/" in today_table
+
+
+@pytest.mark.django_db
+def test_a_reschedule_request_leads_to_the_booking_page_and_goes_once_booked(client, site_people):
+    people, coordinator = site_people
+    v2 = people.randomised().appointments.get(event_code="V2")
+    _asks_to_reschedule(v2)
+    page = _dashboard(client, coordinator)
+    requests = page.split('id="reschedule-title"', 1)[1]
+    assert f'href="/appointments/{v2.pk}/booking/?next=/"' in requests
+    response = client.post(
+        f"/appointments/{v2.pk}/booking/",
+        {"booked_date": str(v2.window_start), "booked_time": "11:15", "place": "Exeter", "next": "/"},
+    )
+    assert (response.status_code, response["Location"]) == (302, "/")
+    requests = client.get("/").content.decode().split('id="reschedule-title"', 1)[1]
+    assert f"/appointments/{v2.pk}/booking/" not in requests

@@ -1,5 +1,5 @@
-"""Appointments from the schedule: materialised at randomisation, re-dated along chains, booked,
-rescheduled, cancelled, and amended with the protocol.
+"""Appointments from the schedule: materialised at randomisation, re-dated along chains, booked
+(date, time and place), cancelled, and amended with the protocol.
 
 The target date of an event anchored on ``randomisation`` is the randomisation date plus ``day``;
 of an event chained to an earlier one, the *actual* date of that event if it happened, else its
@@ -19,8 +19,10 @@ from core.clock import today_at
 from core.errors import Conflict, Invalid
 from core.roles import ENTER_DATA
 from participants import events
+from participants.blinding import presenter
 from participants.guards import ensure_date_between, ensure_may_enter_data, latest_booking, require_role
 from participants.models import (
+    PLACE_MAX_LENGTH,
     Allocation,
     Appointment,
     AppointmentStatus,
@@ -28,7 +30,7 @@ from participants.models import (
     DeviationKind,
     Participant,
 )
-from participants.schedule.selectors import actual_dates
+from participants.schedule.selectors import actual_dates, protocol_of
 from trials.protocol import RANDOMISATION_ANCHOR, EventKind, Protocol
 
 OPEN = (AppointmentStatus.SCHEDULED,)
@@ -135,32 +137,81 @@ def _require(actor, appointment: Appointment) -> None:
     ensure_may_enter_data(appointment.participant)
 
 
-def appointment_reschedule(*, actor, appointment: Appointment, booked_date: dt.date, reason: str = "") -> Appointment:
-    """Book the appointment on another date. Inside its window: no reason needed. Outside: a reason
-    is required and a candidate protocol deviation is recorded."""
+class _Unchanged:
+    """What a booking leaves as it was: the time or place not given."""
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()
+DEFAULT_REASON = "booked within the window"
+
+
+def _place_problems(place: str, *, appointment: Appointment) -> list[str]:
+    if len(place) > PLACE_MAX_LENGTH:
+        return [f"Give at most {PLACE_MAX_LENGTH} characters."]
+    if word := presenter.allocation_word_in(place, protocol=protocol_of(appointment)):
+        return [
+            f"A place is read by everyone at the site and may reach the participant: '{word}' names the "
+            "allocation. Give a neutral place, such as the site's name or a room number."
+        ]
+    return []
+
+
+def _deviation_recorded(appointment: Appointment, booked_date: dt.date) -> bool:
+    kind = DeviationKind.RESCHEDULED_OUT_OF_WINDOW
+    return Deviation.objects.filter(appointment=appointment, kind=kind, occurred_on=booked_date).exists()
+
+
+def appointment_reschedule(
+    *,
+    actor,
+    appointment: Appointment,
+    booked_date: dt.date,
+    booked_time: dt.time | _Unchanged | None = UNCHANGED,
+    place: str | _Unchanged = UNCHANGED,
+    reason: str = "",
+) -> Appointment:
+    """Book an open appointment: its date, and its time (in the site's time zone; None clears it) and
+    place when given (what is not given stays as it was). Inside the window no reason is needed (the
+    audit trail records "booked within the window" unless one is given), whether the booking is new
+    or changes a saved one: booking is not clinical data. Outside the window a reason is required and a
+    candidate protocol deviation is recorded (once per date booked). A place naming a level, drug or arm of the trial is
+    refused, since everyone at the site reads it. Saving the booking answers the participant's
+    requests to reschedule it (the coordinators' worklist lists only those made since the appointment
+    last changed), even when nothing changed: the site has looked at it."""
     _require(actor, appointment)
     reason = (reason or "").strip()
     participant = appointment.participant
     ensure_date_between(booked_date, participant.enrolled_on, latest_booking(participant), field="booked_date")
     if appointment.status != AppointmentStatus.SCHEDULED:
         raise Conflict(f"the appointment is {appointment.status}: it cannot be rescheduled", code="not_open")
+    problems: dict[str, list[str]] = {}
+    if not isinstance(place, _Unchanged):
+        place = " ".join(place.split())
+        if found := _place_problems(place, appointment=appointment):
+            problems["place"] = found
     outside = not (appointment.window_start <= booked_date <= appointment.window_end)
     if outside and not reason:
-        raise Invalid(
-            "the date is outside the visit window",
-            fields={
-                "reason": [
-                    f"A reason is needed outside the window {appointment.window_start} to {appointment.window_end}."
-                ]
-            },
-        )
-    with transaction.atomic(), audit.context(actor=actor, reason=reason or "rescheduled within the window"):
+        problems["reason"] = [
+            f"A reason is needed outside the window {appointment.window_start} to {appointment.window_end}."
+        ]
+    if problems:
+        message = "the date is outside the visit window" if list(problems) == ["reason"] else "the booking is not valid"
+        raise Invalid(message, fields=problems)
+    with transaction.atomic(), audit.context(actor=actor, reason=reason or DEFAULT_REASON):
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.status != AppointmentStatus.SCHEDULED:
             raise Conflict(f"the appointment is {locked.status}: it cannot be rescheduled", code="not_open")
         locked.booked_date = booked_date
-        locked.save(update_fields=["booked_date", "updated_at"])
-        if outside and not locked.unscheduled:
+        if not isinstance(booked_time, _Unchanged):
+            locked.booked_time = booked_time
+        if not isinstance(place, _Unchanged):
+            locked.place = place
+        locked.save(update_fields=["booked_date", "booked_time", "place", "updated_at"])
+        # a booking saved again on the same date (a replayed form, a new time) is one deviation
+        if outside and not locked.unscheduled and not _deviation_recorded(locked, booked_date):
             Deviation.objects.create(
                 participant=locked.participant,
                 appointment=locked,
