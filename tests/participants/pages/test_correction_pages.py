@@ -17,7 +17,7 @@ from tests.participants.visits_fixtures import client_for, row_counts
 
 pytestmark = pytest.mark.django_db
 
-REASON = "the pump's log shows another volume"
+REASON = "the pump log shows another volume"
 
 
 def correction_data(*, reason=REASON, rows: int = 5, **changes) -> dict:
@@ -152,3 +152,28 @@ def test_a_session_correction_refused_by_the_service_says_why_at_the_field(signe
     assert response.status_code == 400
     assert "A session not attended has 0" in error_of(response, "minutes")
     assert TherapySession.objects.get(visit__appointment=appointment).minutes == 60
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("role", ["coordinator", "pharmacist"])
+def test_the_casebooks_history_shows_a_correction_with_its_reason_and_the_dose_only_to_those_who_see_it(
+    client, signed_in, clinic, role
+):
+    participant = clinic.in_arm("KT")
+    appointment = _recorded(signed_in, clinic, participant)
+    assert signed_in.post(day_url(appointment), correction_data(weight_kg="80.0")).status_code == 302
+    typed = {"attended": "yes", "session_number": "1", "minutes": "70", "reason": "the clock was wrong"}
+    assert signed_in.post(_session_url(appointment), typed).status_code == 302  # the day's session
+    reader = clinic.coordinator if role == "coordinator" else clinic.user(role)
+    force_login_verified(client, reader)
+    history = client.get(f"/participants/{participant.study_id}/").content.decode()
+    history = history[history.index('id="history') :]
+    assert REASON in history
+    assert "the clock was wrong" in history
+    assert "Infusion changed" in history
+    assert "Session changed" in history
+    sees_the_dose = role == "pharmacist"
+    assert ("64.00" in history) is sees_the_dose  # the dose computed again from 80 kg
+    assert ("dose mg" in history) is sees_the_dose
+    if not sees_the_dose:
+        assert leaks(history) == []
