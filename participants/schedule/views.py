@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from core.clock import today_at
 from core.db import one_to_one
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.web import form_response, refused, staff_page
 from participants.blinding import presenter
 from participants.schedule import forms, selectors, services
@@ -90,7 +90,7 @@ def _recorded_infusion(request, appointment, infusion, protocol):
         )
         try:
             services.infusion_update(actor=request.user, infusion=infusion, **arguments)
-        except (Invalid, Conflict) as error:
+        except (Invalid, Conflict, Forbidden) as error:  # a weight only one who sees the drug corrects
             correction.refused(error)
         else:
             messages.success(request, f"{appointment.title}: the infusion is corrected.")

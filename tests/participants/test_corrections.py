@@ -326,3 +326,32 @@ def test_the_audit_trail_keeps_the_sessions_old_attendance_and_the_reason(clinic
     change = history.events_for([(TherapySession, Q(pgh_obj_id=session.pk))])[-1]
     assert change["changes"]["attended"] == [True, False]
     assert change["reason"] == REASON
+
+
+def test_one_blind_to_the_drug_may_not_correct_the_weight_once_a_dose_given_is_recorded(clinic, coordinator_client):
+    # The dose deviation a new weight opens or closes would follow the drug level.
+    participant = clinic.in_arm("KT")
+    appointment = _infused(clinic, coordinator_client, participant)
+    pharmacist = client_for(clinic.user("pharmacist"))
+    assert _patch(pharmacist, appointment, {"dose_mg_given": "55.00", "reason": REASON}).status_code == 200
+    deviations = list(Deviation.objects.filter(appointment=appointment).values_list("pk", "reviewed_at"))
+    error = refused(_patch(coordinator_client, appointment, {"weight_kg": "90.0", "reason": REASON}), 403)
+    assert not _drug_leaks(error)
+    assert _infusion(appointment).weight_kg == Decimal("75.0")
+    assert list(Deviation.objects.filter(appointment=appointment).values_list("pk", "reviewed_at")) == deviations
+    # The same weight again, with another value corrected, is not a weight correction.
+    same = _patch(coordinator_client, appointment, {"weight_kg": "75.0", "volume_ml": "45.0", "reason": REASON})
+    assert same.status_code == 200, same.json()
+    assert _patch(pharmacist, appointment, {"weight_kg": "90.0", "reason": REASON}).status_code == 200
+
+
+def test_a_dose_given_corrected_to_the_computed_dose_closes_its_dose_deviation(clinic, coordinator_client):
+    appointment = _infused(clinic, coordinator_client, clinic.in_arm("KT"))  # 75 kg: 60.00 mg computed
+    pharmacist = client_for(clinic.user("pharmacist"))
+    assert _patch(pharmacist, appointment, {"dose_mg_given": "55.00", "reason": REASON}).status_code == 200
+    candidate = Deviation.objects.get(appointment=appointment, kind=DeviationKind.DOSE)
+    assert candidate.reviewed_at is None
+    assert _patch(pharmacist, appointment, {"dose_mg_given": "60.00", "reason": REASON}).status_code == 200
+    candidate.refresh_from_db()
+    assert candidate.important is False
+    assert REASON in candidate.review_note

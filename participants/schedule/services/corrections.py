@@ -56,6 +56,13 @@ def _refuse_unknown(changes: dict[str, Any], allowed: frozenset[str], reason: st
     return problems
 
 
+def _number(value) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
 def _entry_of(infusion: InfusionSession) -> _Entry:
     """What was entered for ``infusion``, as recording it took it."""
     return _Entry(
@@ -87,7 +94,8 @@ def infusion_update(*, actor, infusion: InfusionSession, reason: str, **changes:
     deletion audited with the reason). Refused as at first entry: 400 naming each bad field (and a
     missing reason, or a field that is not the infusion's), 409 for breath alcohol above 0.00 or an
     interval too short without a clinician's reason, 409 for locked data, 403 for ``dose_mg_given``
-    from one blind to the drug (whatever its value). Nothing changed writes nothing.
+    from one blind to the drug (whatever its value), and for their corrected weight once a dose
+    given is recorded (the dose deviation would follow the level). Nothing changed writes nothing.
     """
     appointment = infusion.visit.appointment
     ensure_may_record(actor, appointment)
@@ -98,9 +106,8 @@ def infusion_update(*, actor, infusion: InfusionSession, reason: str, **changes:
         raise Invalid("the correction is not valid", fields=problems)
     protocol = schedule_selectors.protocol_of(appointment)
     dosing = protocol.dosing
-    if "dose_mg_given" in changes and dosing.factor not in blinding.visible_for_participant(
-        user=actor, participant=participant
-    ):
+    blind_to_the_drug = dosing.factor not in blinding.visible_for_participant(user=actor, participant=participant)
+    if blind_to_the_drug and "dose_mg_given" in changes:
         raise Forbidden("only those who may see the study drug enter the dose given")
     if "interval_override_reason" in changes:
         changes["interval_override_reason"] = (changes["interval_override_reason"] or "").strip()
@@ -109,6 +116,10 @@ def infusion_update(*, actor, infusion: InfusionSession, reason: str, **changes:
         visit = locked.visit
         before = _entry_of(locked)
         after = dataclasses.replace(before, **changes)
+        if blind_to_the_drug and locked.dose_mg_given is not None and _number(after.weight_kg) != locked.weight_kg:
+            # Whether the dose computed again still differs from the dose given follows the drug
+            # level: the dose deviation it opens or closes would tell one blind to the drug which.
+            raise Forbidden("a dose given is recorded: the weight is corrected by one who may see the study drug")
         weight = _validated(after, dosing, visit)
         previous = _previous_infusion(participant, visit)
         if Decimal(str(after.breath_alcohol)) > 0:

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from participants.models import InfusionSession, TherapySession
 from tests.conftest import force_login_verified
@@ -177,3 +178,16 @@ def test_the_casebooks_history_shows_a_correction_with_its_reason_and_the_dose_o
     assert ("dose mg" in history) is sees_the_dose
     if not sees_the_dose:
         assert leaks(history) == []
+
+
+def test_a_weight_only_one_who_sees_the_drug_may_correct_is_refused_on_the_form(signed_in, clinic):
+    appointment = _recorded(signed_in, clinic, clinic.in_arm("KT"))
+    pharmacist = Client()
+    force_login_verified(pharmacist, clinic.user("pharmacist"))
+    assert pharmacist.post(day_url(appointment), correction_data(dose_mg_given="55.00")).status_code == 302
+    response = signed_in.post(day_url(appointment), correction_data(weight_kg="90.0"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "one who may see the study drug" in html
+    assert leaks(html) == []
+    assert InfusionSession.objects.get(visit__appointment=appointment).weight_kg == Decimal("75.0")
