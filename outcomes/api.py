@@ -51,7 +51,8 @@ class DrinkingDayInputSerializer(serializers.Serializer):
 
 
 class DrinkingDaysApi(GenericAPIView):
-    """The participant's daily drinking records; ``PUT`` records a period of days, all or nothing."""
+    """The participant's daily drinking records; ``PUT`` records a period of days, all or nothing,
+    and empties the recorded days named in ``clear`` back to missing (with a ``reason``)."""
 
     paginated_list = True
     serializer_class = DrinkingRecordSerializer
@@ -62,7 +63,13 @@ class DrinkingDaysApi(GenericAPIView):
         reason = serializers.CharField(
             max_length=2000, required=False, allow_blank=True, default="", help_text="Why recorded days change."
         )
-        days = DrinkingDayInputSerializer(many=True, allow_empty=False, max_length=1000)
+        days = DrinkingDayInputSerializer(many=True, required=False, max_length=1000)
+        clear = serializers.ListField(
+            child=serializers.DateField(),
+            required=False,
+            max_length=1000,
+            help_text="Recorded days of this source to empty back to missing; needs a reason.",
+        )
 
     @extend_schema(parameters=[_TRIAL_PARAM])
     def get(self, request, study_id: str):
@@ -79,7 +86,8 @@ class DrinkingDaysApi(GenericAPIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         days = [
-            services.DayEntry(day=d["date"], amount=d["amount"], unit=d["unit"], reason=d["reason"]) for d in v["days"]
+            services.DayEntry(day=d["date"], amount=d["amount"], unit=d["unit"], reason=d["reason"])
+            for d in v.get("days", [])
         ]
         saved = services.drinking_days_record(
             actor=request.user,
@@ -88,6 +96,7 @@ class DrinkingDaysApi(GenericAPIView):
             source=v["source"],
             visit_code=v["visit_code"],
             reason=v["reason"],
+            clear=v.get("clear", []),
         )
         return Response(DrinkingRecordSerializer(saved, many=True).data)
 

@@ -2,9 +2,10 @@
 days collected before the trial used the tracker.
 
 A day is checked as :mod:`outcomes.services.days` says and stored in grams beside the amount and
-unit as entered. A day already recorded from the same source changes only with a reason; an
-imported day never replaces one. Abstinent days covered by a positive biomarker open a data query
-(:func:`outcomes.services.biomarkers.data_queries_open`).
+unit as entered. A day already recorded from the same source changes only with a reason, and is
+cleared back to missing only with one (its row deleted, the deletion audited with the reason: a day
+without a record is missing, never abstinent); an imported day never replaces one. Abstinent days
+covered by a positive biomarker open a data query (:func:`outcomes.services.biomarkers.data_queries_open`).
 """
 
 from __future__ import annotations
@@ -46,8 +47,13 @@ def drinking_days_record(
     source: str = Source.TLFB,
     visit_code: str = "",
     reason: str = "",
+    clear: list[dt.date] | tuple[dt.date, ...] = (),
 ) -> list[DrinkingRecord]:
     """Record a period of days from one source (a TLFB interview, a diary), all or nothing.
+
+    ``clear`` names recorded days of ``source`` to empty back to missing, with ``reason`` (400 at
+    ``reason`` without one; ``clear.<i>`` for a day also in ``days``); a day not recorded is
+    missing already, so a replayed clear changes nothing.
 
     A day already recorded from the same source with another amount is changed only with a reason
     (the day's own, or ``reason`` for the whole request); the same amount again changes nothing.
@@ -61,8 +67,11 @@ def drinking_days_record(
     ensure_may_enter_data(participant)  # the data lock among its checks
     protocol = participant.trial.version_on().protocol
     checked = _valid_days(participant=participant, protocol=protocol, days=days, source=source, visit_code=visit_code)
+    _check_clear(clear=clear, days=days, reason=reason)
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip() or "drinking days recorded"):
         Participant.objects.select_for_update(of=("self",)).filter(pk=participant.pk).first()
+        if clear:
+            DrinkingRecord.objects.filter(participant=participant, source=source, day__in=list(clear)).delete()
         saved, new = _merge_days(
             actor=actor, participant=participant, checked=checked, source=source, visit_code=visit_code, reason=reason
         )
@@ -72,6 +81,21 @@ def drinking_days_record(
         if source in SELF_REPORT:
             data_queries_open(participant=participant, protocol=protocol, days=[r.day for r in saved if r.grams == 0])
     return saved
+
+
+def _check_clear(*, clear, days: list[DayEntry], reason: str) -> None:
+    """Refuse (400) days to clear without a reason, or also given an amount, or nothing at all."""
+    problems: dict[str, list[str]] = {}
+    if not days and not clear:
+        problems["days"] = ["Give at least one day."]
+    if clear and not (reason or "").strip():
+        problems["reason"] = ["Say why the recorded days are cleared."]
+    typed = {entry.day for entry in days}
+    for i, day in enumerate(clear):
+        if day in typed:
+            problems[f"clear.{i}"] = [f"{day} is given an amount as well."]
+    if problems:
+        raise Invalid("the days to clear are not valid; nothing was recorded", fields=problems)
 
 
 def _valid_days(
@@ -86,6 +110,8 @@ def _valid_days(
     checked, problems = check_days(
         participant=participant, protocol=protocol, anchor=anchor, today=today, days=days, source=source
     )
+    if not days:
+        problems.pop("days", None)  # a request that only clears days; _check_clear refuses an empty one
     if visit_code and visit_code not in {e.code for e in protocol.schedule}:
         problems["visit_code"] = [f"Not an event of the schedule: {', '.join(e.code for e in protocol.schedule)}."]
     if problems:

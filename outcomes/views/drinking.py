@@ -2,7 +2,8 @@
 
 One input per day of the recall period, laid out as month grids with the marker days drawn on
 them; the whole period is saved in one request through the service the API's drinking-days
-endpoint uses (:func:`outcomes.services.drinking_days_record`), all or nothing. The page works as
+endpoint uses (:func:`outcomes.services.drinking_days_record`), all or nothing. A recorded day
+emptied is cleared back to missing, with the reason a changed day asks for. The page works as
 a plain form; ``outcomes/tlfb.js`` makes it keyboard-first (see the keys on the page).
 """
 
@@ -75,7 +76,8 @@ def drinking(request, study_id: str):
         if not form.errors:
             status = _save(request, form, participant=participant, entries=entries)
             if status == 200:
-                messages.success(request, f"{len(entries)} days saved, {start:%-d %B} to {end:%-d %B %Y}.")
+                cleared = f"; {len(form.cleared)} cleared back to missing" if form.cleared else ""
+                messages.success(request, f"{len(entries)} days saved{cleared}, {start:%-d %B} to {end:%-d %B %Y}.")
                 return redirect(_address(study_id, start=start, end=end, markers=added, trial=trial))
     if form.errors:
         status = max(status, 400)
@@ -111,9 +113,10 @@ def _save(request, form: DaysForm, *, participant, entries) -> int:
             source=Source.TLFB,
             visit_code=form.cleaned_data["visit_code"],
             reason=form.cleaned_data["reason"],
+            clear=form.cleared,
         )
     except (Invalid, Conflict) as error:
-        names = {}
+        names = {f"clear.{i}": day_field_name(day) for i, day in enumerate(form.cleared)}
         for i, (day, _amount, _unit) in enumerate(entries):
             for part in ("date", "amount", "unit", "reason"):
                 names[f"days.{i}.{part}"] = day_field_name(day)

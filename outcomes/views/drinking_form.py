@@ -163,15 +163,17 @@ class DaysForm(forms.Form):
 
     def entries(self) -> list[tuple[dt.date, str, str]]:
         """The days typed, in date order, as (day, amount as typed, unit); adds an error on each day
-        whose letter names no unit, and on each recorded day that was emptied."""
+        whose letter names no unit. The recorded days that were emptied go to ``cleared``: the
+        service clears them back to missing, with the reason a change needs."""
         out = []
+        self.cleared: list[dt.date] = []
         cal = self.calendar
         for day in cal.days:
             name = day_field_name(day)
             text = (self.cleaned_data.get(name) or "").strip()
             if not text:
                 if day in cal.records:
-                    self.add_error(name, "This day is recorded and cannot be emptied: correct its amount instead.")
+                    self.cleared.append(day)
                 continue
             match = _AMOUNT.match(text)
             unit = unit_for_letter(match["unit"], default=cal.unit, units=cal.units) if match else None

@@ -73,6 +73,16 @@ def allocation_hidden_fields(*, participant: Participant, user) -> tuple[str, ..
     return ALLOCATION_ARM_FIELDS
 
 
+def infusion_hidden_fields(*, participant: Participant, user) -> tuple[str, ...]:
+    """An infusion's fields left out of its audit history for ``user``: the dose, mg/kg and dose
+    given, and the clinician's interval reason (staff's words, which may name the drug), unless
+    they may see the dosing factor."""
+    protocol = participant.trial.version_on().protocol
+    if protocol.dosing is None or protocol.dosing.factor in visible_for_participant(user=user, participant=participant):
+        return ()
+    return (*DOSE_FIELDS, "interval_override_reason")
+
+
 def infusion_drug(*, infusion, user) -> dict[str, Any]:
     """An infusion's drug, mg/kg and computed dose as ``user`` may see them: the drug's name and the
     dose for one who may see the dosing factor, else the neutral name and no dose."""

@@ -34,6 +34,9 @@ RECORD_NAMES = {
     "participants.emergencyunblinding": "Emergency unblinding",
     "participants.appointment": "Appointment",
     "participants.visit": "Visit",
+    "participants.infusionsession": "Infusion",
+    "participants.vitalsigns": "Vital signs",
+    "participants.therapysession": "Session",
     "participants.adverseevent": "Adverse event",
 }
 APPOINTMENT = "participants.appointment"

@@ -22,9 +22,12 @@ from participants.models import (
     Consent,
     EmergencyUnblinding,
     Identity,
+    InfusionSession,
     Participant,
     Screening,
+    TherapySession,
     Visit,
+    VitalSigns,
     Withdrawal,
 )
 from participants.selectors import participant_get, participants_visible
@@ -176,9 +179,10 @@ def identity_get(*, user, participant: Participant) -> Identity:
 
 def participant_history(*, user, participant: Participant) -> list[dict]:
     """The audit trail of the participant's own records (enrolment, consent, withdrawal, emergency
-    unblinding, appointments, visits, adverse events), oldest first, the allocation's arm and slot
-    left out for one blinded to any factor (see :func:`participants.blinding.presenter.allocation_hidden_fields`).
-    Infusions are not among them: their dose is for those who may see the drug."""
+    unblinding, appointments, visits, infusions with their vitals, sessions, adverse events), oldest
+    first, the allocation's arm and slot left out for one blinded to any factor (see
+    :func:`participants.blinding.presenter.allocation_hidden_fields`), and an infusion's dose for
+    one blind to the drug (:func:`participants.blinding.presenter.infusion_hidden_fields`)."""
     events = history.events_for(
         [
             (Participant, Q(pgh_obj_id=participant.pk)),
@@ -186,8 +190,14 @@ def participant_history(*, user, participant: Participant) -> list[dict]:
             (Withdrawal, Q(participant_id=participant.pk)),
             (EmergencyUnblinding, Q(participant_id=participant.pk)),
             (Visit, Q(appointment__participant_id=participant.pk)),
+            (VitalSigns, Q(infusion__visit__appointment__participant_id=participant.pk)),
+            (TherapySession, Q(visit__appointment__participant_id=participant.pk)),
             (AdverseEvent, Q(participant_id=participant.pk)),
         ]
+    )
+    events += history.events_for(
+        [(InfusionSession, Q(visit__appointment__participant_id=participant.pk))],
+        hidden=presenter.infusion_hidden_fields(participant=participant, user=user),
     )
     # An appointment's kind ("therapy" for every session, whatever the programme) would read as a
     # level of the therapy factor to one blinded to it; its event code and title say the same.

@@ -296,7 +296,8 @@ def infusion_data(infusion: InfusionSession, user) -> dict:
 
 
 class InfusionApi(APIView):
-    """Record (``POST``) or read the infusion of an attended infusion visit."""
+    """Record (``POST``), read or correct (``PATCH``, with a reason) the infusion of an attended
+    infusion visit."""
 
     class InputSerializer(serializers.Serializer):
         weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1)
@@ -318,6 +319,29 @@ class InfusionApi(APIView):
         interval_override_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
         vitals = VitalsSerializer(many=True, allow_empty=False)
 
+    class ChangeSerializer(serializers.Serializer):
+        """Only the fields given are corrected; ``vitals``, when given, replaces the readings."""
+
+        reason = serializers.CharField(max_length=2000, help_text="Why the recorded infusion changes.")
+        weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, required=False)
+        volume_ml = serializers.DecimalField(max_digits=7, decimal_places=1, required=False)
+        breath_alcohol = serializers.DecimalField(max_digits=4, decimal_places=2, min_value=0, required=False)
+        started_at = serializers.DateTimeField(required=False)
+        stopped_at = serializers.DateTimeField(required=False)
+        completed = serializers.BooleanField(required=False)
+        interruptions = serializers.IntegerField(min_value=0, max_value=100, required=False)
+        dissociation_score = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+        dose_mg_given = serializers.DecimalField(
+            max_digits=8,
+            decimal_places=2,
+            min_value=0,
+            required=False,
+            allow_null=True,
+            help_text="Only from one who may see the study drug.",
+        )
+        interval_override_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+        vitals = VitalsSerializer(many=True, allow_empty=False, required=False)
+
     def _infusion(self, request, pk):
         return selectors.infusion_get(appointment=selectors.appointment_get(user=request.user, pk=pk))
 
@@ -338,6 +362,17 @@ class InfusionApi(APIView):
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(request=ChangeSerializer, responses={200: InfusionOutputSerializer})
+    def patch(self, request, pk: int):
+        infusion = self._infusion(request, pk)
+        data = self.ChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "vitals" in values:
+            values["vitals"] = [services.VitalsReading(**v) for v in values["vitals"]]
+        services.infusion_update(actor=request.user, infusion=infusion, **values)
+        return Response(InfusionOutputSerializer(infusion_data(self._infusion(request, pk), request.user)).data)
+
 
 class SessionOutputSerializer(serializers.Serializer):
     study_id = serializers.CharField()
@@ -349,8 +384,33 @@ class SessionOutputSerializer(serializers.Serializer):
     therapist = serializers.CharField(allow_null=True)
 
 
+def session_data(session, appointment: Appointment, user) -> dict:
+    """A session as ``user`` may see it: the programme only through the blinding presenter."""
+    return {
+        "study_id": appointment.participant.study_id,
+        "event_code": appointment.event_code,
+        "programme": presenter.programme(appointment=appointment, user=user),
+        "session_number": session.session_number,
+        "attended": session.attended,
+        "minutes": session.minutes,
+        "therapist": session.therapist.get_username() if session.therapist_id else None,
+    }
+
+
+def _therapist(appointment: Appointment, username: str):
+    """The member of staff at the participant's site named ``username`` (None for ''), else a 400."""
+    if not username:
+        return None
+    therapist = staff_member(site=appointment.participant.site, username=username)
+    if therapist is None:
+        raise Invalid("unknown therapist", fields={"therapist": ["No such person at this site."]})
+    return therapist
+
+
 class SessionApi(APIView):
-    """Record the therapy or education session of a visit."""
+    """Record (``POST``), read or correct (``PATCH``, with a reason) the therapy or education
+    session of a visit. Its programme is named only to those who may see the therapy factor, and
+    is never set here: it follows the allocation."""
 
     class InputSerializer(serializers.Serializer):
         session_number = serializers.IntegerField(min_value=1, max_value=100)
@@ -358,25 +418,44 @@ class SessionApi(APIView):
         minutes = serializers.IntegerField(min_value=0, max_value=1200)
         therapist = serializers.CharField(max_length=150, required=False, allow_blank=True, help_text="A username.")
 
+    class ChangeSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000, help_text="Why the recorded session changes.")
+        session_number = serializers.IntegerField(min_value=1, max_value=100, required=False)
+        attended = serializers.BooleanField(required=False)
+        minutes = serializers.IntegerField(
+            min_value=0, max_value=1200, required=False, help_text="0 when not attended (the default then)."
+        )
+        therapist = serializers.CharField(
+            max_length=150, required=False, allow_blank=True, help_text="A username; empty for nobody."
+        )
+
+    @extend_schema(responses={200: SessionOutputSerializer})
+    def get(self, request, pk: int):
+        appointment = selectors.appointment_get(user=request.user, pk=pk)
+        session = selectors.session_get(appointment=appointment)
+        return Response(SessionOutputSerializer(session_data(session, appointment, request.user)).data)
+
     @extend_schema(request=InputSerializer, responses={201: SessionOutputSerializer})
     def post(self, request, pk: int):
         appointment = selectors.appointment_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        therapist = None
-        if username := values.pop("therapist", ""):
-            therapist = staff_member(site=appointment.participant.site, username=username)
-            if therapist is None:
-                raise Invalid("unknown therapist", fields={"therapist": ["No such person at this site."]})
+        therapist = _therapist(appointment, values.pop("therapist", ""))
         session = services.session_record(actor=request.user, appointment=appointment, therapist=therapist, **values)
-        out = {
-            "study_id": appointment.participant.study_id,
-            "event_code": appointment.event_code,
-            "programme": presenter.programme(appointment=appointment, user=request.user),
-            "session_number": session.session_number,
-            "attended": session.attended,
-            "minutes": session.minutes,
-            "therapist": therapist.get_username() if therapist else None,
-        }
-        return Response(SessionOutputSerializer(out).data, status=status.HTTP_201_CREATED)
+        return Response(
+            SessionOutputSerializer(session_data(session, appointment, request.user)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=ChangeSerializer, responses={200: SessionOutputSerializer})
+    def patch(self, request, pk: int):
+        appointment = selectors.appointment_get(user=request.user, pk=pk)
+        session = selectors.session_get(appointment=appointment)
+        data = self.ChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "therapist" in values:
+            values["therapist"] = _therapist(appointment, values["therapist"])
+        session = services.session_update(actor=request.user, session=session, **values)
+        return Response(SessionOutputSerializer(session_data(session, appointment, request.user)).data)

@@ -325,3 +325,42 @@ class InfusionDayForms:
             for field in form.visible_fields():
                 found += [(field.auto_id, f"{where}{field.label}: {e}") for e in field.errors]
         return found
+
+
+class InfusionCorrectionForms(InfusionDayForms):
+    """A recorded infusion's fields and vitals filled in as saved, to correct with a reason: the
+    infusion day's forms without the visit and the session (each corrected on its own page). A
+    spare vitals row adds a reading; a row emptied removes one."""
+
+    def __init__(self, data, *, infusion, vitals, zone, safety, dose_given: bool):
+        self.visit, self.session = None, None
+        initial = {
+            "weight_kg": infusion.weight_kg,
+            "breath_alcohol": infusion.breath_alcohol,
+            "started_at": infusion.started_at.astimezone(zone).strftime("%H:%M"),
+            "stopped_at": infusion.stopped_at.astimezone(zone).strftime("%H:%M"),
+            "volume_ml": infusion.volume_ml,
+            "completed": "yes" if infusion.completed else "no",
+            "interruptions": infusion.interruptions,
+            "dissociation_score": infusion.dissociation_score,
+            "interval_override_reason": infusion.interval_override_reason,
+            "dose_mg_given": infusion.dose_mg_given if dose_given else None,
+        }
+        self.infusion = InfusionForm(data, dose_given=dose_given, initial=initial)
+        self.infusion.fields["reason"] = ReasonField()
+        rows = [
+            {name: getattr(v, name) for name in ("phase", "minute", "systolic", "diastolic", "heart_rate", "spo2")}
+            for v in vitals
+        ]
+        rows.append({"phase": VitalsPhase.AFTER, "minute": max((v.minute for v in vitals), default=0) + 30})
+        self.vitals = VitalsFormSet(data, prefix="vitals", initial=rows, form_kwargs={"safety": safety})
+
+    def service_arguments(self, *, saved_date, zone, vitals_reading) -> dict:
+        """``infusion_update``'s arguments from valid forms: every field as typed, and the reason."""
+        return super().service_arguments(saved_date=saved_date, zone=zone, vitals_reading=vitals_reading)["infusion"]
+
+
+class SessionChangeForm(SessionForm):
+    """A recorded session corrected: attendance, number and length, with the reason for the change."""
+
+    reason = ReasonField()

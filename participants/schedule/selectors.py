@@ -158,6 +158,18 @@ def infusion_get(*, appointment: Appointment) -> InfusionSession:
     return infusion
 
 
+def session_get(*, appointment: Appointment) -> TherapySession:
+    """The session recorded at an appointment (already scoped), with who gave it."""
+    session = (
+        TherapySession.objects.filter(visit__appointment=appointment)
+        .select_related("visit__appointment__participant", "therapist")
+        .first()
+    )
+    if session is None:
+        raise NotFound("no session is recorded for this appointment")
+    return session
+
+
 def infusion_of_participant(*, participant: Participant, appointment_id: int) -> InfusionSession | None:
     """The participant's infusion given at the appointment ``appointment_id``, if there is one."""
     return (

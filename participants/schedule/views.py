@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.clock import today_at
 from core.db import one_to_one
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.web import form_response, refused, staff_page
 from participants.blinding import presenter
 from participants.models import AppointmentStatus
@@ -120,22 +120,47 @@ def _infusion_appointment(request, pk: int):
     return appointment, protocol
 
 
-def _recorded_infusion(request, appointment, infusion):
+def _recorded_infusion(request, appointment, infusion, protocol):
     """The infusion day already recorded: what was saved, the drug as this person may see it, the
-    readings past the protocol's thresholds and the adverse events recorded for them."""
+    readings past the protocol's thresholds and the adverse events recorded for them, and the form
+    that corrects the infusion with a reason (the dose given only for one who may see the drug)."""
+    drug = presenter.infusion_drug(infusion=infusion, user=request.user)
+    zone = zoneinfo.ZoneInfo(appointment.participant.site.time_zone)
+    vitals = list(infusion.vitals.all())
+    correction = forms.InfusionCorrectionForms(
+        _posted(request),
+        infusion=infusion,
+        vitals=vitals,
+        zone=zone,
+        safety=protocol.dosing.safety,
+        dose_given=drug["dose_mg"] is not None,
+    )
+    if request.method == "POST" and correction.is_valid():
+        arguments = correction.service_arguments(
+            saved_date=infusion.visit.actual_date, zone=zone, vitals_reading=services.VitalsReading
+        )
+        try:
+            services.infusion_update(actor=request.user, infusion=infusion, **arguments)
+        except (Invalid, Conflict, Forbidden) as error:  # a weight only one who sees the drug corrects
+            correction.refused(error)
+        else:
+            messages.success(request, f"{appointment.title}: the infusion is corrected.")
+            return redirect("web:infusion-day", pk=appointment.pk)
     context = {
         "section": "participants",
         "appointment": appointment,
         "infusion": infusion,
-        "drug": presenter.infusion_drug(infusion=infusion, user=request.user),
-        "vitals": list(infusion.vitals.all()),
+        "drug": drug,
+        "vitals": vitals,
+        "correction": correction,
         "adverse_events": list(infusion.adverse_events.all()),
         "session": one_to_one(infusion.visit, "session"),
         "programme": presenter.programme(appointment=appointment, user=request.user)
         if selectors.has_session(appointment)
         else None,
     }
-    return render(request, "participants/schedule/infusion_recorded.html", context)
+    status = 400 if correction.has_errors else 200
+    return render(request, "participants/schedule/infusion_recorded.html", context, status=status)
 
 
 @staff_page
@@ -148,7 +173,7 @@ def infusion_day(request, pk: int):
     saved_visit = one_to_one(appointment, "visit")
     infusion = one_to_one(saved_visit, "infusion") if saved_visit else None
     if infusion is not None:
-        return _recorded_infusion(request, appointment, infusion)
+        return _recorded_infusion(request, appointment, infusion, protocol)
     preview = presenter.infusion_preview(appointment=appointment, user=request.user, dose_for=services.dose_for)
     session_due = selectors.has_session(appointment) and (
         saved_visit is None or one_to_one(saved_visit, "session") is None
@@ -216,7 +241,8 @@ def infusion_dose(request, pk: int):
 @staff_page
 def session(request, pk: int):
     """Record the therapy or education session of a visit whose event pairs one, the programme
-    named as this person may see it; once recorded it is shown as saved."""
+    named as this person may see it; once recorded it is shown as saved, with the form that
+    corrects it with a reason."""
     appointment = selectors.appointment_page(user=request.user, pk=pk)
     if not selectors.has_session(appointment):
         raise NotFound("this appointment has no session")
@@ -224,16 +250,24 @@ def session(request, pk: int):
     saved_visit = one_to_one(appointment, "visit")
     saved = one_to_one(saved_visit, "session") if saved_visit else None
     form = None
-    if saved_visit is not None and saved is None:
+    if saved is not None:
+        initial = {"attended": "yes" if saved.attended else "no", "session_number": saved.session_number}
+        form = forms.SessionChangeForm(_posted(request), initial={**initial, "minutes": saved.minutes})
+    elif saved_visit is not None:
         initial = {"attended": "yes", "session_number": selectors.next_session_number(participant=participant)}
         form = forms.SessionForm(_posted(request), initial=initial)
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            services.session_record(actor=request.user, appointment=appointment, **form.cleaned_data)
+            if saved is None:
+                services.session_record(actor=request.user, appointment=appointment, **form.cleaned_data)
+                done = f"{appointment.title}: the session is recorded."
+            else:
+                services.session_update(actor=request.user, session=saved, **form.cleaned_data)
+                done = f"{appointment.title}: the session is corrected."
         except (Invalid, Conflict) as error:
             refused(form, error)
         else:
-            messages.success(request, f"{appointment.title}: the session is recorded.")
+            messages.success(request, done)
             return _casebook(participant)
     context = {
         "section": "participants",

@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 
 from core.roles import Role
 from outcomes.exports import DEFAULT_DATASETS, FORMATS, TABULAR_FORMATS
-from participants.models import Causality, DeviationKind, InfusionSession, ScreeningOutcome, WithdrawalScope
+from participants.models import (
+    Causality,
+    DeviationKind,
+    InfusionSession,
+    ScreeningOutcome,
+    TherapySession,
+    WithdrawalScope,
+)
 from reminders.models import State
 from tests.fuzz.seeding import PASSWORD, Seeded, enrolling_code
 
@@ -266,9 +273,29 @@ def _appointment_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
                 or [s.infusion_appointment]
             ).map(lambda i: {"id": i})
         ),
+        "PATCH /api/appointments/{id}/infusion/": _plan(
+            st.sampled_from(
+                list(InfusionSession.objects.values_list("visit__appointment_id", flat=True))
+                or [s.infusion_appointment]
+            ).map(lambda i: {"id": i}),
+            st.fixed_dictionaries(
+                {"reason": st.just("volume misread from the pump"), "volume_ml": st.sampled_from(["45.0", "50.0"])},
+                optional={"interruptions": st.integers(0, 3), "dissociation_score": st.integers(0, 100)},
+            ),
+        ),
         "POST /api/appointments/{id}/session/": _plan(
             _one("id", s.infusion_appointment),
             st.fixed_dictionaries({"session_number": st.just(1), "attended": st.just(True), "minutes": st.just(90)}),
+        ),
+        "PATCH /api/appointments/{id}/session/": _plan(
+            st.sampled_from(
+                list(TherapySession.objects.filter(attended=True).values_list("visit__appointment_id", flat=True))
+                or [s.infusion_appointment]
+            ).map(lambda i: {"id": i}),
+            st.fixed_dictionaries(
+                {"reason": st.just("length misread"), "minutes": st.sampled_from([45, 60, 90])},
+                optional={"attended": st.just(True)},
+            ),
         ),
     }
 

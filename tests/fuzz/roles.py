@@ -46,6 +46,8 @@ ROLES: dict[str, tuple[str, ...]] = {
             "POST /api/adverse-events/{id}/reports/",
             "POST /api/appointments/{id}/cancel/",
             "POST /api/appointments/{id}/infusion/",
+            "PATCH /api/appointments/{id}/infusion/",
+            "PATCH /api/appointments/{id}/session/",
             "POST /api/appointments/{id}/reschedule/",
             "POST /api/appointments/{id}/session/",
             "POST /api/appointments/{id}/visit/",

@@ -1,9 +1,10 @@
 """Every page a blinded coordinator can reach, found by following the links from the dashboard of a
-simulated trial in progress (made through the services): each answers, passes axe-core with no
-serious or critical violation, can be worked with the keyboard alone (Tab reaches every control, and
-each shows its focus), fits a 768-pixel tablet without sideways scrolling, and holds nowhere
-in its DOM (text, attributes, option and field values, data attributes) a level, level title or arm
-of the factor the coordinator is blinded to, or a dose.
+simulated trial in progress (made through the services), and the correction forms of a recorded
+infusion and session: each answers, passes axe-core with no serious or critical violation, can be
+worked with the keyboard alone (Tab reaches every control, and each shows its focus), fits a
+768-pixel tablet without sideways scrolling, and holds nowhere in its DOM (text, attributes, option
+and field values, data attributes) a level, level title or arm of the factor the coordinator is
+blinded to, or a dose.
 """
 
 from __future__ import annotations
@@ -54,6 +55,21 @@ def _hidden_words(trial, coordinator) -> list[str]:
     return words
 
 
+def _corrections(trial, coordinator) -> list[str]:
+    """The correction forms of an infusion and a session recorded at the coordinator's site: the
+    crawl meets only a few pages of each shape, which may all be forms not yet recorded."""
+    from core import permissions
+    from participants.models import InfusionSession, TherapySession
+
+    sites = permissions.site_ids(coordinator)
+    at_site = {"visit__appointment__participant__site_id__in": sites, "visit__appointment__participant__trial": trial}
+    infusion = InfusionSession.objects.filter(**at_site).values_list("visit__appointment_id", flat=True).first()
+    session = TherapySession.objects.filter(**at_site).values_list("visit__appointment_id", flat=True).first()
+    assert infusion, "the trial in progress has an infusion recorded at the site"
+    assert session, "the trial in progress has a session recorded at the site"
+    return [f"/appointments/{infusion}/infusion-day/", f"/appointments/{session}/session/"]
+
+
 def _links(page, base: str) -> list[str]:
     hrefs = page.eval_on_selector_all("a[href]:not([download])", "els => els.map(e => e.href)")
     out = []
@@ -70,7 +86,8 @@ def test_every_page_a_blinded_coordinator_reaches_hides_the_drug_is_axe_and_keyb
     words = _hidden_words(trial, coordinator)
     web.sign_in(coordinator)
     page = web.page
-    queue, seen, shapes, problems = deque(["/"]), set(), Counter(), []
+    corrections = _corrections(trial, coordinator)
+    queue, seen, shapes, problems = deque(["/", *corrections]), set(), Counter(), []
     while queue:
         path = queue.popleft()
         if path in seen or shapes[_shape(path)] >= PER_SHAPE:
@@ -96,3 +113,4 @@ def test_every_page_a_blinded_coordinator_reaches_hides_the_drug_is_axe_and_keyb
     assert problems == [], "\n".join(problems)
     # the sweep reached the pages it exists for
     assert {"/", "/participants/", "/participants/<id>/"} <= set(shapes)
+    assert set(corrections) <= seen

@@ -1,5 +1,6 @@
 """Every write of the schedule: appointments (materialised, re-dated, booked, cancelled, amended),
-visits, infusions with their vitals, sessions, and the infusion day that records the three at once."""
+visits, infusions with their vitals, sessions, the infusion day that records the three at once, and
+the corrections of a recorded infusion or session."""
 
 from participants.schedule.services.appointments import (
     appointment_add_unscheduled,
@@ -10,6 +11,7 @@ from participants.schedule.services.appointments import (
     appointments_redate,
     schedule_dates,
 )
+from participants.schedule.services.corrections import infusion_update, session_update
 from participants.schedule.services.infusion_day import infusion_day_record
 from participants.schedule.services.infusions import VitalsReading, dose_for, infusion_record
 from participants.schedule.services.sessions import session_record
@@ -26,8 +28,10 @@ __all__ = [
     "dose_for",
     "infusion_day_record",
     "infusion_record",
+    "infusion_update",
     "schedule_dates",
     "session_record",
+    "session_update",
     "visit_record",
     "visit_update",
 ]

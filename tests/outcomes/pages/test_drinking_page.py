@@ -126,14 +126,20 @@ def test_changing_a_recorded_day_asks_for_a_reason(signed_in, coordinator, rando
     assert (record.grams, record.change_reason) == (Decimal(40), "remembered a party")
 
 
-def test_a_recorded_day_cannot_be_emptied(signed_in, coordinator, randomised):
+def test_a_recorded_day_emptied_is_cleared_back_to_missing_with_a_reason(signed_in, coordinator, randomised):
     days = _period(randomised, 2)
     services.drinking_days_record(
         actor=coordinator, participant=randomised, days=[services.DayEntry(day=days[0], amount=Decimal(1), unit="g")]
     )
     response = _post(signed_in, randomised, {days[0]: "", days[1]: "0"})
     assert response.status_code == 400
+    assert 'id="id_reason_error"' in response.content.decode()
     assert DrinkingRecord.objects.filter(participant=randomised).count() == 1
+    response = _post(signed_in, randomised, {days[0]: "", days[1]: "0"}, reason="entered on the wrong day")
+    assert response.status_code == 302
+    assert list(DrinkingRecord.objects.filter(participant=randomised).values_list("day", "grams")) == [
+        (days[1], Decimal(0))
+    ]
 
 
 def test_another_sites_participant_is_not_found(client, kare, make_user, randomised):
