@@ -23,9 +23,15 @@ subscribe = _listeners.subscribe  # listener(record=..., items=..., actor=..., r
 unsubscribe = _listeners.unsubscribe
 
 
+# Among the items of a correction: the rows that belong to the record (an infusion's vitals) changed.
+CHILDREN = "_children"
+
+
 def corrected(*, obj, items: Iterable[str], actor, reason: str) -> None:
     """Tell every listener that ``items`` of ``obj`` (a registered kind of record) were corrected
-    by ``actor`` for ``reason``. Items that did not change may be left out; none at all is a no-op."""
+    by ``actor`` for ``reason`` (:data:`CHILDREN` among them when its rows changed). Items that did
+    not change may be left out; none at all is a no-op. A record about to be deleted (a drinking
+    day cleared back to missing) is announced before it goes, with the items it loses."""
     from review.records import record_of
 
     names = frozenset(items)

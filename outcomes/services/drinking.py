@@ -39,6 +39,10 @@ _CHANGED_FIELDS = [
 ]
 
 
+# What a day cleared back to missing loses, as the review names it: a query on it is answered.
+CLEARED_ITEMS = ("amount", "unit", "grams")
+
+
 def drinking_days_record(
     *,
     actor,
@@ -71,7 +75,10 @@ def drinking_days_record(
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip() or "drinking days recorded"):
         Participant.objects.select_for_update(of=("self",)).filter(pk=participant.pk).first()
         if clear:
-            DrinkingRecord.objects.filter(participant=participant, source=source, day__in=list(clear)).delete()
+            cleared = DrinkingRecord.objects.filter(participant=participant, source=source, day__in=list(clear))
+            for record in cleared:
+                review_changes.corrected(obj=record, items=CLEARED_ITEMS, actor=actor, reason=reason.strip())
+            cleared.delete()
         saved, new = _merge_days(
             actor=actor, participant=participant, checked=checked, source=source, visit_code=visit_code, reason=reason
         )

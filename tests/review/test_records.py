@@ -6,6 +6,7 @@ and a correction made through a service is announced to the review with its item
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.test import override_settings
@@ -178,3 +179,50 @@ def test_a_correction_is_announced_with_its_items_and_reason(trial_in_progress):
         coordinator,
         "typo",
     )
+
+
+@pytest.fixture
+def heard():
+    told = []
+
+    def listener(**kwargs):
+        told.append(kwargs)
+
+    changes.subscribe(listener)
+    yield told
+    changes.unsubscribe(listener)
+
+
+def test_an_infusion_corrected_is_announced_with_the_values_and_the_vitals_it_changed(trial_in_progress, heard):
+    infusion = InfusionSession.objects.select_related("visit__appointment__participant__site").first()
+    coordinator = trial_in_progress[infusion.visit.appointment.participant.site.code]
+    schedule.infusion_update(actor=coordinator, infusion=infusion, reason="misread the pump", volume_ml=Decimal("48.0"))
+    assert [(h["record"].obj.pk, h["items"], h["reason"]) for h in heard] == [
+        (infusion.pk, frozenset({"volume_ml"}), "misread the pump")
+    ]
+
+
+def test_a_session_corrected_is_announced(trial_in_progress, heard):
+    from participants.models import TherapySession
+
+    session = (
+        TherapySession.objects.select_related("visit__appointment__participant__site").filter(attended=True).first()
+    )
+    coordinator = trial_in_progress[session.visit.appointment.participant.site.code]
+    schedule.session_update(actor=coordinator, session=session, reason="ran long", minutes=session.minutes + 5)
+    assert [(h["record"].obj.pk, h["items"]) for h in heard] == [(session.pk, frozenset({"minutes"}))]
+
+
+def test_a_drinking_day_cleared_is_announced_before_it_goes(trial_in_progress, heard):
+    from outcomes.models import DrinkingRecord
+    from outcomes.services import drinking_days_record
+
+    record = DrinkingRecord.objects.select_related("participant__site").filter(source="tlfb").first()
+    coordinator = trial_in_progress[record.participant.site.code]
+    drinking_days_record(
+        actor=coordinator, participant=record.participant, days=[], clear=[record.day], reason="not the participant's"
+    )
+    assert [(h["record"].kind.code, h["record"].pk, h["items"]) for h in heard] == [
+        ("drinking_day", record.pk, frozenset({"amount", "unit", "grams"}))
+    ]
+    assert not DrinkingRecord.objects.filter(pk=record.pk).exists()

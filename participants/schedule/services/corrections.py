@@ -41,10 +41,29 @@ from participants.schedule.services.infusions import (
     safety_flags,
 )
 from participants.schedule.services.visits import ensure_may_record
+from review import changes as review_changes
 
 INFUSION_FIELDS = frozenset(f.name for f in dataclasses.fields(_Entry))
 SESSION_FIELDS = frozenset({"session_number", "attended", "minutes", "therapist"})
 NEEDS_A_REASON = "A change after first entry needs a reason."
+
+
+# The infusion's own values a correction may change, as the review names them (its vitals apart).
+INFUSION_ITEMS = (
+    "weight_kg",
+    "mg_per_kg",
+    "dose_mg",
+    "dose_mg_given",
+    "volume_ml",
+    "breath_alcohol",
+    "started_at",
+    "stopped_at",
+    "interruptions",
+    "completed",
+    "dissociation_score",
+    "safety_flags",
+    "interval_override_reason",
+)
 
 
 def _refuse_unknown(changes: dict[str, Any], allowed: frozenset[str], reason: str) -> dict[str, list[str]]:
@@ -134,8 +153,13 @@ def infusion_update(*, actor, infusion: InfusionSession, reason: str, **changes:
             return locked
         level = _drug_level(schedule_selectors.allocation_of(participant), dosing.factor)
         old_found = dict(_deviations(before, locked, protocol, level, locked.dose_mg, visit, previous))
+        was = {name: getattr(locked, name) for name in INFUSION_ITEMS}
         _save_infusion(locked, after, weight=weight, protocol=protocol, level=level)
         _save_vitals(locked, before.vitals, after.vitals)
+        items = {name for name in INFUSION_ITEMS if getattr(locked, name) != was[name]}
+        if after.vitals != before.vitals:
+            items.add(review_changes.CHILDREN)
+        review_changes.corrected(obj=locked, items=items, actor=actor, reason=reason)
         new_found = dict(_deviations(after, locked, protocol, level, locked.dose_mg, visit, previous))
         _deviations_after_correction(locked, old_found, new_found, actor=actor, reason=reason)
     return locked
@@ -248,4 +272,5 @@ def session_update(*, actor, session: TherapySession, reason: str, **changes: An
         for name in changed:
             setattr(locked, name, values[name])
         locked.save(update_fields=changed)
+        review_changes.corrected(obj=locked, items=changed, actor=actor, reason=reason)
     return locked
