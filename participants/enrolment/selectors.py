@@ -161,7 +161,9 @@ def participant_loaded(*, user, study_id: str, trial_code: str | None = None) ->
         "unblindings",
         Prefetch(
             "allocation",
-            Allocation.objects.select_related("arm").prefetch_related("arm__arm_levels__level__factor"),
+            Allocation.objects.select_related("arm").prefetch_related(
+                Prefetch("arm__arm_levels", ArmLevel.objects.select_related("level__factor"))
+            ),
         ),
     )
     return participant
@@ -174,11 +176,12 @@ def identity_get(*, user, participant: Participant) -> Identity:
     return participant.identity
 
 
-def participant_history(*, user, participant: Participant) -> list[dict]:
+def participant_history(*, user, participant: Participant, per_site: dict | None = None) -> list[dict]:
     """The audit trail of the participant's own records (enrolment, consent, withdrawal, emergency
     unblinding, appointments, visits, adverse events), oldest first, the allocation's arm and slot
     left out for one blinded to any factor (see :func:`participants.blinding.presenter.allocation_hidden_fields`).
-    Infusions are not among them: their dose is for those who may see the drug."""
+    Infusions are not among them: their dose is for those who may see the drug. ``per_site``, the
+    request's dict of blinding decisions (see :func:`participants.blinding.present`), saves deciding again."""
     events = history.events_for(
         [
             (Participant, Q(pgh_obj_id=participant.pk)),
@@ -192,7 +195,7 @@ def participant_history(*, user, participant: Participant) -> list[dict]:
     # An appointment's kind ("therapy" for every session, whatever the programme) would read as a
     # level of the therapy factor to one blinded to it; its event code and title say the same.
     events += history.events_for([(Appointment, Q(participant_id=participant.pk))], hidden=("kind",))
-    hidden = presenter.allocation_hidden_fields(participant=participant, user=user)
+    hidden = presenter.allocation_hidden_fields(participant=participant, user=user, per_site=per_site)
     events += history.events_for([(Allocation, Q(participant_id=participant.pk))], hidden=hidden)
     events.sort(key=lambda e: (e["at"], e["id"]))
     return events
