@@ -11,7 +11,8 @@ it. This module holds none of that, only the page plumbing:
   (``aria-describedby``), so an error is read out with its field;
 - :func:`refused` puts a service's refusal next to the fields it names, and in the summary;
 - :func:`form_response` answers an invalid form 400 (htmx is told to swap 400s in, see ``app.js``);
-- :func:`url_filler` reverses a URL once for a page that links every row of a long table to it.
+- :func:`url_filler` reverses a URL once for a page that links every row of a long table to it, and
+  :class:`ManyTextInput` writes a text input without its templates, for a page of many inputs.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from django.forms.renderers import TemplatesSetting
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
 from core import permissions, second_factor
@@ -53,6 +56,24 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ManyTextInput(forms.TextInput):
+    """A text input written in Python, as Django's widget templates write it, for a page of many
+    inputs (the drinking calendar has one per day): each would otherwise render three templates."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        # escaped as the templates do: what is marked safe stays as it is
+        parts = [f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"']
+        if widget["value"] is not None:
+            parts.append(f' value="{conditional_escape(str(widget["value"]))}"')
+        for key, attr in widget["attrs"].items():
+            if attr is not False:
+                parts.append(
+                    f" {conditional_escape(key)}" + ("" if attr is True else f'="{conditional_escape(str(attr))}"')
+                )
+        return mark_safe("".join(parts) + ">")  # every part above is escaped
 
 
 class ReasonField(forms.CharField):

@@ -1,9 +1,12 @@
-"""core.web.url_filler: a page's long table links every row without reversing each URL."""
+"""core.web's helpers for long pages: url_filler links every row of a table without reversing each
+URL, ManyTextInput writes an input without rendering templates; both give what Django would."""
 
 import pytest
+from django import forms
 from django.urls import reverse, set_script_prefix
+from django.utils.safestring import mark_safe
 
-from core.web import url_filler
+from core.web import FormRenderer, ManyTextInput, url_filler
 
 
 @pytest.mark.parametrize(
@@ -24,3 +27,21 @@ def test_the_filled_url_keeps_the_requests_script_prefix():
         assert url_filler("web:casebook")("K7Q2M4X") == "/tracker/participants/K7Q2M4X/"
     finally:
         set_script_prefix("/")
+
+
+ATTRS = [
+    {},
+    {"class": "tlfb-amount", "data-day": "2024-03-01", "data-weekday": 5, "readonly": True, "hidden": False},
+    {"data-saved": '2 "large" <glasses> & one', "title": mark_safe("a <b>safe</b> & 'quoted' title")},
+]
+
+
+@pytest.mark.parametrize("attrs", ATTRS)
+@pytest.mark.parametrize("value", [None, "", "3", "4 & <5>", mark_safe("<i>safe</i>")])
+def test_a_many_text_input_is_written_as_djangos_template_writes_it(attrs, value):
+    class Form(forms.Form):
+        slow = forms.CharField(max_length=20, help_text="a note", widget=forms.TextInput(attrs=attrs))
+        fast = forms.CharField(max_length=20, help_text="a note", widget=ManyTextInput(attrs=attrs))
+
+    form = Form({"slow": value, "fast": value} if value is not None else None, renderer=FormRenderer())
+    assert str(form["fast"]).replace("fast", "slow") == str(form["slow"])
