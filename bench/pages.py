@@ -22,10 +22,13 @@ in the same run, of the API:
 * a casebook ``/participants/<id>/``, against ``/api/participants/<id>/appointments/``, and against
   the six calls that return what it shows (the participant, identity, appointments, adverse events,
   deviations and history);
-* the calendar ``/participants/<id>/drinking/``, against ``/api/participants/<id>/drinking-days/``,
-  and against it with the appointments (its marker days);
+* the calendar ``/participants/<id>/drinking/`` (the 28 days of the recall period it proposes),
+  against ``/api/participants/<id>/drinking-days/?page_size=28``, and against it with the
+  appointments (its marker days);
 
-(casebook and calendar over as many different participants). It prints each one's median and 95th
+(casebook and calendar over as many different participants). Each single list is asked for as many
+rows as its page shows (the dashboard's two tables hold 100 rows each), by the same coordinator, and
+templates are read through Django's cached loader, as in production. It prints each one's median and 95th
 percentile, the ratio of the page's median to the single list's and to the calls gathered; the goal
 is a page within 1.5 times the API calls that give the same rows. The database is
 dropped at the end, also after a failure.
@@ -72,8 +75,8 @@ SETS = [
     (
         "calendar",
         ["/participants/{}/drinking/"],
-        ["/api/participants/{}/drinking-days/"],
-        ["/api/participants/{}/drinking-days/", "/api/participants/{}/appointments/"],
+        ["/api/participants/{}/drinking-days/?page_size=28"],
+        ["/api/participants/{}/drinking-days/?page_size=28", "/api/participants/{}/appointments/"],
     ),
 ]
 
@@ -229,6 +232,7 @@ def _p95(values: list[float]) -> float:
 def _run(args) -> None:
     import django_otp
     from django.core.management import call_command
+    from django.template import engines
     from django.test import Client
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -236,6 +240,9 @@ def _run(args) -> None:
     from trials.protocol import load_file
     from trials.services import protocol_load
 
+    loaders = [type(loader).__module__ for loader in engines["django"].engine.template_loaders]
+    if loaders != ["django.template.loaders.cached"]:
+        raise SystemExit(f"templates must be read through the cached loader, as in production (not {loaders})")
     print("migrating", flush=True)
     call_command("migrate", verbosity=0, interactive=False)
     trial = protocol_load(

@@ -11,11 +11,15 @@ it. This module holds none of that, only the page plumbing:
 - :class:`FormRenderer` renders every form field with its label, hint and error tied to the input
   (``aria-describedby``), so an error is read out with its field;
 - :func:`refused` puts a service's refusal next to the fields it names, and in the summary;
-- :func:`form_response` answers an invalid form 400 (htmx is told to swap 400s in, see ``app.js``).
+- :func:`form_response` answers an invalid form 400 (htmx is told to swap 400s in, see ``app.js``);
+- :func:`url_filler` reverses a URL once for a page that links every row of a long table to it, and
+  :class:`ManyTextInput` writes a text input without its templates, for a page of many inputs.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -25,11 +29,18 @@ from django.core.exceptions import PermissionDenied
 from django.forms.renderers import TemplatesSetting
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django_htmx.http import HttpResponseClientRedirect
 
 from core import permissions, second_factor
 from core.errors import DomainError, Forbidden, Invalid, NotFound
+
+# A value that goes into a URL exactly as it is: reverse() would quote nothing in it.
+PLAIN_URL_VALUE = re.compile(r"[A-Za-z0-9_-]+")
+URL_MARK = "4729150383"  # a value every converter of the project accepts (ids and study ids)
 
 REASON_HELP = "Why the saved value changes: it is kept in the audit trail with your name."
 
@@ -48,6 +59,24 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ManyTextInput(forms.TextInput):
+    """A text input written in Python, as Django's widget templates write it, for a page of many
+    inputs (the drinking calendar has one per day): each would otherwise render three templates."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        # escaped as the templates do: what is marked safe stays as it is
+        parts = [f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"']
+        if widget["value"] is not None:
+            parts.append(f' value="{conditional_escape(str(widget["value"]))}"')
+        for key, attr in widget["attrs"].items():
+            if attr is not False:
+                parts.append(
+                    f" {conditional_escape(key)}" + ("" if attr is True else f'="{conditional_escape(str(attr))}"')
+                )
+        return mark_safe("".join(parts) + ">")  # every part above is escaped
 
 
 class ReasonField(forms.CharField):
@@ -124,3 +153,18 @@ def form_response(request, template: str, context: dict, *, form: forms.Form | N
     """Render a page whose form may carry errors: 400 when it does, so nothing reads it as saved."""
     status = 400 if form is not None and form.errors else 200
     return render(request, template, context, status=status)
+
+
+def url_filler(name: str) -> Callable[[object], str]:
+    """``reverse(name, args=[value])`` for the many values of one request's table, the URL resolved
+    once: a value with something to quote in it (none of the project's ids has) is reversed itself.
+    Call it per request: the answer holds the request's script prefix."""
+    before, _, after = reverse(name, args=[URL_MARK]).rpartition(URL_MARK)
+
+    def fill(value: object) -> str:
+        text = str(value)
+        if PLAIN_URL_VALUE.fullmatch(text):
+            return f"{before}{text}{after}"
+        return reverse(name, args=[value])
+
+    return fill

@@ -28,7 +28,14 @@ def participant_get(*, user, study_id: str, trial_code: str | None = None) -> Pa
         raise NotFound("no such participant")
     if len(found) > 1:
         raise Invalid("this study id is used in several of your trials", fields={"trial": ["Name the trial."]})
-    return found[0]
+    participant = found[0]
+    # The request's own Trial, read with the user's roles: the protocol version it has looked up
+    # already is not read again (see Trial.version_on).
+    participant.trial = next(
+        (m.site.trial for m in permissions.memberships(user) if m.site.trial_id == participant.trial_id),
+        participant.trial,
+    )
+    return participant
 
 
 def staff_member(*, site, username: str):

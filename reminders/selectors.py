@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from functools import reduce
+from operator import or_
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core import permissions
-from participants.models import Appointment, AppointmentStatus, Participant, WithdrawalScope
+from participants.models import Appointment, AppointmentStatus, Participant, Withdrawal, WithdrawalScope
+from participants.schedule.due import INTERVENTION_KINDS
 from reminders.models import ContactPreference, Notification, ParticipantResponse, ResponseKind, State
+from trials.models import Site
 
 
 def notifications_of(*, participant, state: str = "") -> QuerySet[Notification]:
@@ -47,7 +51,7 @@ def worklist_entries(
     """What the coordinators of the user's sites should act on, oldest first, of the ``kinds`` asked for:
 
     * ``overdue``: a scheduled appointment whose window closed before today (the site's date), of a
-      participant still in follow-up;
+      participant still in follow-up (and, for an infusion or a session, still in the intervention);
     * ``failed``: a reminder that could not be sent (after its retries, or for a bad contact detail);
     * ``reschedule``: a participant asked to reschedule and the appointment has not been moved since.
 
@@ -80,19 +84,27 @@ def worklist_entries(
 
 
 def _overdue(sites, now: dt.datetime, site_codes: list[str] | None) -> list[dict]:
+    """Overdue appointments, found in the database: each site's windows closed before its own date."""
+    found = Site.objects.filter(pk__in=sites)
+    if site_codes:
+        found = found.filter(code__in=site_codes)
+    closed = [
+        Q(participant__site_id=site.pk, window_end__lt=now.astimezone(zoneinfo.ZoneInfo(site.time_zone)).date())
+        for site in found
+    ]
+    if not closed:
+        return []
+    withdrawn = Withdrawal.objects.filter(participant_id=OuterRef("participant_id"))
     overdue = (
-        Appointment.objects.filter(participant__site_id__in=sites, status=AppointmentStatus.SCHEDULED)
-        .exclude(participant__withdrawals__scope__in=[WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA_USE])
+        Appointment.objects.filter(reduce(or_, closed), status=AppointmentStatus.SCHEDULED)
+        .exclude(Exists(withdrawn.filter(scope__in=[WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA_USE])))
+        .exclude(Q(kind__in=INTERVENTION_KINDS) & Exists(withdrawn.filter(scope=WithdrawalScope.INTERVENTION)))
         .select_related("participant__site", "participant__trial")
     )
-    if site_codes:
-        overdue = overdue.filter(participant__site__code__in=site_codes)
-    entries = []
-    for a in overdue.order_by("window_end", "pk"):
-        today = now.astimezone(zoneinfo.ZoneInfo(a.participant.site.time_zone)).date()
-        if a.window_end < today:
-            entries.append(_entry(a.participant, "overdue", a, a.window_end, f"window closed {a.window_end}"))
-    return entries
+    return [
+        _entry(a.participant, "overdue", a, a.window_end, f"window closed {a.window_end}")
+        for a in overdue.order_by("window_end", "pk")
+    ]
 
 
 def _entry(participant, what: str, appointment, day, detail: str) -> dict:

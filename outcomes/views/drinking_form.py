@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django import forms
 
-from core.web import DateInput, ReasonField
+from core.web import DateInput, ManyTextInput, ReasonField
 from outcomes.selectors import CALENDAR_MAX_DAYS, DrinkingCalendar, Marker
 
 # The letter typed after an amount for each unit; a unit without a letter here is typed by its code.
@@ -147,7 +147,7 @@ class DaysForm(forms.Form):
                 max_length=20,
                 initial=saved,
                 help_text="; ".join(notes),
-                widget=forms.TextInput(
+                widget=ManyTextInput(
                     attrs={
                         "class": "tlfb-amount",
                         "inputmode": "decimal",

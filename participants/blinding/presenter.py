@@ -64,11 +64,11 @@ def trial_title(*, user, trial) -> str:
     return protocol.trial.short_title or trial.code
 
 
-def allocation_hidden_fields(*, participant: Participant, user) -> tuple[str, ...]:
+def allocation_hidden_fields(*, participant: Participant, user, per_site: dict | None = None) -> tuple[str, ...]:
     """The allocation's fields left out of its audit history for ``user``: the arm and the slot,
-    unless they may see every factor of the participant."""
+    unless they may see every factor of the participant. ``per_site`` as for :func:`present`."""
     factors = {f.code for f in participant.trial.version_on().protocol.factors}
-    if factors <= visible_for_participant(user=user, participant=participant):
+    if factors <= visible_for_participant(user=user, participant=participant, per_site=per_site):
         return ()
     return ALLOCATION_ARM_FIELDS
 

@@ -33,8 +33,10 @@ class Casebook:
     history: list[dict]
 
 
-def casebook_get(*, user, study_id: str, trial_code: str | None = None) -> Casebook:
-    """The casebook of the participant ``study_id`` at one of the user's sites (a 404 otherwise)."""
+def casebook_get(*, user, study_id: str, trial_code: str | None = None, per_site: dict | None = None) -> Casebook:
+    """The casebook of the participant ``study_id`` at one of the user's sites (a 404 otherwise).
+    ``per_site``, the request's dict of blinding decisions (see :func:`participants.blinding.present`),
+    is filled here for the page to present the allocation without deciding again."""
     participant = participant_loaded(user=user, study_id=study_id, trial_code=trial_code)
     try:
         identity = identity_get(user=user, participant=participant)
@@ -48,5 +50,5 @@ def casebook_get(*, user, study_id: str, trial_code: str | None = None) -> Caseb
         appointments=list(appointments_of(participant=participant)),
         adverse_events=list(adverse_events_of(participant=participant).order_by("onset_date", "pk")),
         deviations=list(deviations_of(participant=participant).order_by("occurred_on", "pk")),
-        history=participant_history(user=user, participant=participant),
+        history=participant_history(user=user, participant=participant, per_site=per_site),
     )

@@ -114,11 +114,14 @@ def _rows(user, page) -> list[dict]:
 @staff_page
 def casebook(request, study_id: str):
     """``/participants/<study_id>/``: everything about one participant, as the user may see it."""
-    book = casebook_get(user=request.user, study_id=study_id, trial_code=request.GET.get("trial"))
+    # Who sees which factor at the participant's site is decided once for the page.
+    per_site: dict = {}
+    book = casebook_get(user=request.user, study_id=study_id, trial_code=request.GET.get("trial"), per_site=per_site)
     participant = book.participant
     protocol = participant.trial.version_on().protocol
-    presented = blinding.present(allocation=book.allocation, user=request.user) if book.allocation else None
-    per_site: dict = {}
+    presented = (
+        blinding.present(allocation=book.allocation, user=request.user, per_site=per_site) if book.allocation else None
+    )
     context = {
         "section": "participants",
         "book": book,

@@ -164,7 +164,9 @@ def participant_loaded(*, user, study_id: str, trial_code: str | None = None) ->
         "unblindings",
         Prefetch(
             "allocation",
-            Allocation.objects.select_related("arm").prefetch_related("arm__arm_levels__level__factor"),
+            Allocation.objects.select_related("arm").prefetch_related(
+                Prefetch("arm__arm_levels", ArmLevel.objects.select_related("level__factor"))
+            ),
         ),
     )
     return participant
@@ -177,12 +179,14 @@ def identity_get(*, user, participant: Participant) -> Identity:
     return participant.identity
 
 
-def participant_history(*, user, participant: Participant) -> list[dict]:
+def participant_history(*, user, participant: Participant, per_site: dict | None = None) -> list[dict]:
     """The audit trail of the participant's own records (enrolment, consent, withdrawal, emergency
     unblinding, appointments, visits, infusions with their vitals, sessions, adverse events), oldest
     first, the allocation's arm and slot left out for one blinded to any factor (see
     :func:`participants.blinding.presenter.allocation_hidden_fields`), and an infusion's dose for
-    one blind to the drug (:func:`participants.blinding.presenter.infusion_hidden_fields`)."""
+    one blind to the drug (:func:`participants.blinding.presenter.infusion_hidden_fields`).
+    ``per_site``, the request's dict of blinding decisions (see :func:`participants.blinding.present`),
+    saves deciding again."""
     events = history.events_for(
         [
             (Participant, Q(pgh_obj_id=participant.pk)),
@@ -202,7 +206,7 @@ def participant_history(*, user, participant: Participant) -> list[dict]:
     # An appointment's kind ("therapy" for every session, whatever the programme) would read as a
     # level of the therapy factor to one blinded to it; its event code and title say the same.
     events += history.events_for([(Appointment, Q(participant_id=participant.pk))], hidden=("kind",))
-    hidden = presenter.allocation_hidden_fields(participant=participant, user=user)
+    hidden = presenter.allocation_hidden_fields(participant=participant, user=user, per_site=per_site)
     events += history.events_for([(Allocation, Q(participant_id=participant.pk))], hidden=hidden)
     events.sort(key=lambda e: (e["at"], e["id"]))
     return events

@@ -18,7 +18,6 @@ from core import permissions
 from core.clock import today_at
 from core.roles import READ_IDENTITY
 from participants.models import Appointment, AppointmentStatus, Identity, Withdrawal, WithdrawalScope
-from participants.schedule.selectors import with_visits
 from trials.models import Site
 from trials.protocol.schedule import EventKind
 
@@ -94,9 +93,10 @@ def due_at_sites(*, user, days: int = 7, limit: int | None = 100) -> Due:
         Q(window_start__lte=horizon) | Q(booked_date__lte=horizon)
     )
     closed = scheduled.filter(window_end__lt=latest)
+    by_id = {s.pk: s for s in sites}
     by_booking = ("booked_date", F("booked_time").asc(nulls_last=True), "participant__study_id", "sequence")
-    coming_rows = _rows(user, coming.order_by(*by_booking), todays, limit)
-    closed_rows = _rows(user, closed.order_by("window_end", "participant__study_id", "sequence"), todays, limit)
+    coming_rows = _rows(user, coming.order_by(*by_booking), by_id, todays, limit)
+    closed_rows = _rows(user, closed.order_by("window_end", "participant__study_id", "sequence"), by_id, todays, limit)
     return Due(
         today=earliest,
         this_week=[r for r in coming_rows if r.state != "window_closed"],
@@ -106,8 +106,12 @@ def due_at_sites(*, user, days: int = 7, limit: int | None = 100) -> Due:
     )
 
 
-def _rows(user, appointments, todays: dict[int, dt.date], limit: int | None) -> list[DueRow]:
-    found = list(with_visits(appointments)[:limit] if limit else with_visits(appointments))
+def _rows(user, appointments, sites: dict[int, Site], todays: dict[int, dt.date], limit: int | None) -> list[DueRow]:
+    # Open appointments have no visit yet; each row's site is one of the few already read.
+    appointments = appointments.select_related("participant")
+    found = list(appointments[:limit] if limit else appointments)
+    for a in found:
+        a.participant.site = sites[a.participant.site_id]
     scopes = _widest_scopes({a.participant_id for a in found})
     names = _names(user, found)
     rows = []

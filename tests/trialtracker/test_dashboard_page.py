@@ -86,6 +86,16 @@ def test_the_week_lists_each_appointment_with_its_form_and_the_participants_name
 
 
 @pytest.mark.django_db
+def test_each_row_reads_its_booking_and_window_as_day_and_month(client, site_people):
+    people, coordinator = site_people
+    v2 = people.randomised().appointments.get(event_code="V2")
+    page = _dashboard(client, coordinator)
+    booked, start, end = v2.booked_date, v2.window_start, v2.window_end
+    assert f'<td data-label="Booked">{booked:%a} {booked.day} {booked:%b}</td>' in page
+    assert f'<td data-label="Window">{start.day} {start:%b} to {end.day} {end:%b}</td>' in page
+
+
+@pytest.mark.django_db
 def test_names_stay_hidden_from_a_role_that_may_not_read_identities(client, kare, make_user, site_people):
     people, _ = site_people
     participant = people.randomised()

@@ -229,3 +229,16 @@ def test_the_history_names_the_appointments_drawn_up_together_in_one_row(client,
     assert page.count("drawn up") == 1
     assert f"appointments: {', '.join(codes)}" in page
     assert "window start:" not in page  # the schedule above gives the dates
+
+
+def test_the_casebook_decides_blinding_and_reads_the_protocol_version_once(client, people, coordinator, lists):
+    # The allocation and its history are shown with one decision of what the reader may see, and
+    # the trial's version in force is looked up once for the request (the page and the roles share it).
+    participant = people.randomised()
+    client = signed_in(client, coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/participants/{participant.study_id}/").status_code == 200
+    tables = [q["sql"].split(" FROM ", 1)[1].split()[0] for q in queries if " FROM " in q["sql"]]
+    assert tables.count('"participants_analysisunblinding"') == 1
+    assert tables.count('"trials_protocolversion"') == 1
+    assert '"trials_level"' not in tables  # the arm's levels come with their factors in one query
