@@ -73,12 +73,13 @@ def allocation_hidden_fields(*, participant: Participant, user, per_site: dict |
     return ALLOCATION_ARM_FIELDS
 
 
-def infusion_hidden_fields(*, participant: Participant, user) -> tuple[str, ...]:
+def infusion_hidden_fields(*, participant: Participant, user, per_site: dict | None = None) -> tuple[str, ...]:
     """An infusion's fields left out of its audit history for ``user``: the dose, mg/kg and dose
     given, and the clinician's interval reason (staff's words, which may name the drug), unless
-    they may see the dosing factor."""
+    they may see the dosing factor. ``per_site`` as for :func:`present`."""
     protocol = participant.trial.version_on().protocol
-    if protocol.dosing is None or protocol.dosing.factor in visible_for_participant(user=user, participant=participant):
+    visible = visible_for_participant(user=user, participant=participant, per_site=per_site)
+    if protocol.dosing is None or protocol.dosing.factor in visible:
         return ()
     return (*DOSE_FIELDS, "interval_override_reason")
 

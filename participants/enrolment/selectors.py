@@ -201,7 +201,7 @@ def participant_history(*, user, participant: Participant, per_site: dict | None
     )
     events += history.events_for(
         [(InfusionSession, Q(visit__appointment__participant_id=participant.pk))],
-        hidden=presenter.infusion_hidden_fields(participant=participant, user=user),
+        hidden=presenter.infusion_hidden_fields(participant=participant, user=user, per_site=per_site),
     )
     # An appointment's kind ("therapy" for every session, whatever the programme) would read as a
     # level of the therapy factor to one blinded to it; its event code and title say the same.
