@@ -22,6 +22,23 @@ from participants.schedule.selectors import infusion_of_participant
 from participants.serializers import participant_from_request
 
 
+class CodingSerializer(serializers.Serializer):
+    """The dictionary term the verbatim term is coded to (null before coding)."""
+
+    dictionary = serializers.CharField(source="dictionary.__str__")
+    llt_code = serializers.CharField()
+    llt_name = serializers.CharField()
+    pt_code = serializers.CharField()
+    pt_name = serializers.CharField()
+    soc_code = serializers.CharField(allow_blank=True)
+    soc_name = serializers.CharField()
+    coded_at = serializers.DateTimeField()
+    rsi_version = serializers.CharField(allow_blank=True)
+
+    def to_representation(self, ae):
+        return super().to_representation(ae) if ae.coded_at is not None else None
+
+
 class AdverseEventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     study_id = serializers.CharField(source="participant.study_id")
@@ -31,9 +48,15 @@ class AdverseEventSerializer(serializers.Serializer):
     grade = serializers.IntegerField()
     serious = serializers.BooleanField()
     seriousness = serializers.ListField(child=serializers.CharField())
-    causality = serializers.CharField()
-    expected = serializers.BooleanField()
+    drug_causality = serializers.ChoiceField(choices=Causality.choices, help_text="Relatedness to the study drug.")
+    therapy_causality = serializers.ChoiceField(choices=Causality.choices, help_text="Relatedness to the therapy.")
+    expected = serializers.BooleanField(help_text="The investigator's assessment of expectedness.")
+    rsi_expected = serializers.BooleanField(
+        allow_null=True, help_text="Whether the protocol's reference safety information lists the coded PT."
+    )
+    unexpected = serializers.BooleanField(help_text="Unexpected by the RSI or by the investigator.")
     susar = serializers.BooleanField()
+    coding = CodingSerializer(source="*", allow_null=True)
     action_taken = serializers.CharField(allow_blank=True)
     outcome = serializers.CharField(allow_blank=True)
     infusion_event = serializers.CharField(allow_null=True)
@@ -60,7 +83,8 @@ class AdverseEventInputSerializer(serializers.Serializer):
     seriousness = serializers.ListField(
         child=serializers.ChoiceField(choices=Seriousness.choices), required=False, default=list
     )
-    causality = serializers.ChoiceField(choices=Causality.choices)
+    drug_causality = serializers.ChoiceField(choices=safety.ASSESSED)
+    therapy_causality = serializers.ChoiceField(choices=safety.ASSESSED)
     expected = serializers.BooleanField()
     action_taken = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     outcome = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -110,7 +134,8 @@ class AdverseEventDetailApi(APIView):
         end_date = serializers.DateField(required=False, allow_null=True)
         grade = serializers.IntegerField(min_value=1, max_value=5, required=False)
         seriousness = serializers.ListField(child=serializers.ChoiceField(choices=Seriousness.choices), required=False)
-        causality = serializers.ChoiceField(choices=Causality.choices, required=False)
+        drug_causality = serializers.ChoiceField(choices=safety.ASSESSED, required=False)
+        therapy_causality = serializers.ChoiceField(choices=safety.ASSESSED, required=False)
         expected = serializers.BooleanField(required=False)
         action_taken = serializers.CharField(max_length=300, required=False, allow_blank=True)
         outcome = serializers.CharField(max_length=300, required=False, allow_blank=True)

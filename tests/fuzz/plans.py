@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from core.roles import Role
 from outcomes.exports import DEFAULT_DATASETS, FORMATS, TABULAR_FORMATS
-from participants.models import Causality, DeviationKind, InfusionSession, ScreeningOutcome, WithdrawalScope
+from participants.models import DeviationKind, InfusionSession, ScreeningOutcome, WithdrawalScope
+from participants.safety.services import ASSESSED
 from reminders.models import State
 from tests.fuzz.seeding import PASSWORD, Seeded, enrolling_code
 
@@ -283,7 +284,8 @@ def _safety_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
                     "term": st.sampled_from(["Headache", "Nausea"]),
                     "onset_date": st.just(_iso(today)),
                     "grade": st.integers(1, 4),
-                    "causality": st.sampled_from(Causality.values),
+                    "drug_causality": st.sampled_from(ASSESSED),
+                    "therapy_causality": st.sampled_from(ASSESSED),
                     "expected": st.booleans(),
                 },
                 optional={"seriousness": st.sampled_from([[], ["hospitalisation"]])},

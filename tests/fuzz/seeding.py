@@ -275,7 +275,8 @@ def _safety_data(
         onset_date=today - dt.timedelta(days=1),
         grade=3,
         seriousness=["hospitalisation"],
-        causality=Causality.PROBABLY,
+        drug_causality=Causality.PROBABLY,
+        therapy_causality="not_related",
         expected=False,
     )
     safety.deviation_record(

@@ -267,8 +267,9 @@ ADVERSE_EVENT = Group(
             Item(f"SERIOUS_{c.value.upper()}", "seriousness", "boolean", f"Serious: {c.label}", _has(c.value))
             for c in Seriousness
         ),
-        Item("CAUSALITY", "causality", "text", "Causality"),
-        Item("EXPECTED", "expected", "boolean", "Expected"),
+        Item("AERELDRG", "drug_causality", "text", "Relatedness to the study drug"),
+        Item("AERELTHR", "therapy_causality", "text", "Relatedness to the therapy"),
+        Item("EXPECTED", "expected", "boolean", "Expected, in the investigator's judgement"),
         Item("ACTION_TAKEN", "action_taken", "text", "Action taken"),
         Item("AE_OUTCOME", "outcome", "text", "Outcome"),
         Item("AE_INFUSION_EVENT", "infusion_id", "text", "Infusion the event followed (its visit)", _infusion_event),

@@ -131,7 +131,7 @@ def test_a_file_without_the_dosing_factor_leaves_out_the_duration_deviations_des
 def test_the_adverse_event_carries_its_seriousness_action_outcome_and_reporting(imported, tmp_path):
     ((items, _),) = _state(_groups(_root(tmp_path), "IG.AE")).values()  # reported: an update on PostgreSQL
     assert (items["SERIOUS"], items["SERIOUS_HOSPITALISATION"], items["SERIOUS_DEATH"]) == ("true", "true", "false")
-    assert (items["EXPECTED"], items["CAUSALITY"]) == ("false", "possibly")
+    assert (items["EXPECTED"], items["AERELDRG"], items["AERELTHR"]) == ("false", "possibly", "not_related")
     assert (items["ACTION_TAKEN"], items["AE_OUTCOME"], items["AE_INFUSION_EVENT"]) == (
         "infusion stopped",
         "recovered",
