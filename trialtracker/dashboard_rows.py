@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from core.errors import Forbidden
 from outcomes.selectors import open_queries
-from participants.safety.selectors import reporting_deadlines
+from participants.safety.selectors import coding_worklist, reporting_deadlines
 from participants.schedule.due import due_at_sites
 from reminders.selectors import worklist_entries
 from trials.protocol.schedule import EventKind
@@ -20,10 +21,20 @@ def form_of(kind: str) -> str:
     return FORM_OF_KIND.get(kind, "web:visit")
 
 
+def awaiting_coding(user) -> int | None:
+    """How many adverse events await coding at the sites where ``user`` codes; None for one who
+    codes nowhere (the panel is not shown)."""
+    try:
+        return coding_worklist(user=user).count()
+    except Forbidden:
+        return None
+
+
 def rows(user, *, show_all: bool = False) -> dict:
     """The dashboard's panels for ``user``: appointments of today and this week (with names where the
     user may read them), follow-ups whose window closed, serious adverse event reports due, open data
-    queries, reminders that failed and reschedule requests. The appointment lists hold at most
+    queries, reminders that failed, reschedule requests and, for a data manager, the adverse events
+    awaiting coding. The appointment lists hold at most
     ``SHOWN`` rows each unless ``show_all``."""
     due = due_at_sites(user=user, limit=None if show_all else SHOWN)
     entries = worklist_entries(user=user, kinds=frozenset({"failed", "reschedule"}), limit=None if show_all else SHOWN)
@@ -37,6 +48,7 @@ def rows(user, *, show_all: bool = False) -> dict:
         "shown": SHOWN,
         "closed_rows": [(r, reverse(form_of(r.appointment.kind), args=[r.appointment.pk])) for r in due.closed],
         "deadlines": reporting_deadlines(user=user),
+        "awaiting_coding": awaiting_coding(user),
         "queries": open_queries(user=user, limit=None if show_all else SHOWN),
         "failed": [e for e in entries if e["what"] == "failed"],
         "reschedule": [e for e in entries if e["what"] == "reschedule"],

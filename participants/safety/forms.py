@@ -117,3 +117,35 @@ class ReportForm(forms.Form):
     prefix names which)."""
 
     reported_at = forms.DateTimeField(label="Reported at", widget=DATETIME, help_text="The site's local time.")
+
+
+class TermSearchForm(forms.Form):
+    """The dictionary search of the coding page: part of a term's name."""
+
+    q = forms.CharField(
+        label="Search the dictionary",
+        max_length=100,
+        required=False,
+        help_text="Two letters or more of the lowest level term's name; the results follow as you type.",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class CodingForm(forms.Form):
+    """The term an adverse event is coded to (one of the search's results) and, to change a coding,
+    why. Which terms exist and when a reason is needed is the coding service's to say."""
+
+    term = forms.TypedChoiceField(label="Dictionary term", coerce=int, choices=(), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Reason for changing the coding",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed only when the event is already coded; kept in the audit trail.",
+    )
+
+    def __init__(self, *args, terms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(t.pk, f"{t.llt_name} (LLT {t.llt_code}): preferred term {t.pt_name}; {t.soc_name}; {t.release}") for t in terms]
+        self.fields["term"].choices = choices
+        self.fields["term"].help_text = "" if choices else "Search above, then choose one of the terms found."

@@ -41,6 +41,15 @@ def coding_worklist(*, user, coded: bool = False) -> QuerySet[AdverseEvent]:
     return found.select_related("participant__site").order_by("created_at", "pk")
 
 
+def adverse_event_to_code(*, user, pk: int) -> AdverseEvent:
+    """The event, for one who codes at its site: :class:`NotFound` across sites (as
+    :func:`adverse_event_get`), :class:`Forbidden` for one who does not code there."""
+    ae = adverse_event_get(user=user, pk=pk)
+    if not permissions.has_role(user, CODE_ADVERSE_EVENTS, site=ae.participant.site_id):
+        raise Forbidden("only a data manager of the event's site codes it")
+    return ae
+
+
 def dictionary_releases() -> QuerySet[DictionaryRelease]:
     return DictionaryRelease.objects.order_by("kind", "-loaded_at", "pk")
 
