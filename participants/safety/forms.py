@@ -146,6 +146,9 @@ class CodingForm(forms.Form):
 
     def __init__(self, *args, terms=(), **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(t.pk, f"{t.llt_name} (LLT {t.llt_code}): preferred term {t.pt_name}; {t.soc_name}; {t.release}") for t in terms]
+        choices = [
+            (t.pk, f"{t.llt_name} (LLT {t.llt_code}): preferred term {t.pt_name}; {t.soc_name}; {t.release}")
+            for t in terms
+        ]
         self.fields["term"].choices = choices
         self.fields["term"].help_text = "" if choices else "Search above, then choose one of the terms found."
