@@ -70,6 +70,9 @@ def real_query(s: Seeded, operation) -> st.SearchStrategy[dict]:
         "state": st.sampled_from(State.values),
         "version": st.just(1),
         "blinded": st.sampled_from(["true", "false"]),
+        "coded": st.sampled_from(["true", "false"]),
+        "q": st.sampled_from(["fi", "na", "ee", "dizz"]),
+        "release": st.sampled_from(s.ids["dictionaries"]),
     }
     names = [p.name for p in operation.query]
     return st.fixed_dictionaries({}, optional={name: by_name[name] for name in names if name in by_name})
@@ -314,6 +317,10 @@ def _safety_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
         "POST /api/deviations/{id}/review/": _plan(
             st.sampled_from(s.ids["deviations"]).map(lambda i: {"id": i}),
             st.fixed_dictionaries({"important": st.booleans(), "note": st.just("reviewed with the site")}),
+        ),
+        "POST /api/adverse-events/{id}/coding/": _plan(
+            st.sampled_from(s.ids["adverse-events"]).map(lambda i: {"id": i}),
+            st.fixed_dictionaries({"term": st.sampled_from(s.dictionary_terms), "reason": REASON}),
         ),
     }
 
