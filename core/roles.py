@@ -82,5 +82,9 @@ RANDOMISE = frozenset({Role.COORDINATOR, Role.INVESTIGATOR})
 RECORD_WITHDRAWAL = frozenset({Role.COORDINATOR, Role.INVESTIGATOR, Role.DATA_MANAGER})
 READ_IDENTITY = frozenset({Role.COORDINATOR, Role.INVESTIGATOR})
 MANAGE_RANDOMISATION_LIST = frozenset({Role.UNBLINDED_STATISTICIAN})
+# Loading a licensed medical dictionary release (MedDRA, CTCAE), which every trial may code to.
+LOAD_DICTIONARIES = frozenset({Role.ADMINISTRATOR, Role.DATA_MANAGER})
+# Coding an adverse event's verbatim term to a dictionary term.
+CODE_ADVERSE_EVENTS = frozenset({Role.DATA_MANAGER})
 # Bringing in participants and records collected before the trial used the tracker.
 IMPORT_DATA = frozenset({Role.ADMINISTRATOR})

@@ -21,6 +21,20 @@ from participants.models import (
 from review.records import Item, Kind, register
 
 DOSE_ITEMS = frozenset({"mg_per_kg", "dose_mg", "dose_mg_given"})
+# A data manager's coding of an adverse event and what the reference safety information says of it.
+AE_CODING = (
+    "dictionary",
+    "llt_code",
+    "llt_name",
+    "pt_code",
+    "pt_name",
+    "soc_code",
+    "soc_name",
+    "coded_by",
+    "coded_at",
+    "rsi_expected",
+    "rsi_version",
+)
 
 
 def _items(*pairs: tuple[str, str]) -> tuple[Item, ...]:
@@ -181,7 +195,8 @@ KINDS = (
             ("end_date", "End"),
             ("grade", "Grade"),
             ("seriousness", "Seriousness criteria"),
-            ("causality", "Relatedness"),
+            ("drug_causality", "Related to the study drug"),
+            ("therapy_causality", "Related to the therapy"),
             ("expected", "Expected"),
             ("action_taken", "Action taken"),
             ("outcome", "Outcome"),
@@ -192,6 +207,7 @@ KINDS = (
         ),
         describe=lambda ae: f"Adverse event '{ae.term}' from {_day(ae.onset_date)}",
         critical=True,
+        derived=AE_CODING,
     ),
 )
 

@@ -65,6 +65,9 @@ class Kind:
     critical: bool = False
     appointment: str | None = None  # lookup to the appointment, for kinds recorded at a visit
     related: tuple[str, ...] = field(default=())  # select_related beyond the participant and its site
+    # Fields derived from the record after entry by others than the site (an adverse event's coding
+    # to a dictionary): not what the site entered, so neither an item nor part of the fingerprint.
+    derived: tuple[str, ...] = field(default=())
 
     def item(self, name: str) -> Item:
         for item in self.items:

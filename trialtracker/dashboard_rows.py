@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from core.errors import Forbidden
 from core.web import url_filler
 from outcomes.selectors import open_queries
-from participants.safety.selectors import reporting_deadlines
+from participants.safety.selectors import coding_worklist, reporting_deadlines
 from participants.schedule.due import DueRow, due_at_sites
 from reminders.selectors import worklist_entries
 from trials.protocol.schedule import EventKind
@@ -69,12 +70,22 @@ def _shown(due_rows: list[DueRow]) -> list[Shown]:
     ]
 
 
+def awaiting_coding(user) -> int | None:
+    """How many adverse events await coding at the sites where ``user`` codes; None for one who
+    codes nowhere (the panel is not shown)."""
+    try:
+        return coding_worklist(user=user).count()
+    except Forbidden:
+        return None
+
+
 def rows(user, *, show_all: bool = False) -> dict:
     """The dashboard's panels for ``user``: appointments of today and this week (with names where the
     user may read them), follow-ups whose window closed, serious adverse event reports due, open data
-    queries, reminders that failed and reschedule requests (each with its appointment's booking page).
-    The appointment lists are ``(row, form URL, booking URL)``, in booking order (today's by time),
-    at most ``SHOWN`` rows each unless ``show_all``."""
+    queries, reminders that failed, reschedule requests (each with its appointment's booking page)
+    and, for a data manager, the adverse events awaiting coding. The appointment lists are
+    :class:`Shown` rows in booking order (today's by time), at most ``SHOWN`` rows each unless
+    ``show_all``."""
     due = due_at_sites(user=user, limit=None if show_all else SHOWN)
     entries = worklist_entries(user=user, kinds=frozenset({"failed", "reschedule"}), limit=None if show_all else SHOWN)
     shown = _shown(due.this_week)
@@ -87,6 +98,7 @@ def rows(user, *, show_all: bool = False) -> dict:
         "shown": SHOWN,
         "closed_rows": _shown(due.closed),
         "deadlines": reporting_deadlines(user=user),
+        "awaiting_coding": awaiting_coding(user),
         "queries": open_queries(user=user, limit=None if show_all else SHOWN),
         "failed": [e for e in entries if e["what"] == "failed"],
         "reschedule": [(e, booking_url(e["appointment_id"])) for e in entries if e["what"] == "reschedule"],

@@ -7,6 +7,7 @@ Every model is re-exported here, so ``from participants.models import Participan
 the model is defined.
 """
 
+from participants.models.coding import DictionaryKind, DictionaryRelease, DictionaryTerm
 from participants.models.enrolment import (
     Consent,
     Identity,
@@ -46,6 +47,9 @@ __all__ = [
     "DataLock",
     "Deviation",
     "DeviationKind",
+    "DictionaryKind",
+    "DictionaryRelease",
+    "DictionaryTerm",
     "EmergencyUnblinding",
     "Identity",
     "InfusionSession",

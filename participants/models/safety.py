@@ -1,4 +1,5 @@
-"""Adverse events with their seriousness, causality and reporting times; protocol deviations."""
+"""Adverse events with their seriousness, relatedness to each intervention, dictionary coding and
+reporting times; protocol deviations."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core import audit
+from participants.models.coding import DictionaryRelease
 from participants.models.enrolment import Participant
 from participants.models.schedule import Appointment, InfusionSession
 
@@ -26,8 +28,11 @@ class Causality(models.TextChoices):
     POSSIBLY = "possibly", "Possibly related"
     PROBABLY = "probably", "Probably related"
     DEFINITELY = "definitely", "Definitely related"
+    # Only for events recorded before relatedness was assessed for each intervention apart.
+    NOT_ASSESSED = "not_assessed", "Not assessed"
 
 
+# A reasonable possibility of a causal relationship (ICH E2A): what makes an event a reaction.
 RELATED = frozenset({Causality.POSSIBLY, Causality.PROBABLY, Causality.DEFINITELY})
 
 
@@ -35,7 +40,14 @@ RELATED = frozenset({Causality.POSSIBLY, Causality.PROBABLY, Causality.DEFINITEL
 class AdverseEvent(models.Model):
     """An adverse event: severity grade (CTCAE 1-5) apart from seriousness; a serious one starts the
     reporting clock (sponsor within 24 h; a SUSAR to the regulator within 7 days if fatal or
-    life-threatening, else 15)."""
+    life-threatening, else 15).
+
+    ``term`` is the verbatim term as reported and is never changed by coding; coding stores the
+    dictionary's LLT, PT and primary SOC beside it. Relatedness is assessed for the study drug and
+    for the therapy apart, each blind to the arm. ``expected`` is the investigator's assessment;
+    ``rsi_expected`` is what the protocol's reference safety information says of the coded PT (None
+    until coded, or when the protocol has none). See :attr:`unexpected`.
+    """
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="adverse_events")
     term = models.CharField(max_length=300)
@@ -43,7 +55,8 @@ class AdverseEvent(models.Model):
     end_date = models.DateField(null=True, blank=True)
     grade = models.PositiveSmallIntegerField()
     seriousness = models.JSONField(default=list)
-    causality = models.CharField(max_length=20, choices=Causality.choices)
+    drug_causality = models.CharField(max_length=20, choices=Causality.choices)
+    therapy_causality = models.CharField(max_length=20, choices=Causality.choices)
     expected = models.BooleanField()
     action_taken = models.CharField(max_length=300, blank=True)
     outcome = models.CharField(max_length=300, blank=True)
@@ -56,6 +69,22 @@ class AdverseEvent(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # coding: copied from the dictionary term, so the record reads alone whatever is loaded later
+    dictionary = models.ForeignKey(
+        DictionaryRelease, null=True, blank=True, on_delete=models.PROTECT, related_name="adverse_events"
+    )
+    llt_code = models.CharField(max_length=10, blank=True)
+    llt_name = models.CharField(max_length=300, blank=True)
+    pt_code = models.CharField(max_length=10, blank=True)
+    pt_name = models.CharField(max_length=300, blank=True)
+    soc_code = models.CharField(max_length=10, blank=True)
+    soc_name = models.CharField(max_length=300, blank=True)
+    coded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    coded_at = models.DateTimeField(null=True, blank=True)
+    rsi_expected = models.BooleanField(null=True, blank=True)
+    rsi_version = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["participant_id", "onset_date", "pk"]
@@ -74,8 +103,26 @@ class AdverseEvent(models.Model):
         return bool(self.seriousness)
 
     @property
+    def coded(self) -> bool:
+        return self.coded_at is not None
+
+    @property
+    def unexpected(self) -> bool:
+        """Unexpected when the reference safety information does not list the coded PT, or when the
+        investigator judged it unexpected (more severe or more specific than the RSI describes, as
+        ICH E2A counts it). The investigator's "expected" cannot make an unlisted PT expected: only
+        the RSI in force decides that. Before coding the investigator's assessment stands alone."""
+        return not self.expected or self.rsi_expected is False
+
+    @property
+    def drug_related(self) -> bool:
+        return self.drug_causality in RELATED
+
+    @property
     def susar(self) -> bool:
-        return self.serious and self.causality in RELATED and not self.expected
+        """A suspected unexpected serious adverse reaction: serious, a reasonable possibility that the
+        study drug caused it (whatever the arm), and unexpected."""
+        return self.serious and self.drug_related and self.unexpected
 
 
 class DeviationKind(models.TextChoices):

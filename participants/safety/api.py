@@ -8,7 +8,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import Invalid
+from core.errors import Invalid, NotFound
 from participants.blinding import presenter
 from participants.models import (
     AdverseEvent,
@@ -16,10 +16,27 @@ from participants.models import (
     DeviationKind,
     Seriousness,
 )
-from participants.safety import selectors
+from participants.safety import coding, selectors
 from participants.safety import services as safety
 from participants.schedule.selectors import infusion_of_participant
 from participants.serializers import participant_from_request
+
+
+class CodingSerializer(serializers.Serializer):
+    """The dictionary term the verbatim term is coded to (null before coding)."""
+
+    dictionary = serializers.CharField(source="dictionary.__str__")
+    llt_code = serializers.CharField()
+    llt_name = serializers.CharField()
+    pt_code = serializers.CharField()
+    pt_name = serializers.CharField()
+    soc_code = serializers.CharField(allow_blank=True)
+    soc_name = serializers.CharField()
+    coded_at = serializers.DateTimeField()
+    rsi_version = serializers.CharField(allow_blank=True)
+
+    def to_representation(self, ae):
+        return super().to_representation(ae) if ae.coded_at is not None else None
 
 
 class AdverseEventSerializer(serializers.Serializer):
@@ -31,9 +48,15 @@ class AdverseEventSerializer(serializers.Serializer):
     grade = serializers.IntegerField()
     serious = serializers.BooleanField()
     seriousness = serializers.ListField(child=serializers.CharField())
-    causality = serializers.CharField()
-    expected = serializers.BooleanField()
+    drug_causality = serializers.ChoiceField(choices=Causality.choices, help_text="Relatedness to the study drug.")
+    therapy_causality = serializers.ChoiceField(choices=Causality.choices, help_text="Relatedness to the therapy.")
+    expected = serializers.BooleanField(help_text="The investigator's assessment of expectedness.")
+    rsi_expected = serializers.BooleanField(
+        allow_null=True, help_text="Whether the protocol's reference safety information lists the coded PT."
+    )
+    unexpected = serializers.BooleanField(help_text="Unexpected by the RSI or by the investigator.")
     susar = serializers.BooleanField()
+    coding = CodingSerializer(source="*", allow_null=True)
     action_taken = serializers.CharField(allow_blank=True)
     outcome = serializers.CharField(allow_blank=True)
     infusion_event = serializers.CharField(allow_null=True)
@@ -60,7 +83,8 @@ class AdverseEventInputSerializer(serializers.Serializer):
     seriousness = serializers.ListField(
         child=serializers.ChoiceField(choices=Seriousness.choices), required=False, default=list
     )
-    causality = serializers.ChoiceField(choices=Causality.choices)
+    drug_causality = serializers.ChoiceField(choices=safety.ASSESSED)
+    therapy_causality = serializers.ChoiceField(choices=safety.ASSESSED)
     expected = serializers.BooleanField()
     action_taken = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     outcome = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -110,7 +134,8 @@ class AdverseEventDetailApi(APIView):
         end_date = serializers.DateField(required=False, allow_null=True)
         grade = serializers.IntegerField(min_value=1, max_value=5, required=False)
         seriousness = serializers.ListField(child=serializers.ChoiceField(choices=Seriousness.choices), required=False)
-        causality = serializers.ChoiceField(choices=Causality.choices, required=False)
+        drug_causality = serializers.ChoiceField(choices=safety.ASSESSED, required=False)
+        therapy_causality = serializers.ChoiceField(choices=safety.ASSESSED, required=False)
         expected = serializers.BooleanField(required=False)
         action_taken = serializers.CharField(max_length=300, required=False, allow_blank=True)
         outcome = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -144,6 +169,89 @@ class AdverseEventReportApi(APIView):
         data.is_valid(raise_exception=True)
         safety.adverse_event_report(actor=request.user, ae=ae, **data.validated_data)
         return Response(AdverseEventSerializer(ae_data(selectors.adverse_event_get(user=request.user, pk=pk))).data)
+
+
+class CodingWorklistApi(GenericAPIView):
+    """Adverse events awaiting coding at the sites where the caller codes (a data manager's);
+    ``?coded=true`` lists those coded instead. 403 for one who codes nowhere."""
+
+    serializer_class = AdverseEventSerializer
+    paginated_list = True
+
+    @extend_schema(parameters=[OpenApiParameter("coded", bool)])
+    def get(self, request):
+        coded = request.query_params.get("coded", "")
+        if coded not in ("", "true", "false"):
+            raise Invalid("not a boolean", fields={"coded": ["Use true or false."]})
+        page = self.paginate_queryset(selectors.coding_worklist(user=request.user, coded=coded == "true"))
+        return self.get_paginated_response(AdverseEventSerializer([ae_data(a) for a in page], many=True).data)
+
+
+class AdverseEventCodingApi(APIView):
+    """Code the event's verbatim term to a dictionary term (its id, from ``/api/dictionaries/terms/``);
+    changing a coding needs a reason. The verbatim term is never changed."""
+
+    class InputSerializer(serializers.Serializer):
+        term = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="A dictionary term's id.")
+        reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={200: AdverseEventSerializer})
+    def post(self, request, pk: int):
+        ae = selectors.adverse_event_get(user=request.user, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            term = selectors.dictionary_term_get(pk=data.validated_data["term"])
+        except NotFound:
+            raise Invalid("unknown term", fields={"term": ["No such dictionary term."]}) from None
+        coding.adverse_event_code(actor=request.user, adverse_event=ae, term=term, reason=data.validated_data["reason"])
+        return Response(AdverseEventSerializer(ae_data(selectors.adverse_event_get(user=request.user, pk=pk))).data)
+
+
+class DictionaryReleaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    version = serializers.CharField()
+    loaded_at = serializers.DateTimeField()
+    terms_loaded = serializers.IntegerField()
+    sha256 = serializers.DictField(child=serializers.CharField(), help_text="Each file's SHA-256, as loaded.")
+
+
+class DictionaryReleasesApi(APIView):
+    """The dictionary releases loaded, newest first within each kind."""
+
+    @extend_schema(responses={200: DictionaryReleaseSerializer(many=True)})
+    def get(self, request):
+        return Response(DictionaryReleaseSerializer(selectors.dictionary_releases(), many=True).data)
+
+
+class DictionaryTermSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    dictionary = serializers.CharField(source="release.__str__")
+    llt_code = serializers.CharField()
+    llt_name = serializers.CharField()
+    pt_code = serializers.CharField()
+    pt_name = serializers.CharField()
+    soc_code = serializers.CharField(allow_blank=True)
+    soc_name = serializers.CharField()
+
+
+class DictionaryTermsApi(APIView):
+    """Current terms whose name holds ``q`` (two characters at least), of ``release`` or else the
+    newest release of each kind; at most twenty, those starting with ``q`` first."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("release", int)],
+        responses={200: DictionaryTermSerializer(many=True)},
+    )
+    def get(self, request):
+        release = request.query_params.get("release", "")
+        if release and not (release.isascii() and release.isdigit() and len(release) <= 18):
+            raise Invalid("not a release id", fields={"release": ["Give a release's id."]})
+        found = selectors.dictionary_terms_search(
+            query=request.query_params.get("q", ""), release_id=int(release) if release else None
+        )
+        return Response(DictionaryTermSerializer(found, many=True).data)
 
 
 class DeadlineSerializer(serializers.Serializer):

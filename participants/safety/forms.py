@@ -8,6 +8,10 @@ from django import forms
 
 from core.web import DateInput, ReasonField
 from participants.models import Causality, Seriousness
+from participants.safety.services import ASSESSED
+
+# Relatedness names the kind of intervention only: it is assessed blind to the arm.
+RELATEDNESS = [(code, Causality(code).label) for code in ASSESSED]
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -15,7 +19,11 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 class AdverseEventForm(forms.Form):
     """An adverse event as the safety services take it; ``serious`` decides which fields are asked."""
 
-    term = forms.CharField(label="Term", max_length=300, help_text="What happened, as a CTCAE or MedDRA term.")
+    term = forms.CharField(
+        label="Term",
+        max_length=300,
+        help_text="What happened, in the reporter's words; a data manager codes it to the dictionary.",
+    )
     onset_date = forms.DateField(label="Onset date", widget=DateInput)
     end_date = forms.DateField(
         label="End date", widget=DateInput, required=False, help_text="Leave empty while it is ongoing."
@@ -25,11 +33,24 @@ class AdverseEventForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text="1 mild, 2 moderate, 3 severe, 4 life-threatening, 5 death.",
     )
-    causality = forms.ChoiceField(
-        label="Relation to the study treatment", choices=Causality.choices, widget=forms.RadioSelect
+    drug_causality = forms.ChoiceField(
+        label="Relation to the study drug",
+        choices=RELATEDNESS,
+        widget=forms.RadioSelect,
+        help_text="Assessed without knowing the arm: whether the study drug may have caused it.",
+    )
+    therapy_causality = forms.ChoiceField(
+        label="Relation to the psychological intervention",
+        choices=RELATEDNESS,
+        widget=forms.RadioSelect,
+        help_text="Assessed apart from the drug: whether the sessions may have caused it.",
     )
     expected = forms.TypedChoiceField(
-        label="Expectedness (against the reference safety information)",
+        label="Expectedness, in the investigator's judgement",
+        help_text=(
+            "Once the term is coded, an event whose preferred term the reference safety information "
+            "does not list is unexpected whatever is chosen here."
+        ),
         choices=[("yes", "Expected"), ("no", "Unexpected")],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
@@ -96,3 +117,38 @@ class ReportForm(forms.Form):
     prefix names which)."""
 
     reported_at = forms.DateTimeField(label="Reported at", widget=DATETIME, help_text="The site's local time.")
+
+
+class TermSearchForm(forms.Form):
+    """The dictionary search of the coding page: part of a term's name."""
+
+    q = forms.CharField(
+        label="Search the dictionary",
+        max_length=100,
+        required=False,
+        help_text="Two letters or more of the lowest level term's name; the results follow as you type.",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class CodingForm(forms.Form):
+    """The term an adverse event is coded to (one of the search's results) and, to change a coding,
+    why. Which terms exist and when a reason is needed is the coding service's to say."""
+
+    term = forms.TypedChoiceField(label="Dictionary term", coerce=int, choices=(), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Reason for changing the coding",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed only when the event is already coded; kept in the audit trail.",
+    )
+
+    def __init__(self, *args, terms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [
+            (t.pk, f"{t.llt_name} (LLT {t.llt_code}): preferred term {t.pt_name}; {t.soc_name}; {t.release}")
+            for t in terms
+        ]
+        self.fields["term"].choices = choices
+        self.fields["term"].help_text = "" if choices else "Search above, then choose one of the terms found."

@@ -10,13 +10,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core import permissions
-from core.errors import Invalid, NotFound
-from participants.models import AdverseEvent, Deviation, Participant
+from core.errors import Forbidden, Invalid, NotFound
+from core.roles import CODE_ADVERSE_EVENTS
+from participants.models import AdverseEvent, Deviation, DictionaryRelease, DictionaryTerm, Participant
 from participants.safety.services import deadlines
 
 
 def _adverse_events() -> QuerySet[AdverseEvent]:
-    return AdverseEvent.objects.select_related("participant", "infusion__visit__appointment")
+    return AdverseEvent.objects.select_related("participant", "infusion__visit__appointment", "dictionary")
 
 
 def adverse_events_of(*, participant: Participant) -> QuerySet[AdverseEvent]:
@@ -28,6 +29,62 @@ def adverse_event_get(*, user, pk: int) -> AdverseEvent:
     if ae is None:
         raise NotFound("no such adverse event")
     return ae
+
+
+def coding_worklist(*, user, coded: bool = False) -> QuerySet[AdverseEvent]:
+    """The adverse events at the sites where ``user`` codes (a data manager's), not yet coded (or,
+    with ``coded``, those coded), oldest first; :class:`Forbidden` for one who codes nowhere."""
+    sites = permissions.site_ids(user, roles=CODE_ADVERSE_EVENTS)
+    if not sites:
+        raise Forbidden("only a data manager codes adverse events")
+    found = _adverse_events().filter(participant__site_id__in=sites, coded_at__isnull=not coded)
+    return found.select_related("participant__site").order_by("created_at", "pk")
+
+
+def adverse_event_to_code(*, user, pk: int) -> AdverseEvent:
+    """The event, for one who codes at its site: :class:`NotFound` across sites (as
+    :func:`adverse_event_get`), :class:`Forbidden` for one who does not code there."""
+    ae = adverse_event_get(user=user, pk=pk)
+    if not permissions.has_role(user, CODE_ADVERSE_EVENTS, site=ae.participant.site_id):
+        raise Forbidden("only a data manager of the event's site codes it")
+    return ae
+
+
+def dictionary_releases() -> QuerySet[DictionaryRelease]:
+    return DictionaryRelease.objects.order_by("kind", "-loaded_at", "pk")
+
+
+def _newest_releases() -> list[int]:
+    """The newest release of each kind of dictionary loaded: what coding offers by default."""
+    newest: dict[str, int] = {}
+    for release in dictionary_releases().only("pk", "kind"):
+        newest.setdefault(release.kind, release.pk)
+    return list(newest.values())
+
+
+SEARCH_MIN = 2
+SEARCH_SHOWN = 20
+
+
+def dictionary_terms_search(*, query: str, release_id: int | None = None) -> list[DictionaryTerm]:
+    """Current terms whose LLT name holds ``query`` (at least two characters, any case), of the
+    named release or else the newest of each kind, those starting with it first; at most twenty."""
+    query = (query or "").strip()
+    if len(query) < SEARCH_MIN:
+        return []
+    releases = [release_id] if release_id is not None else _newest_releases()
+    found = DictionaryTerm.objects.filter(release_id__in=releases, current=True, llt_name__icontains=query)
+    found = found.select_related("release").order_by("llt_name", "pk")
+    starting = list(found.filter(llt_name__istartswith=query)[:SEARCH_SHOWN])
+    rest = list(found.exclude(pk__in=[t.pk for t in starting])[: SEARCH_SHOWN - len(starting)])
+    return starting + rest
+
+
+def dictionary_term_get(*, pk: int) -> DictionaryTerm:
+    term = DictionaryTerm.objects.select_related("release").filter(pk=pk).first()
+    if term is None:
+        raise NotFound("no such dictionary term")
+    return term
 
 
 @dataclass(frozen=True)

@@ -40,13 +40,28 @@ REGULATOR_DAYS_OTHER = 15
 REVIEWERS = frozenset({Role.DATA_MANAGER, Role.INVESTIGATOR})
 
 
+# Relatedness is assessed for each intervention of the factorial design, naming its kind only.
+CAUSALITY_FIELDS = ("drug_causality", "therapy_causality")
+
+
+# What an assessment may say; "not assessed" is only what events recorded before there were two say.
+ASSESSED = tuple(c for c in Causality.values if c != Causality.NOT_ASSESSED)
+
+
+def _refuse_unassessed(given: dict, problems: dict) -> None:
+    for field in CAUSALITY_FIELDS:
+        if field in given and given[field] == Causality.NOT_ASSESSED and field not in problems:
+            problems[field] = [f"Assess it: choose one of: {', '.join(ASSESSED)}."]
+
+
 AE_FIELDS = (
     "term",
     "onset_date",
     "end_date",
     "grade",
     "seriousness",
-    "causality",
+    "drug_causality",
+    "therapy_causality",
     "expected",
     "action_taken",
     "outcome",
@@ -75,8 +90,9 @@ def _validate(participant: Participant, values: dict, problems: dict) -> None:
         problems["seriousness"] = [f"Unknown criteria: {', '.join(unknown)}."]
     if isinstance(grade, int) and grade == 5 and Seriousness.DEATH not in seriousness:
         problems["seriousness"] = ["Grade 5 is death: include the criterion death."]
-    if values.get("causality") not in Causality.values:
-        problems["causality"] = [f"Choose one of: {', '.join(Causality.values)}."]
+    for field in CAUSALITY_FIELDS:
+        if values.get(field) not in Causality.values:
+            problems[field] = [f"Choose one of: {', '.join(ASSESSED)}."]
     onset, end = values.get("onset_date"), values.get("end_date")
     today = today_at(participant.site)
     if onset is None:
@@ -99,7 +115,8 @@ def adverse_event_record(
     term: str,
     onset_date: dt.date,
     grade: int,
-    causality: str,
+    drug_causality: str,
+    therapy_causality: str,
     expected: bool,
     seriousness: list[str] | None = None,
     end_date: dt.date | None = None,
@@ -109,7 +126,8 @@ def adverse_event_record(
     aware_at: dt.datetime | None = None,
 ) -> AdverseEvent:
     """Record an adverse event. Seriousness is a list of criteria, separate from the grade; a
-    serious event starts its reporting clock at ``aware_at`` (now by default)."""
+    serious event starts its reporting clock at ``aware_at`` (now by default). Relatedness is
+    assessed for the study drug and for the therapy apart ("not assessed" is refused)."""
     require_role(actor, ENTER_DATA, site=participant.site, doing="record adverse events at this site")
     require_blinded(actor, trial=participant.trial, site=participant.site, doing="record adverse events")
     ensure_may_enter_data(participant)
@@ -120,10 +138,12 @@ def adverse_event_record(
         "end_date": end_date,
         "grade": grade,
         "seriousness": seriousness,
-        "causality": causality,
+        "drug_causality": drug_causality,
+        "therapy_causality": therapy_causality,
     }
     problems: dict[str, list[str]] = {}
     _validate(participant, values, problems)
+    _refuse_unassessed(values, problems)
     if infusion is not None and infusion.visit.appointment.participant_id != participant.pk:
         problems["infusion"] = ["The infusion is not this participant's."]
     aware_at = aware_at or timezone.now()
@@ -139,7 +159,8 @@ def adverse_event_record(
             end_date=end_date,
             grade=grade,
             seriousness=seriousness,
-            causality=causality,
+            drug_causality=drug_causality,
+            therapy_causality=therapy_causality,
             expected=expected,
             action_taken=action_taken.strip(),
             outcome=outcome.strip(),
@@ -164,6 +185,7 @@ def adverse_event_update(*, actor, ae: AdverseEvent, reason: str, **changes) -> 
         values["seriousness"] = sorted(set(changes["seriousness"] or []))
     problems: dict[str, list[str]] = {}
     _validate(ae.participant, values, problems)
+    _refuse_unassessed(changes, problems)
     if problems:
         raise Invalid("the change is not valid", fields=problems)
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):

@@ -19,7 +19,17 @@ from participants.safety import forms, selectors, services
 from participants.schedule.selectors import infusion_of_participant
 from participants.selectors import participant_get
 
-CHANGEABLE = ("term", "onset_date", "end_date", "grade", "causality", "expected", "action_taken", "outcome")
+CHANGEABLE = (
+    "term",
+    "onset_date",
+    "end_date",
+    "grade",
+    "drug_causality",
+    "therapy_causality",
+    "expected",
+    "action_taken",
+    "outcome",
+)
 
 
 def _linked_infusion(request, participant):

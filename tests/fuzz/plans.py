@@ -15,14 +15,8 @@ from hypothesis import strategies as st
 
 from core.roles import Role
 from outcomes.exports import DEFAULT_DATASETS, FORMATS, TABULAR_FORMATS
-from participants.models import (
-    Causality,
-    DeviationKind,
-    InfusionSession,
-    ScreeningOutcome,
-    TherapySession,
-    WithdrawalScope,
-)
+from participants.models import DeviationKind, InfusionSession, ScreeningOutcome, TherapySession, WithdrawalScope
+from participants.safety.services import ASSESSED
 from reminders.models import State
 from tests.fuzz.seeding import PASSWORD, Seeded, enrolling_code
 
@@ -77,6 +71,9 @@ def real_query(s: Seeded, operation) -> st.SearchStrategy[dict]:
         "state": st.sampled_from(State.values),
         "version": st.just(1),
         "blinded": st.sampled_from(["true", "false"]),
+        "coded": st.sampled_from(["true", "false"]),
+        "q": st.sampled_from(["fi", "na", "ee", "dizz"]),
+        "release": st.sampled_from(s.ids["dictionaries"]),
     }
     names = [p.name for p in operation.query]
     return st.fixed_dictionaries({}, optional={name: by_name[name] for name in names if name in by_name})
@@ -311,7 +308,8 @@ def _safety_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
                     "term": st.sampled_from(["Headache", "Nausea"]),
                     "onset_date": st.just(_iso(today)),
                     "grade": st.integers(1, 4),
-                    "causality": st.sampled_from(Causality.values),
+                    "drug_causality": st.sampled_from(ASSESSED),
+                    "therapy_causality": st.sampled_from(ASSESSED),
                     "expected": st.booleans(),
                 },
                 optional={"seriousness": st.sampled_from([[], ["hospitalisation"]])},
@@ -340,6 +338,10 @@ def _safety_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
         "POST /api/deviations/{id}/review/": _plan(
             st.sampled_from(s.ids["deviations"]).map(lambda i: {"id": i}),
             st.fixed_dictionaries({"important": st.booleans(), "note": st.just("reviewed with the site")}),
+        ),
+        "POST /api/adverse-events/{id}/coding/": _plan(
+            st.sampled_from(s.ids["adverse-events"]).map(lambda i: {"id": i}),
+            st.fixed_dictionaries({"term": st.sampled_from(s.dictionary_terms), "reason": REASON}),
         ),
     }
 

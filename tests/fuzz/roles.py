@@ -6,6 +6,7 @@ An operation not named in :data:`ROLES` is open to every role (:data:`ANY_ROLE`)
 from __future__ import annotations
 
 from core.roles import (
+    CODE_ADVERSE_EVENTS,
     ENTER_DATA,
     MANAGE_PEOPLE,
     MANAGE_RANDOMISATION_LIST,
@@ -109,6 +110,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         _able(LOCKERS),
     ),
     "POST /api/deviations/{id}/review/": _able(REVIEWERS),
+    "GET /api/adverse-events/coding/": _able(CODE_ADVERSE_EVENTS),
+    "POST /api/adverse-events/{id}/coding/": _able(CODE_ADVERSE_EVENTS),
     "POST /api/participants/{study_id}/randomise/": _able(RANDOMISE),
     "POST /api/participants/{study_id}/withdrawals/": _able(RECORD_WITHDRAWAL),
     "GET /api/trials/{code}/history/": _able(HISTORY_READERS),

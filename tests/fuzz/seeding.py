@@ -42,10 +42,13 @@ from participants.models import (
     DataLock,
     Deviation,
     DeviationKind,
+    DictionaryRelease,
+    DictionaryTerm,
     Visit,
 )
 from participants.randomisation import services as randomisation
 from participants.safety import services as safety
+from participants.safety.dictionaries import dictionary_load
 from participants.schedule import services as schedule
 from trials.protocol import CriterionKind, load_file, validate
 from trials.services import protocol_load
@@ -59,6 +62,8 @@ if TYPE_CHECKING:
     from trials.protocol import Protocol
 
 KARE_FILE = Path(__file__).resolve().parent.parent.parent / "protocols" / "kare.yaml"
+# The made-up MedDRA files of the loader's tests: a release to code adverse events to.
+MEDDRA = Path(__file__).resolve().parent.parent / "participants" / "dictionaries" / "meddra"
 # The simulated trial: small, and the same on every run.
 SIMULATED_PARTICIPANTS = 8
 SIMULATION_SEED = 11
@@ -94,6 +99,8 @@ class Seeded:
     infusion_body: dict
     serious_adverse_event: int
     active_lock: int
+    # Current terms of the loaded dictionary, to code adverse events to.
+    dictionary_terms: list[int]
     plans: dict[str, st.SearchStrategy] = field(default_factory=dict)
 
 
@@ -129,7 +136,9 @@ def seed() -> Seeded:
             "screenings": list(trial.screenings.values_list("pk", flat=True)),
             "tokens": list(ApiToken.objects.values_list("pk", flat=True)),
             "role-requests": role_requests,
+            "dictionaries": list(DictionaryRelease.objects.values_list("pk", flat=True)),
         },
+        dictionary_terms=list(DictionaryTerm.objects.filter(current=True).values_list("pk", flat=True)),
         eligible_screenings=extra.eligible_screenings,
         eligible_answers=desk.answers,
         open_appointments=_open_appointments(writable_people),
@@ -275,7 +284,8 @@ def _safety_data(
         onset_date=today - dt.timedelta(days=1),
         grade=3,
         seriousness=["hospitalisation"],
-        causality=Causality.PROBABLY,
+        drug_causality=Causality.PROBABLY,
+        therapy_causality="not_related",
         expected=False,
     )
     safety.deviation_record(
@@ -286,6 +296,7 @@ def _safety_data(
         occurred_on=today,
     )
     lock = locks.data_lock(actor=data_manager, trial=trial, participant=locked, reason="source data verified")
+    dictionary_load(actor=data_manager, kind="meddra", version="27.1", source=MEDDRA)
     return serious, lock
 
 

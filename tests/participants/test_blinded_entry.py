@@ -53,7 +53,14 @@ def enter(client, participant, kind: str):
         items = {str(n): 1 for n in range(1, 6)}
         body = {"instrument": "pacs", "administered_on": _day(participant), "items": items}
         return client.post(f"{base}/questionnaires/", body, format="json")
-    body = {"term": "Headache", "onset_date": _day(participant), "grade": 1, "causality": "unlikely", "expected": True}
+    body = {
+        "term": "Headache",
+        "onset_date": _day(participant),
+        "grade": 1,
+        "drug_causality": "unlikely",
+        "therapy_causality": "not_related",
+        "expected": True,
+    }
     return client.post(f"{base}/adverse-events/", body, format="json")
 
 

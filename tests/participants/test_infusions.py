@@ -241,7 +241,8 @@ def test_a_flagged_infusion_prompts_an_adverse_event_until_one_is_linked(clinic,
         "term": "Hypertension",
         "onset_date": str(clinic.day(participant, 7)),
         "grade": 2,
-        "causality": "possibly",
+        "drug_causality": "possibly",
+        "therapy_causality": "not_related",
         "expected": True,
     }
     ae_url = f"/api/participants/{participant.study_id}/adverse-events/"

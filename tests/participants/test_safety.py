@@ -38,7 +38,8 @@ def _ae_body(participant, **changes) -> dict:
         "onset_date": str(participant.allocation.allocated_on + D(60)),
         "grade": 3,
         "seriousness": ["hospitalisation"],
-        "causality": "probably",
+        "drug_causality": "probably",
+        "therapy_causality": "not_related",
         "expected": False,
     }
     body.update(changes)
@@ -55,7 +56,7 @@ def _record(client, participant, **changes):
 
 
 @pytest.mark.parametrize(
-    ("seriousness", "causality", "expected", "sponsor", "regulator"),
+    ("seriousness", "drug_causality", "expected", "sponsor", "regulator"),
     [
         ([], "probably", False, None, None),  # not serious: no clock
         (["hospitalisation"], "not_related", False, D(hours=24), None),  # SAE, not related: sponsor only
@@ -67,8 +68,14 @@ def _record(client, participant, **changes):
         (["death", "hospitalisation"], "possibly", False, D(hours=24), D(days=7)),
     ],
 )
-def test_reporting_deadlines_count_from_awareness(seriousness, causality, expected, sponsor, regulator):
-    ae = AdverseEvent(seriousness=seriousness, causality=causality, expected=expected, aware_at=AWARE)
+def test_reporting_deadlines_count_from_awareness(seriousness, drug_causality, expected, sponsor, regulator):
+    ae = AdverseEvent(
+        seriousness=seriousness,
+        drug_causality=drug_causality,
+        therapy_causality="definitely",  # a SUSAR is a reaction to the study drug: the therapy counts for nothing
+        expected=expected,
+        aware_at=AWARE,
+    )
     due = safety.deadlines(ae)
     assert due["sponsor"] == (AWARE + sponsor if sponsor else None)
     assert due["regulator"] == (AWARE + regulator if regulator else None)
@@ -106,7 +113,8 @@ def test_a_deadline_past_shows_overdue(clinic, participant, coordinator_client):
         onset_date=participant.allocation.allocated_on + D(30),
         grade=3,
         seriousness=["hospitalisation"],
-        causality="not_related",
+        drug_causality="not_related",
+        therapy_causality="not_related",
         expected=False,
         aware_at=timezone.now() - D(hours=25),
     )
@@ -123,7 +131,7 @@ def test_the_deadline_list_shows_only_the_callers_sites(clinic, participant, coo
 def test_an_event_needing_no_report_cannot_be_reported(clinic, participant, coordinator_client):
     ae = _record(coordinator_client, participant, seriousness=[]).json()
     refused(coordinator_client.post(f"/api/adverse-events/{ae['id']}/reports/", {"to": "sponsor"}), 409)
-    sae = _record(coordinator_client, participant, causality="not_related").json()
+    sae = _record(coordinator_client, participant, drug_causality="not_related").json()
     refused(coordinator_client.post(f"/api/adverse-events/{sae['id']}/reports/", {"to": "regulator"}), 409)
     assert AdverseEvent.objects.filter(sponsor_reported_at__isnull=False).count() == 0
 
@@ -147,11 +155,21 @@ def test_a_report_is_recorded_once(clinic, participant, coordinator_client):
         ({"grade": 0}, "grade"),
         ({"grade": 5, "seriousness": ["hospitalisation"]}, "seriousness"),
         ({"seriousness": ["bad"]}, "seriousness.0"),
-        ({"causality": "maybe"}, "causality"),
+        ({"drug_causality": "maybe"}, "drug_causality"),
+        ({"therapy_causality": "not_assessed"}, "therapy_causality"),
         ({"term": ""}, "term"),
         ({"onset_date": "2999-01-01"}, "onset_date"),
     ],
-    ids=["grade-7", "grade-0", "grade-5-not-death", "unknown-seriousness", "unknown-causality", "no-term", "future"],
+    ids=[
+        "grade-7",
+        "grade-0",
+        "grade-5-not-death",
+        "unknown-seriousness",
+        "unknown-causality",
+        "therapy-not-assessed",
+        "no-term",
+        "future",
+    ],
 )
 def test_an_invalid_adverse_event_is_refused_and_nothing_is_written(participant, coordinator_client, changes, field):
     before = row_counts()
@@ -292,3 +310,14 @@ def test_another_sites_data_manager_cannot_review(clinic, participant, coordinat
     refused(london.post(f"/api/deviations/{deviation['id']}/review/", {"important": True}), 404)
     assert london.get("/api/deviations/").json()["results"] == []
     assert Deviation.objects.get(pk=deviation["id"]).reviewed_at is None
+
+
+def test_relatedness_is_kept_for_the_drug_and_the_therapy_apart(participant, coordinator_client):
+    body = _record(coordinator_client, participant, drug_causality="not_related", therapy_causality="probably").json()
+    assert (body["drug_causality"], body["therapy_causality"]) == ("not_related", "probably")
+    # related to the therapy only: not a reaction to the study drug, so no regulator's clock
+    assert (body["serious"], body["susar"], body["regulator_due"]) == (True, False, None)
+    changed = coordinator_client.patch(
+        f"/api/adverse-events/{body['id']}/", {"drug_causality": "possibly", "reason": "reassessed"}, format="json"
+    ).json()
+    assert (changed["drug_causality"], changed["therapy_causality"], changed["susar"]) == ("possibly", "probably", True)

@@ -152,6 +152,26 @@ def _dosing_unknown_factor(doc):
     doc["dosing"]["factor"] = "dose"
 
 
+def _rsi_event_unnamed(doc):
+    doc["reference_safety_information"]["expected"][0] = {}
+
+
+def _rsi_code_malformed(doc):
+    doc["reference_safety_information"]["expected"][0] = {"pt_code": "1234"}
+
+
+def _rsi_listed_twice(doc):
+    doc["reference_safety_information"]["expected"].append({"pt_name": "NAUSEA"})
+
+
+def _rsi_without_a_drug(doc):
+    del doc["dosing"]
+
+
+def _rsi_without_a_version(doc):
+    del doc["reference_safety_information"]["version"]
+
+
 INVALID: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("missing_arm", _drop_arm, "arms", "has 4 cells but 3 arms are given"),
     ("arm_unknown_level", _arm_unknown_level, "arms.0.levels.drug", "unknown level 'aspirin'"),
@@ -182,6 +202,11 @@ INVALID: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("factor_with_one_level", _factor_one_level, "factors.1.levels", "at least 2 items"),
     ("section_missing", _section_missing, "outcomes", "Field required"),
     ("dosing_unknown_factor", _dosing_unknown_factor, "dosing.factor", "unknown factor 'dose'"),
+    ("rsi_event_unnamed", _rsi_event_unnamed, "reference_safety_information.expected.0", "pt_code, its pt_name"),
+    ("rsi_code_malformed", _rsi_code_malformed, "reference_safety_information.expected.0.pt_code", "pattern"),
+    ("rsi_listed_twice", _rsi_listed_twice, "reference_safety_information", "listed more than once: nausea"),
+    ("rsi_without_a_drug", _rsi_without_a_drug, "reference_safety_information", "doses no study drug"),
+    ("rsi_without_a_version", _rsi_without_a_version, "reference_safety_information.version", "Field required"),
 ]
 INVALID_IDS = [case[0] for case in INVALID]
 

@@ -10,7 +10,8 @@ fix a file in one pass. The validated document is stored as an immutable protoco
 The parts, one module each: :mod:`~trials.protocol.fields` (the kinds of value),
 :mod:`~trials.protocol.design` (sites, factors, arms, randomisation, eligibility, consent),
 :mod:`~trials.protocol.schedule` (events, dosing, therapy), :mod:`~trials.protocol.outcomes`
-(windows, relapse, biomarkers, reminders) and :mod:`~trials.protocol.document` (the whole, its
+(windows, relapse, biomarkers, reminders), :mod:`~trials.protocol.safety` (the reference safety
+information) and :mod:`~trials.protocol.document` (the whole, its
 checks, parsing and loading). Everything is importable from ``trials.protocol``.
 
 Conventions:
@@ -52,6 +53,7 @@ from trials.protocol.outcomes import (
     UnitSpec,
     WindowSpec,
 )
+from trials.protocol.safety import ExpectedEvent, ReferenceSafetyInformation
 from trials.protocol.schedule import (
     DoseSpec,
     DosingSpec,
@@ -80,6 +82,7 @@ __all__ = [
     "EligibilitySpec",
     "EventKind",
     "EventSpec",
+    "ExpectedEvent",
     "FactorSpec",
     "LevelSpec",
     "OutcomeSpec",
@@ -89,6 +92,7 @@ __all__ = [
     "ProtocolInvalid",
     "RandomisationMethod",
     "RandomisationSpec",
+    "ReferenceSafetyInformation",
     "RelapseRule",
     "RelapseSpec",
     "ReminderPolicy",

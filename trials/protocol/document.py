@@ -32,6 +32,7 @@ from trials.protocol.design import (
 )
 from trials.protocol.fields import RANDOMISATION_ANCHOR, ProtocolInvalid, _Strict
 from trials.protocol.outcomes import OutcomeSpec, RemindersSpec
+from trials.protocol.safety import ReferenceSafetyInformation
 from trials.protocol.schedule import DoseSpec, DosingSpec, EventKind, EventSpec, TherapySpec
 
 
@@ -54,6 +55,8 @@ class Protocol(_Strict):
     therapy: TherapySpec | None = None
     outcomes: OutcomeSpec
     reminders: RemindersSpec = Field(default_factory=RemindersSpec)
+    # None: no RSI declared, and expectedness is the investigator's assessment alone
+    reference_safety_information: ReferenceSafetyInformation | None = None
 
     # -- cross-references: every problem is collected, none stops the others ------------------
 
@@ -189,6 +192,8 @@ class Protocol(_Strict):
         for i, policy in enumerate(self.reminders.policies):
             if len(set(policy.offsets_days)) != len(policy.offsets_days):
                 problems.append((f"reminders.policies.{i}.offsets_days", "an offset is listed twice"))
+        if self.reference_safety_information is not None and self.dosing is None:
+            problems.append(("reference_safety_information", "the protocol doses no study drug for it to describe"))
         if self.outcomes.daily_self_report and self.reminders.daily_diary is None:
             problems.append(("reminders.daily_diary", "daily self-report needs a daily diary prompt"))
         return problems

@@ -222,6 +222,9 @@ SPECTACULAR_SETTINGS = {
         "ReportRecipientEnum": ["sponsor", "regulator"],
         "NotificationKindEnum": "reminders.models.Kind",
         "DeviationKindEnum": "participants.models.DeviationKind",
+        # what an event may say of its relatedness (read) and what an assessment may give (write)
+        "CausalityEnum": "participants.models.Causality",
+        "AssessedCausalityEnum": "participants.safety.services.ASSESSED",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -22,6 +22,7 @@ from participants.models import (
     Appointment,
     Consent,
     Deviation,
+    DictionaryRelease,
     InfusionSession,
     Participant,
     Seriousness,
@@ -86,6 +87,24 @@ def _infusion_event(value, w: RecordWriter) -> str | None:
 
 def _user_oid(value, w: RecordWriter) -> str | None:
     return w.user_oid(value) if value else None
+
+
+def _code(value, _w) -> int | None:
+    """A dictionary code as the number SDTM's ``--CD`` variables hold (None before coding)."""
+    return int(value) if value else None
+
+
+def _text(value, _w) -> str | None:
+    return value or None
+
+
+def _dictionary(value, w: RecordWriter) -> str | None:
+    """The release an event is coded to, as "MedDRA 27.1" (releases never change: one query each)."""
+    if not value:
+        return None
+    if value not in w.dictionaries:
+        w.dictionaries[value] = str(DictionaryRelease.objects.get(pk=value))
+    return w.dictionaries[value]
 
 
 SUBJECT = Group(
@@ -267,8 +286,25 @@ ADVERSE_EVENT = Group(
             Item(f"SERIOUS_{c.value.upper()}", "seriousness", "boolean", f"Serious: {c.label}", _has(c.value))
             for c in Seriousness
         ),
-        Item("CAUSALITY", "causality", "text", "Causality"),
-        Item("EXPECTED", "expected", "boolean", "Expected"),
+        Item("AERELDRG", "drug_causality", "text", "Relatedness to the study drug"),
+        Item("AERELTHR", "therapy_causality", "text", "Relatedness to the therapy"),
+        Item("EXPECTED", "expected", "boolean", "Expected, in the investigator's judgement"),
+        # the coding, named as SDTM's AE domain names it (empty until coded)
+        Item("AELLT", "llt_name", "text", "Lowest level term", _text),
+        Item("AELLTCD", "llt_code", "integer", "Lowest level term code", _code),
+        Item("AEDECOD", "pt_name", "text", "Dictionary-derived term (preferred term)", _text),
+        Item("AEPTCD", "pt_code", "integer", "Preferred term code", _code),
+        Item("AEBODSYS", "soc_name", "text", "Body system or organ class (the primary SOC)", _text),
+        Item("AEBDSYCD", "soc_code", "integer", "Body system or organ class code", _code),
+        Item("AESOC", "soc_name", "text", "Primary system organ class", _text),
+        Item("AESOCCD", "soc_code", "integer", "Primary system organ class code", _code),
+        Item("AE_DICTIONARY", "dictionary_id", "text", "Dictionary and version coded to", _dictionary),
+        Item("AE_CODED_BY", "coded_by_id", "text", "Coded by (a user OID of AdminData)", _user_oid),
+        Item("AE_CODED_AT", "coded_at", "datetime", "Coded at"),
+        Item(
+            "RSI_EXPECTED", "rsi_expected", "boolean", "Listed by the reference safety information (empty: not coded)"
+        ),
+        Item("RSI_VERSION", "rsi_version", "text", "Reference safety information consulted", _text),
         Item("ACTION_TAKEN", "action_taken", "text", "Action taken"),
         Item("AE_OUTCOME", "outcome", "text", "Outcome"),
         Item("AE_INFUSION_EVENT", "infusion_id", "text", "Infusion the event followed (its visit)", _infusion_event),

@@ -74,6 +74,8 @@ class RecordWriter:
         # the batch's visits as they are named in the file: by appointment id, and by infusion id
         self.event_keys: dict[int, str] = {}
         self.infusion_keys: dict[int, str] = {}
+        # the dictionary releases named so far, by id
+        self.dictionaries: dict[int, str] = {}
 
     def element(self, tag: str, attrs: dict | None = None, text: str | None = None):
         el = etree.Element(tag, {k: v for k, v in (attrs or {}).items() if v is not None})

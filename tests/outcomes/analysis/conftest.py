@@ -251,7 +251,8 @@ class Clinic:
             term="headache",
             onset_date=self.day(participant, 8),
             grade=grade,
-            causality="possibly",
+            drug_causality="possibly",
+            therapy_causality="not_related",
             expected=True,
             seriousness=["hospitalisation"] if serious else [],
         )

@@ -5,6 +5,7 @@ day, and what a blinded file leaves out. The data are the example's (see conftes
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -12,7 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from lxml import etree
 
 from outcomes.exports import export_scope, odm
-from participants.models import Deviation, DeviationKind, Participant, VitalSigns
+from participants.models import AdverseEvent, Deviation, DeviationKind, DictionaryTerm, Participant, VitalSigns
+from participants.safety.coding import adverse_event_code
+from participants.safety.dictionaries import dictionary_load
 from tests.outcomes.exports.conftest import CLINIC_ID, STAFF_TEXT, STANDARDS, VISIT_DAY, export, infusion_visit
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +134,7 @@ def test_a_file_without_the_dosing_factor_leaves_out_the_duration_deviations_des
 def test_the_adverse_event_carries_its_seriousness_action_outcome_and_reporting(imported, tmp_path):
     ((items, _),) = _state(_groups(_root(tmp_path), "IG.AE")).values()  # reported: an update on PostgreSQL
     assert (items["SERIOUS"], items["SERIOUS_HOSPITALISATION"], items["SERIOUS_DEATH"]) == ("true", "true", "false")
-    assert (items["EXPECTED"], items["CAUSALITY"]) == ("false", "possibly")
+    assert (items["EXPECTED"], items["AERELDRG"], items["AERELTHR"]) == ("false", "possibly", "not_related")
     assert (items["ACTION_TAKEN"], items["AE_OUTCOME"], items["AE_INFUSION_EVENT"]) == (
         "infusion stopped",
         "recovered",
@@ -208,3 +211,30 @@ def test_on_postgres_a_diary_day_a_deviation_review_and_vitals_name_who_did_them
     ]
     assert _items(review[1])["DEV_IMPORTANT"] == "false"
     assert {_user(g) for g in _groups(root, "IG.VITALS")} == {f"USR.{nurse.pk}"}
+
+
+def test_a_coded_adverse_event_carries_its_terms_as_sdtm_names_them_and_stays_valid(
+    imported, tmp_path, data_manager, odm_schema
+):
+    meddra = Path(__file__).parents[2] / "participants" / "dictionaries" / "meddra"
+    dictionary_load(actor=data_manager, kind="meddra", version="27.1", source=meddra)
+    ae = AdverseEvent.objects.get(participant__study_id=CLINIC_ID)
+    adverse_event_code(actor=data_manager, adverse_event=ae, term=DictionaryTerm.objects.get(llt_name="Light-headed"))
+    root = _root(tmp_path)
+    odm_schema.assertValid(root)
+    ((items, _),) = _state(_groups(root, "IG.AE")).values()
+    assert {k: items[k] for k in ("TERM", "AELLT", "AELLTCD", "AEDECOD", "AEPTCD", "AEBODSYS", "AEBDSYCD")} == {
+        "TERM": "hypertension",  # the verbatim term, as reported
+        "AELLT": "Light-headed",
+        "AELLTCD": "90010007",
+        "AEDECOD": "Dizziness",
+        "AEPTCD": "90001003",
+        "AEBODSYS": "Nerve disorders",
+        "AEBDSYCD": "90000002",
+    }
+    assert (items["AESOC"], items["AESOCCD"], items["AE_DICTIONARY"]) == ("Nerve disorders", "90000002", "MedDRA 27.1")
+    assert (items["RSI_EXPECTED"], items["EXPECTED"], items["AE_CODED_BY"]) == (
+        "true",
+        "false",
+        f"USR.{data_manager.pk}",
+    )

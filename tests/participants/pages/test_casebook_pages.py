@@ -168,7 +168,8 @@ def test_the_casebook_costs_the_same_queries_for_few_or_many_records(client, peo
             term=f"Headache {n}",
             onset_date=days_ago(1),
             grade=1,
-            causality="not_related",
+            drug_causality="not_related",
+            therapy_causality="not_related",
             expected=True,
         )
     assert _count(client, path) == few

@@ -30,7 +30,8 @@ def ae_data(**changes) -> dict:
         "onset_date": str(days_ago(3)),
         "end_date": "",
         "grade": "1",
-        "causality": "unlikely",
+        "drug_causality": "unlikely",
+        "therapy_causality": "not_related",
         "expected": "yes",
         "serious": "no",
         "aware_at": "",
@@ -48,7 +49,8 @@ def serious_data(**changes) -> dict:
         "seriousness": ["hospitalisation"],
         "aware_at": aware.strftime("%Y-%m-%dT%H:%M"),
         "grade": "3",
-        "causality": "probably",
+        "drug_causality": "probably",
+        "therapy_causality": "not_related",
         "expected": "no",
     }
     values.update(changes)
@@ -103,7 +105,8 @@ def test_a_serious_event_asks_its_criteria_and_shows_its_reporting_clocks(signed
         ({"onset_date": "2999-01-01"}, "onset_date", "The date cannot be in the future."),
         ({"onset_date": "2001-01-01"}, "onset_date", "The participant was enrolled on"),
         ({"end_date": str(days_ago(5))}, "end_date", "The event cannot end before its onset."),
-        ({"causality": "maybe"}, "causality", "Select a valid choice."),
+        ({"drug_causality": "maybe"}, "drug_causality", "Select a valid choice."),
+        ({"therapy_causality": "not_assessed"}, "therapy_causality", "Select a valid choice."),
         ({"grade": "5", "serious": "yes", "seriousness": ["hospitalisation"], "aware_at": "2026-01-01T10:00"},
          "seriousness", "Grade 5 is death: include the criterion death."),
     ],
@@ -250,3 +253,16 @@ def test_an_infusion_named_by_a_malformed_id_is_not_found(client, people, lists,
     for named in ("²", "1" * 30, "-1", "x"):
         response = client.get(f"/participants/{participant.study_id}/adverse-events/new/", {"infusion": named})
         assert response.status_code == 404, named
+
+
+@pytest.mark.parametrize("arm", ["KT", "PE"])
+def test_relatedness_to_each_intervention_is_kept_and_shown_naming_no_level(signed_in, clinic, arm):
+    participant = clinic.in_arm(arm)
+    response = signed_in.post(new_url(participant), ae_data(drug_causality="possibly", therapy_causality="unlikely"))
+    assert response.status_code == 302, error_of(response, "drug_causality")
+    ae = AdverseEvent.objects.get(participant=participant)
+    assert (ae.drug_causality, ae.therapy_causality) == ("possibly", "unlikely")
+    html = signed_in.get(f"/adverse-events/{ae.pk}/").content.decode()
+    assert re.search(r"Relation to the study drug</dt>\s*<dd>Possibly related</dd>", html)
+    assert re.search(r"Relation to the psychological intervention</dt>\s*<dd>Unlikely related</dd>", html)
+    assert leaks(html) == []

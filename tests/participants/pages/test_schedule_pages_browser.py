@@ -78,7 +78,8 @@ def test_a_coordinator_types_an_infusion_day_with_a_breach_and_records_its_adver
     assert serious_violations(page) == []
     type_into(page, "Term", "Hypertension")
     type_into(page, "CTCAE grade", "2")
-    page.get_by_label("Possibly related").check()
+    page.get_by_role("group", name="Relation to the study drug").get_by_label("Possibly related").check()
+    page.get_by_role("group", name="Relation to the psychological intervention").get_by_label("Not related").check()
     page.get_by_label("Expected", exact=True).check()
     page.get_by_label("Not serious").check()
     assert page.get_by_text("Seriousness criteria").is_hidden()
