@@ -37,11 +37,11 @@ CODED_FIELDS = (
 
 def rsi_expectedness(ae: AdverseEvent, *, pt_code: str, pt_name: str) -> tuple[bool | None, str]:
     """Whether the RSI in force on the event's onset lists the PT (None when the protocol has no
-    RSI), and the RSI's document and version."""
+    RSI), and the RSI's version."""
     rsi = ae.participant.trial.version_on(ae.onset_date).protocol.reference_safety_information
     if rsi is None:
         return None, ""
-    return rsi.lists(pt_code=pt_code, pt_name=pt_name), rsi.label
+    return rsi.lists(pt_code=pt_code, pt_name=pt_name), rsi.version
 
 
 def adverse_event_code(*, actor, adverse_event: AdverseEvent, term: DictionaryTerm, reason: str = "") -> AdverseEvent:

@@ -48,10 +48,6 @@ class ReferenceSafetyInformation(_Strict):
             raise ValueError(f"listed more than once: {', '.join(twice)}")
         return self
 
-    @property
-    def label(self) -> str:
-        return f"{self.document}, version {self.version}"
-
     def lists(self, *, pt_code: str, pt_name: str) -> bool:
         """Whether the RSI lists the preferred term (by its code, or by its name in any case)."""
         name = pt_name.casefold()

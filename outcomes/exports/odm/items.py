@@ -286,8 +286,9 @@ ADVERSE_EVENT = Group(
             Item(f"SERIOUS_{c.value.upper()}", "seriousness", "boolean", f"Serious: {c.label}", _has(c.value))
             for c in Seriousness
         ),
-        Item("AERELDRG", "drug_causality", "text", "Relatedness to the study drug"),
-        Item("AERELTHR", "therapy_causality", "text", "Relatedness to the therapy"),
+        # labels that name no factor: a blinded file must not say which factor is which
+        Item("AERELDRG", "drug_causality", "text", "Relatedness to the investigational medicinal product"),
+        Item("AERELTHR", "therapy_causality", "text", "Relatedness to the psychological sessions"),
         Item("EXPECTED", "expected", "boolean", "Expected, in the investigator's judgement"),
         # the coding, named as SDTM's AE domain names it (empty until coded)
         Item("AELLT", "llt_name", "text", "Lowest level term", _text),
@@ -304,7 +305,7 @@ ADVERSE_EVENT = Group(
         Item(
             "RSI_EXPECTED", "rsi_expected", "boolean", "Listed by the reference safety information (empty: not coded)"
         ),
-        Item("RSI_VERSION", "rsi_version", "text", "Reference safety information consulted", _text),
+        Item("RSI_VERSION", "rsi_version", "text", "Version of the reference safety information consulted", _text),
         Item("ACTION_TAKEN", "action_taken", "text", "Action taken"),
         Item("AE_OUTCOME", "outcome", "text", "Outcome"),
         Item("AE_INFUSION_EVENT", "infusion_id", "text", "Infusion the event followed (its visit)", _infusion_event),
