@@ -32,8 +32,11 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--lang=en-GB",  # date fields day/month/year, as at the UK sites (with Debian's chromium-l10n)
+    "--lang=en-GB",
 ]
+# Date fields read day/month/year, as at the UK sites: Chromium takes the format from the language
+# of its environment (and Debian's chromium-l10n), not from the page or --lang alone.
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "en_GB"}
 TABLET = {"width": 768, "height": 1024}
 
 
@@ -65,7 +68,7 @@ def browser_type_launch_args(browser_type_launch_args):
         from tests.conftest import service_missing
 
         service_missing("chromium", "no chromium program on the path (apt-get install chromium)")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "env": CHROMIUM_ENV}
 
 
 @pytest.fixture(scope="session")

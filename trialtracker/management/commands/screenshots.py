@@ -138,7 +138,11 @@ def _photograph(scene: dict, base: str, out: Path, say) -> None:
     except ImportError:
         raise CommandError("Playwright is a development dependency: run `uv sync` first") from None
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=os.environ["TRIALTRACKER_CHROMIUM"], args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=os.environ["TRIALTRACKER_CHROMIUM"],
+            args=CHROMIUM_ARGS,
+            env={**os.environ, "LANGUAGE": "en_GB"},  # date fields day/month/year, as at a UK site
+        )
         context = browser.new_context(viewport={"width": 768, "height": 1024}, locale="en-GB")
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": scene["cookie"], "url": base}])
         page = context.new_page()
