@@ -84,3 +84,7 @@ READ_IDENTITY = frozenset({Role.COORDINATOR, Role.INVESTIGATOR})
 MANAGE_RANDOMISATION_LIST = frozenset({Role.UNBLINDED_STATISTICIAN})
 # Bringing in participants and records collected before the trial used the tracker.
 IMPORT_DATA = frozenset({Role.ADMINISTRATOR})
+# Checking records against the source: the monitor, who changes nothing else.
+VERIFY_SOURCE = frozenset({Role.MONITOR})
+# Signing a casebook or a visit (21 CFR 11): the site's investigator.
+SIGN_RECORDS = frozenset({Role.INVESTIGATOR})

@@ -31,6 +31,7 @@ from trials.protocol.design import (
     VersionInfo,
 )
 from trials.protocol.fields import RANDOMISATION_ANCHOR, ProtocolInvalid, _Strict
+from trials.protocol.monitoring import MonitoringSpec
 from trials.protocol.outcomes import OutcomeSpec, RemindersSpec
 from trials.protocol.schedule import DoseSpec, DosingSpec, EventKind, EventSpec, TherapySpec
 
@@ -54,6 +55,7 @@ class Protocol(_Strict):
     therapy: TherapySpec | None = None
     outcomes: OutcomeSpec
     reminders: RemindersSpec = Field(default_factory=RemindersSpec)
+    monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
 
     # -- cross-references: every problem is collected, none stops the others ------------------
 
