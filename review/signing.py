@@ -136,6 +136,12 @@ def signatures_of(*, participant, records: list[Record] | None = None) -> list[S
     return [Signed(s, now.get(s.appointment_id, ("", 0))[0] == s.fingerprint) for s in found]
 
 
+def signable_participants(*, user):
+    """The participants at the sites where ``user`` is the investigator, by study id."""
+    sites = permissions.site_ids(user, roles=SIGN_RECORDS)
+    return participant_model().objects.select_related("site", "trial").filter(site_id__in=sites).order_by("study_id")
+
+
 @dataclass(frozen=True)
 class ToSign:
     """A casebook or visit on the investigator's list: never signed, or its signature went invalid."""

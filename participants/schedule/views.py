@@ -21,6 +21,7 @@ from core.web import form_response, refused, staff_page
 from participants.blinding import presenter
 from participants.schedule import forms, selectors, services
 from participants.selectors import staff_at, staff_member
+from review.panels import visit_signatures
 from trials.protocol import EventKind
 
 
@@ -63,6 +64,8 @@ def visit(request, pk: int):
             messages.success(request, done)
             return _casebook(participant)
     context = {"section": "participants", "appointment": appointment, "saved": saved, "form": form}
+    if saved is not None:
+        context |= visit_signatures(user=request.user, appointment=appointment)
     return form_response(request, "participants/schedule/visit.html", context, form=form)
 
 

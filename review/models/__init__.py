@@ -3,7 +3,7 @@ verification marks (:mod:`~review.models.verification`) and investigators' signa
 (:mod:`~review.models.signatures`). Foreign keys to the participants' tables are by name, since
 review sits below participants."""
 
-from review.models.signatures import Signature, SignatureMeaning, SignatureScope
+from review.models.signatures import MEANING_TEXT, Signature, SignatureMeaning, SignatureScope
 from review.models.verification import VerificationMark
 
-__all__ = ["Signature", "SignatureMeaning", "SignatureScope", "VerificationMark"]
+__all__ = ["MEANING_TEXT", "Signature", "SignatureMeaning", "SignatureScope", "VerificationMark"]
