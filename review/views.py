@@ -60,8 +60,9 @@ class VerifyForm(forms.Form):
 @staff_page
 def participant_monitoring(request, study_id: str):
     """``/participants/<study id>/monitoring/``: every record of the plan (every record with
-    ``?show=all``) with its state and, for a monitor at the site, a Verify button per form and per
-    item. A POST verifies; an htmx POST answers the record's row alone."""
+    ``?show=all``) with its state and, for a monitor at the site, a Verify button per form and, once
+    the record's items are opened (``?open=<kind>-<id>``), per item. A POST verifies; an htmx POST
+    answers the record's row alone."""
     participant = _participant(request, study_id)
     error = None
     verified = None
@@ -77,10 +78,16 @@ def participant_monitoring(request, study_id: str):
             error = refusal.message
         if not request.htmx and error is None:
             messages.success(request, "Verified against the source.")
-            return redirect(f"{request.path}#record-{v['kind']}-{v['record_id']}")
+            anchor = f"{v['kind']}-{v['record_id']}"
+            opening = f"?open={anchor}" if v["item"] else ""
+            return redirect(f"{request.path}{opening}#record-{anchor}")
     states = verification.states_of(user=request.user, participants=[participant])[participant.pk]
     show_all = request.GET.get("show") == "all"
+    posted_item = request.method == "POST" and v["item"]
+    opened = request.GET.get("open") or (f"{v['kind']}-{v['record_id']}" if posted_item else "")
     rows = [display.record_row(s, request.user) for s in states if show_all or s.plan or s.mark or s.items]
+    for row in rows:
+        row["open"] = f"{row['kind']}-{row['record_id']}" == opened
     may_verify = permissions.has_role(request.user, VERIFY_SOURCE, site=participant.site)
     if request.htmx and request.method == "POST":
         row = next((r for r in rows if (r["kind"], r["record_id"]) == (v["kind"], v["record_id"])), None)
