@@ -211,6 +211,7 @@ class ToSignApi(GenericAPIView):
     never signed or whose signature no longer holds."""
 
     serializer_class = ToSignSerializer
+    paginated_list = True
 
     def get(self, request):
         people = signing.signable_participants(user=request.user)

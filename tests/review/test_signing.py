@@ -172,3 +172,13 @@ def test_the_database_refuses_to_change_or_delete_a_verification_mark(reviewed, 
         connection.cursor() as cursor,
     ):
         cursor.execute(statement)
+
+
+def test_the_database_refuses_a_visit_signature_that_names_no_visit(reviewed):
+    from django.db import IntegrityError
+
+    from tests.raw_sql import insert_copy
+
+    signature = _sign(reviewed, reviewed.at_exeter[0])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_copy(signature, scope="visit")
