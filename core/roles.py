@@ -88,3 +88,7 @@ LOAD_DICTIONARIES = frozenset({Role.ADMINISTRATOR, Role.DATA_MANAGER})
 CODE_ADVERSE_EVENTS = frozenset({Role.DATA_MANAGER})
 # Bringing in participants and records collected before the trial used the tracker.
 IMPORT_DATA = frozenset({Role.ADMINISTRATOR})
+# Checking records against the source: the monitor, who changes nothing else.
+VERIFY_SOURCE = frozenset({Role.MONITOR})
+# Signing a casebook or a visit (21 CFR 11): the site's investigator.
+SIGN_RECORDS = frozenset({Role.INVESTIGATOR})

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from core.web import staff_page
+from review import panels as review_panels
 from trialtracker import dashboard_rows
 
 
@@ -16,5 +17,9 @@ def dashboard(request):
     return render(
         request,
         "trialtracker/dashboard.html",
-        {"section": "dashboard", **dashboard_rows.rows(request.user, show_all=request.GET.get("show") == "all")},
+        {
+            "section": "dashboard",
+            **dashboard_rows.rows(request.user, show_all=request.GET.get("show") == "all"),
+            **review_panels.dashboard(user=request.user),
+        },
     )

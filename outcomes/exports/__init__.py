@@ -11,8 +11,9 @@
    (``ExportFile.path``);
 4. when the last byte is produced the log is completed with the row count, size and SHA-256.
 
-Datasets (``DATASETS``): ``endpoints``, ``adsl``, ``adtte``, ``drinking``, ``dictionary`` in the
-tabular formats (``csv``, ``dta``, ``sav``, ``xpt``, ``dataset-json``); ``clinical`` in ``odm``.
+Datasets (``DATASETS``): ``endpoints``, ``adsl``, ``adtte``, ``drinking``, ``signatures`` (the
+investigators' signatures, each valid or not), ``dictionary`` in the tabular formats (``csv``,
+``dta``, ``sav``, ``xpt``, ``dataset-json``); ``clinical`` in ``odm``.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ from pathlib import Path
 
 from core.db import snapshot
 from core.errors import Invalid
-from outcomes.exports import adam, dataset_json, odm, tables, tabular
+from outcomes.exports import adam, dataset_json, odm, signatures, tables, tabular
 from outcomes.exports.log import export_log_close, export_log_open
 from outcomes.exports.policy import ExportScope, export_scope
 
 TABULAR_FORMATS = ("csv", "dta", "sav", "xpt", "dataset-json")
 FORMATS = (*TABULAR_FORMATS, "odm")
-TABULAR_DATASETS = ("endpoints", "adsl", "adtte", "drinking", "dictionary")
+TABULAR_DATASETS = ("endpoints", "adsl", "adtte", "drinking", "signatures", "dictionary")
 DATASETS = (*TABULAR_DATASETS, "clinical")
 DEFAULT_DATASETS = dict.fromkeys(TABULAR_FORMATS, ("endpoints", "adsl", "adtte", "dictionary")) | {"odm": ("clinical",)}
 EXTENSIONS = {"csv": "csv", "dta": "dta", "sav": "sav", "xpt": "xpt", "dataset-json": "json", "odm": "xml"}
@@ -49,6 +50,7 @@ _BUILDERS: dict[str, Callable[[ExportScope], tables.Table]] = {
     "adsl": adam.adsl_table,
     "adtte": adam.adtte_table,
     "drinking": tables.drinking_table,
+    "signatures": signatures.signatures_table,
 }
 
 __all__ = ["DATASETS", "FORMATS", "ExportFile", "export_open", "export_scope"]
@@ -68,7 +70,8 @@ class ExportFile:
 
 def table_for(scope: ExportScope, dataset: str) -> tables.Table:
     if dataset == "dictionary":
-        return tables.dictionary_table([_BUILDERS[name](scope) for name in ("endpoints", "adsl", "adtte", "drinking")])
+        names = ("endpoints", "adsl", "adtte", "drinking", "signatures")
+        return tables.dictionary_table([_BUILDERS[name](scope) for name in names])
     return _BUILDERS[dataset](scope)
 
 

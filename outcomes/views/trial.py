@@ -51,6 +51,7 @@ DATASET_TITLES = {
     "adsl": "Subject level (ADaM ADSL)",
     "adtte": "Time to relapse (ADaM ADTTE)",
     "drinking": "Daily drinking records",
+    "signatures": "Investigators' signatures, each valid or not",
     "dictionary": "Data dictionary of the tables above",
     "clinical": "Clinical data: visits, infusions, sessions, adverse events",
 }

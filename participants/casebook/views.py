@@ -23,6 +23,7 @@ from participants.casebook.selectors import casebook_get
 from participants.enrolment import selectors as enrolment
 from participants.models import AppointmentStatus
 from participants.schedule.selectors import display_status
+from review.panels import casebook_signatures
 
 PAGE_SIZE = 25
 ORDERINGS = [("study_id", "Study id"), ("-enrolled_on", "Most recently enrolled"), ("site", "Site")]
@@ -137,6 +138,7 @@ def casebook(request, study_id: str):
         ],
         "history": display.history_rows(book.history),
         "may": _may(request.user, participant.site),
+        **casebook_signatures(user=request.user, participant=participant),
     }
     context["tag"] = display.STATUS_TAGS[context["status"]]
     return render(request, "participants/casebook/casebook.html", context)

@@ -24,6 +24,7 @@ from participants.blinding import presenter
 from participants.models import AppointmentStatus
 from participants.schedule import forms, selectors, services
 from participants.selectors import staff_at, staff_member
+from review.panels import visit_signatures
 from trials.protocol import EventKind
 
 
@@ -109,6 +110,8 @@ def visit(request, pk: int):
             messages.success(request, done)
             return _casebook(participant)
     context = {"section": "participants", "appointment": appointment, "saved": saved, "form": form}
+    if saved is not None:
+        context |= visit_signatures(user=request.user, appointment=appointment)
     return form_response(request, "participants/schedule/visit.html", context, form=form)
 
 

@@ -18,7 +18,7 @@ from outcomes.exports import DEFAULT_DATASETS, FORMATS, TABULAR_FORMATS
 from participants.models import DeviationKind, InfusionSession, ScreeningOutcome, TherapySession, WithdrawalScope
 from participants.safety.services import ASSESSED
 from reminders.models import State
-from tests.fuzz.seeding import PASSWORD, Seeded, enrolling_code
+from tests.fuzz.seeding import PASSWORD, Seeded, enrolling_code, signing_code
 
 KEEP = object()  # keep the generated body
 # Reasons for a change, where the API asks for one.
@@ -35,6 +35,7 @@ def plans_for(s: Seeded) -> dict[str, st.SearchStrategy]:
         **_safety_plans(s),
         **_trial_plans(s),
         **_user_plans(s),
+        **_review_plans(s),
     }
 
 
@@ -425,4 +426,26 @@ def _user_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
             requests, st.fixed_dictionaries({}, optional={"reason": st.just("on the delegation log")})
         ),
         "POST /api/role-requests/{id}/refuse/": _plan(requests, st.fixed_dictionaries({"reason": REASON})),
+    }
+
+
+def _review_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
+    """A monitor's verification mark and an investigator's signature."""
+    return {
+        "POST /api/verification-marks/": _plan(
+            st.just({}),
+            st.fixed_dictionaries(
+                {
+                    "kind": st.just("adverse_event"),
+                    "record_id": st.sampled_from(s.ids["adverse-events"]),
+                    "item": st.sampled_from(["", "term", "grade"]),
+                }
+            ),
+        ),
+        "POST /api/participants/{study_id}/signatures/": _plan(
+            _study(s.study_ids),
+            st.sampled_from(["review", "approval", "responsibility"]).map(
+                lambda meaning: {"meaning": meaning, "password": PASSWORD, "otp_code": signing_code()}
+            ),
+        ),
     }

@@ -14,6 +14,8 @@ from core.roles import (
     READ_IDENTITY,
     RECORD_WITHDRAWAL,
     SCREEN_AND_ENROL,
+    SIGN_RECORDS,
+    VERIFY_SOURCE,
     Role,
 )
 from outcomes.exports.policy import EXPORTERS
@@ -118,4 +120,6 @@ ROLES: dict[str, tuple[str, ...]] = {
     "GET /api/trials/{code}/exports/{format}/": _able(EXPORTERS),
     # KARE's protocol names the roles that may unblind a participant in an emergency.
     "POST /api/participants/{study_id}/unblind/": _able([Role.INVESTIGATOR]),
+    "POST /api/verification-marks/": _able(VERIFY_SOURCE),
+    "POST /api/participants/{study_id}/signatures/": _able(SIGN_RECORDS),
 }

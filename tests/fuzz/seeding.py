@@ -396,10 +396,27 @@ def enrolling_code() -> str:
     return f"{TOTP(bytes.fromhex(ENROLLING_KEY)).token():06d}"
 
 
+# The secret of the authenticator the fuzzing investigator signs with (:func:`_investigator_signs`).
+SIGNING_KEY = "3938373635343332313039383736353433323130"
+
+
+def _investigator_signs(s: Seeded) -> None:
+    """The investigator has a confirmed authenticator with a known secret: signing takes its code."""
+    user = s.users[Role.INVESTIGATOR]
+    if not TOTPDevice.objects.filter(user_id=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user_id=user, name="authenticator", key=SIGNING_KEY, confirmed=True)
+
+
+def signing_code() -> str:
+    """The code the investigator's authenticator shows now."""
+    return f"{TOTP(bytes.fromhex(SIGNING_KEY)).token():06d}"
+
+
 # State an operation needs that would stop the others if it were seeded for all; set up inside
 # the operation's own test (its savepoint), once.
 PREPARE: dict[str, Callable[[Seeded], None]] = {
     "POST /api/me/totp/confirm/": _start_enrolling,
     "POST /api/participants/{study_id}/consents/": _amend_with_consent_form_2,
     "POST /api/trials/{code}/analysis-unblinding/": _lock_trial,
+    "POST /api/participants/{study_id}/signatures/": _investigator_signs,
 }

@@ -11,7 +11,8 @@ The parts, one module each: :mod:`~trials.protocol.fields` (the kinds of value),
 :mod:`~trials.protocol.design` (sites, factors, arms, randomisation, eligibility, consent),
 :mod:`~trials.protocol.schedule` (events, dosing, therapy), :mod:`~trials.protocol.outcomes`
 (windows, relapse, biomarkers, reminders), :mod:`~trials.protocol.safety` (the reference safety
-information) and :mod:`~trials.protocol.document` (the whole, its
+information), :mod:`~trials.protocol.monitoring` (source data verification) and
+:mod:`~trials.protocol.document` (the whole, its
 checks, parsing and loading). Everything is importable from ``trials.protocol``.
 
 Conventions:
@@ -40,6 +41,7 @@ from trials.protocol.design import (
 )
 from trials.protocol.document import Protocol, fingerprint, from_document, load_file, parse, validate
 from trials.protocol.fields import RANDOMISATION_ANCHOR, ROLE_CODES, Code, ProtocolInvalid, Text, TimeOfDay
+from trials.protocol.monitoring import MonitoringSpec
 from trials.protocol.outcomes import (
     BiomarkerSpec,
     DiaryPrompt,
@@ -85,6 +87,7 @@ __all__ = [
     "ExpectedEvent",
     "FactorSpec",
     "LevelSpec",
+    "MonitoringSpec",
     "OutcomeSpec",
     "PrimaryEndpoint",
     "Procedure",

@@ -31,6 +31,7 @@ from trials.protocol.design import (
     VersionInfo,
 )
 from trials.protocol.fields import RANDOMISATION_ANCHOR, ProtocolInvalid, _Strict
+from trials.protocol.monitoring import MonitoringSpec
 from trials.protocol.outcomes import OutcomeSpec, RemindersSpec
 from trials.protocol.safety import ReferenceSafetyInformation
 from trials.protocol.schedule import DoseSpec, DosingSpec, EventKind, EventSpec, TherapySpec
@@ -57,6 +58,7 @@ class Protocol(_Strict):
     reminders: RemindersSpec = Field(default_factory=RemindersSpec)
     # None: no RSI declared, and expectedness is the investigator's assessment alone
     reference_safety_information: ReferenceSafetyInformation | None = None
+    monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
 
     # -- cross-references: every problem is collected, none stops the others ------------------
 

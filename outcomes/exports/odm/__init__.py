@@ -6,12 +6,16 @@ One transactional ODM file (``FileType="Transactional"``):
   per scheduled visit (plus ``ENROLMENT``, ``UNSCHEDULED`` and ``ONGOING`` for data not tied to a
   visit), their forms, item groups and items, and code lists for the factor levels the export
   carries;
-* ``AdminData``: the trial's staff (login name only), ``SYSTEM`` and ``PARTICIPANT`` (a record the
-  participant entered themselves), and the sites as locations;
+* ``AdminData``: the trial's staff (login name only; a signer's name as printed on their
+  signature too), ``SYSTEM`` and ``PARTICIPANT`` (a record the participant entered themselves),
+  the sites as locations, and a ``SignatureDef`` per meaning of an investigator's signature;
 * ``ClinicalData``: per participant of the export's sites, enrolment (subject, consents,
   randomisation, withdrawals), each appointment with its visit, infusion (with its vital signs)
   and session, and the daily drinking records, biomarker samples, questionnaires, adverse events
-  and protocol deviations.
+  and protocol deviations. The latest signature of a casebook is the ``Signature`` of its
+  ``SubjectData``, that of a visit the ``Signature`` of its ``StudyEventData`` (who, where, which
+  meaning, when); whether it still holds is in the tabular exports' signatures dataset, since ODM
+  has no word for it (a reader sees it from audit records later than the signature).
 
 Each record is one ``ItemGroupData`` per audit event of its row (``Insert``, then one ``Update``
 per change, carrying the items that changed), each with its ``AuditRecord`` (who, where, when,

@@ -44,6 +44,7 @@ from participants.models import (
     VitalSigns,
     Withdrawal,
 )
+from review.models import Signature
 
 BATCH = 200
 DRINKING_CHUNK = 2000
@@ -108,13 +109,40 @@ def write_clinical(w: RecordWriter, scope) -> int:
         events[VITALS] = audit_events(VITALS, [r.pk for rs in vitals.values() for r in rs], w.hidden)
         events[SESSION] = audit_events(SESSION, [s.pk for s in sessions.values()], w.hidden)
         drinking = _Drinking(w, batch)
-        batch_data = {"rows": rows, "visits": visits, "infusions": infusions, "vitals": vitals, "sessions": sessions}
+        batch_data = {
+            "rows": rows,
+            "visits": visits,
+            "infusions": infusions,
+            "vitals": vitals,
+            "sessions": sessions,
+            "signatures": _latest_signatures(batch),
+        }
         for pid in batch:
             _subject(w, scope, pid, batch_data, events, levels.get(pid, {}), arms.get(pid), drinking)
             subjects += 1
             w.xf.flush()
         drinking.finish()
     return subjects
+
+
+def _latest_signatures(batch: list[int]) -> dict[tuple[int, int | None], Signature]:
+    """The latest signature of each casebook (key ``(participant, None)``) and visit of the batch."""
+    latest = {}
+    for signature in Signature.objects.filter(participant_id__in=batch).order_by("signed_at", "pk"):
+        latest[(signature.participant_id, signature.appointment_id)] = signature
+    return latest
+
+
+def _signature(w: RecordWriter, signature: Signature | None, location: str) -> None:
+    """An ODM ``Signature``: who signed (their ``User`` carries the printed name), where, with which
+    meaning (its ``SignatureDef``) and when."""
+    if signature is None:
+        return
+    with w.xf.element("Signature"):
+        w.element("UserRef", {"UserOID": f"USR.{signature.signer_id}"})
+        w.element("LocationRef", {"LocationOID": location})
+        w.element("SignatureRef", {"SignatureOID": f"SD.{signature.meaning}"})
+        w.element("DateTimeStamp", text=signature.signed_at.replace(microsecond=0).isoformat())
 
 
 def _event_key(appointment: Appointment) -> str:
@@ -138,7 +166,9 @@ def _subject(
     person = rows[SUBJECT][pid][0]
     location = f"LOC.{person.site.code}"
     upsert = {"TransactionType": "Upsert"}
+    signatures = data["signatures"]
     with w.xf.element("SubjectData", {"SubjectKey": person.study_id, **upsert}):
+        _signature(w, signatures.get((pid, None)), location)
         w.element("SiteRef", {"LocationOID": location})
         with (
             w.xf.element("StudyEventData", {"StudyEventOID": "SE.ENROLMENT", **upsert}),
@@ -157,21 +187,10 @@ def _subject(
             attrs = {"StudyEventOID": f"SE.{code}", **upsert}
             if appointment.unscheduled:
                 attrs["StudyEventRepeatKey"] = str(appointment.pk)
-            with w.xf.element("StudyEventData", attrs), w.xf.element("FormData", {"FormOID": "F.VISIT", **upsert}):
-                w.group_data(APPOINTMENT, appointment, events[APPOINTMENT].get(str(appointment.pk), []), location)
-                visit = data["visits"].get(appointment.pk)
-                if visit is None:
-                    continue
-                w.group_data(VISIT, visit, events[VISIT].get(str(visit.pk), []), location)
-                infusion = data["infusions"].get(visit.pk)
-                if infusion is not None:
-                    w.group_data(INFUSION, infusion, events[INFUSION].get(str(infusion.pk), []), location)
-                    origin = (infusion.recorded_by_id, infusion.created_at)
-                    for reading in data["vitals"].get(infusion.pk, []):
-                        w.group_data(VITALS, reading, events[VITALS].get(str(reading.pk), []), location, origin=origin)
-                session = data["sessions"].get(visit.pk)
-                if session is not None:
-                    w.group_data(SESSION, session, events[SESSION].get(str(session.pk), []), location)
+            with w.xf.element("StudyEventData", attrs):
+                _signature(w, signatures.get((pid, appointment.pk)), location)
+                with w.xf.element("FormData", {"FormOID": "F.VISIT", **upsert}):
+                    _visit_groups(w, data, events, appointment, location)
         with w.xf.element("StudyEventData", {"StudyEventOID": "SE.ONGOING", **upsert}):
             with w.xf.element("FormData", {"FormOID": "F.DRINKING", **upsert}):
                 for record, record_events in drinking.of(pid):
@@ -180,6 +199,24 @@ def _subject(
                 with w.xf.element("FormData", {"FormOID": f"F.{form}", **upsert}):
                     for row in rows[group].get(pid, []):
                         w.group_data(group, row, events[group].get(str(row.pk), []), location)
+
+
+def _visit_groups(w: RecordWriter, data: dict, events: dict, appointment: Appointment, location: str) -> None:
+    """An appointment's groups: itself, its visit, the infusion with its vital signs, the session."""
+    w.group_data(APPOINTMENT, appointment, events[APPOINTMENT].get(str(appointment.pk), []), location)
+    visit = data["visits"].get(appointment.pk)
+    if visit is None:
+        return
+    w.group_data(VISIT, visit, events[VISIT].get(str(visit.pk), []), location)
+    infusion = data["infusions"].get(visit.pk)
+    if infusion is not None:
+        w.group_data(INFUSION, infusion, events[INFUSION].get(str(infusion.pk), []), location)
+        origin = (infusion.recorded_by_id, infusion.created_at)
+        for reading in data["vitals"].get(infusion.pk, []):
+            w.group_data(VITALS, reading, events[VITALS].get(str(reading.pk), []), location, origin=origin)
+    session = data["sessions"].get(visit.pk)
+    if session is not None:
+        w.group_data(SESSION, session, events[SESSION].get(str(session.pk), []), location)
 
 
 class _Drinking:

@@ -9,6 +9,14 @@ from lxml import etree
 
 from outcomes.exports.odm.items import FORMS, ONGOING_FORMS, RANDOMISATION, Item
 from outcomes.exports.odm.records import PARTICIPANT_USER, SYSTEM_USER, RecordWriter, group_items
+from review.models import MEANING_TEXT, Signature, SignatureMeaning
+
+# Why an electronic signature binds its signer (21 CFR 11.50, 11.70, 11.100, 11.200), said once per
+# meaning in the file's ``SignatureDef``.
+LEGAL_REASON = (
+    "Electronic signature of the site's investigator under 21 CFR Part 11, given with the signer's "
+    "password and a one-time code, and bound to a keyed digest of the records signed."
+)
 
 
 def _description(parent, text: str):
@@ -80,7 +88,9 @@ def write_study(w: RecordWriter, scope, protocol, mdv: str, version):
 
 def write_admin(w: RecordWriter, scope, mdv: str, version):
     """The ``AdminData``: ``SYSTEM``, ``PARTICIPANT`` and the trial's staff and superusers by login
-    name only (the only users an audit record names), and the trial's sites as locations."""
+    name only (the only users an audit record names), a signer with the name printed on their
+    signature too, the trial's sites as locations, and a ``SignatureDef`` per meaning a signature
+    may have."""
     trial = scope.trial
     admin = etree.Element("AdminData", StudyOID=trial.code)
     system = etree.SubElement(admin, "User", OID=SYSTEM_USER, UserType="Other")
@@ -88,9 +98,12 @@ def write_admin(w: RecordWriter, scope, mdv: str, version):
     # No login: the participant's own entries (the diary page of a reminder's link) name no one else.
     participant = etree.SubElement(admin, "User", OID=PARTICIPANT_USER, UserType="Other")
     etree.SubElement(participant, "DisplayName").text = "The participant (self-report)"
+    printed = dict(
+        Signature.objects.filter(trial=trial).order_by("signed_at", "pk").values_list("signer_id", "printed_name")
+    )
     staff = (
         get_user_model()
-        .objects.filter(Q(memberships__site__trial=trial) | Q(is_superuser=True))
+        .objects.filter(Q(memberships__site__trial=trial) | Q(is_superuser=True) | Q(pk__in=list(printed)))
         .distinct()
         .order_by("pk")
     )
@@ -98,6 +111,8 @@ def write_admin(w: RecordWriter, scope, mdv: str, version):
     for pk, username in staff.values_list("pk", "username"):
         user = etree.SubElement(admin, "User", OID=f"USR.{pk}")
         etree.SubElement(user, "LoginName").text = username
+        if pk in printed:
+            etree.SubElement(user, "FullName").text = printed[pk]
         listed.add(pk)
     w.users = listed
     for site in trial.sites.order_by("code"):
@@ -109,4 +124,8 @@ def write_admin(w: RecordWriter, scope, mdv: str, version):
             MetaDataVersionOID=mdv,
             EffectiveDate=str(version.effective_date),
         )
+    for meaning in SignatureMeaning:
+        definition = etree.SubElement(admin, "SignatureDef", OID=f"SD.{meaning.value}", Methodology="Electronic")
+        etree.SubElement(definition, "Meaning").text = f"{meaning.label}: {MEANING_TEXT[meaning]}"
+        etree.SubElement(definition, "LegalReason").text = LEGAL_REASON
     w.xf.write(admin)

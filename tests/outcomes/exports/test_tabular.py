@@ -80,7 +80,8 @@ def test_the_dictionary_lists_every_variable_with_its_label_and_the_factor_level
         "ketamine=Ketamine 0.8 mg/kg IV over 40 min; placebo=Saline placebo 50 ml IV over 40 min"
     )
     assert by_name[("endpoints", "first_positive_marker_day")][2] == "FMARKDAY"
-    assert {r[0] for r in rows[1:]} == {"endpoints", "adsl", "adtte", "drinking"}
+    assert {r[0] for r in rows[1:]} == {"endpoints", "adsl", "adtte", "drinking", "signatures"}
+    assert by_name[("signatures", "valid")][2] == "SIGVALID"
 
 
 def test_adsl_has_one_row_per_participant_with_baseline_drinking_and_disposition(imported, tmp_path):
