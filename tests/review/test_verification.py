@@ -200,7 +200,14 @@ def test_progress_counts_the_plan_per_participant_and_site(reviewed):
         (
             "post",
             "/api/participants/{study_id}/adverse-events/",
-            {"term": "Headache", "onset_date": "{today}", "grade": 1, "causality": "not_related", "expected": False},
+            {
+                "term": "Headache",
+                "onset_date": "{today}",
+                "grade": 1,
+                "drug_causality": "not_related",
+                "therapy_causality": "not_related",
+                "expected": False,
+            },
         ),
     ],
 )
