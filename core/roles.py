@@ -84,3 +84,8 @@ READ_IDENTITY = frozenset({Role.COORDINATOR, Role.INVESTIGATOR})
 MANAGE_RANDOMISATION_LIST = frozenset({Role.UNBLINDED_STATISTICIAN})
 # Bringing in participants and records collected before the trial used the tracker.
 IMPORT_DATA = frozenset({Role.ADMINISTRATOR})
+# Data queries (review.queries): who raises them, who answers them for the site, and who closes
+# those an edit check raised (a query raised by hand is closed by whoever raised it).
+RAISE_QUERIES = frozenset({Role.MONITOR, Role.DATA_MANAGER})
+ANSWER_QUERIES = frozenset({Role.COORDINATOR, Role.INVESTIGATOR})
+CLOSE_CHECK_QUERIES = frozenset({Role.DATA_MANAGER})

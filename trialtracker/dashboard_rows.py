@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from outcomes.selectors import open_queries
 from participants.safety.selectors import reporting_deadlines
 from participants.schedule.due import due_at_sites
 from reminders.selectors import worklist_entries
+from review.queries.selectors import open_queries
 from trials.protocol.schedule import EventKind
 
 SHOWN = 100

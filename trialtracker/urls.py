@@ -17,6 +17,7 @@ from participants.randomisation import api as randomisation_api
 from participants.safety import api as safety_api
 from participants.schedule import api as schedule_api
 from reminders import urls as reminders_urls
+from review import urls as review_urls
 from trials import api as trials_api
 from trialtracker.dashboard import dashboard
 from trialtracker.health import healthz
@@ -115,6 +116,7 @@ api_patterns = [
     path("deviations/", safety_api.DeviationListApi.as_view(), name="deviations"),
     path("deviations/<id:pk>/review/", safety_api.DeviationReviewApi.as_view(), name="deviation-review"),
     *reminders_urls.api_patterns,
+    *review_urls.api_patterns,
     path("trials/<str:code>/endpoints/", outcomes_api.TrialEndpointsApi.as_view(), name="trial-endpoints"),
     path("participants/<str:study_id>/drinking-days/", outcomes_api.DrinkingDaysApi.as_view(), name="drinking-days"),
     path("participants/<str:study_id>/biomarkers/", outcomes_api.BiomarkersApi.as_view(), name="biomarkers"),
@@ -132,6 +134,7 @@ web_patterns = [
     path("", dashboard, name="dashboard"),
     *participants_pages.page_patterns,
     *outcomes_pages.page_patterns,
+    *review_urls.page_patterns,
 ]
 
 urlpatterns = [

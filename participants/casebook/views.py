@@ -22,6 +22,7 @@ from participants.casebook import display
 from participants.casebook.selectors import casebook_get
 from participants.enrolment import selectors as enrolment
 from participants.schedule.selectors import display_status
+from review.queries import selectors as query_selectors
 
 PAGE_SIZE = 25
 ORDERINGS = [("study_id", "Study id"), ("-enrolled_on", "Most recently enrolled"), ("site", "Site")]
@@ -133,6 +134,7 @@ def casebook(request, study_id: str):
         ],
         "history": display.history_rows(book.history),
         "may": _may(request.user, participant.site),
+        "review_queries": query_selectors.casebook_queries(user=request.user, participant=participant),
     }
     context["tag"] = display.STATUS_TAGS[context["status"]]
     return render(request, "participants/casebook/casebook.html", context)
