@@ -60,7 +60,7 @@ def test_a_record_at_another_site_is_not_found_for_the_raiser(trial):
         services.query_raise(actor=trial.london_monitor, kind="drinking_day", record_id=_day(trial).pk, text="?")
 
 
-@pytest.mark.parametrize("item, text, field", [("password", "?", "item"), ("grams", "  ", "text")])
+@pytest.mark.parametrize(("item", "text", "field"), [("password", "?", "item"), ("grams", "  ", "text")])
 def test_an_unknown_item_or_an_empty_question_is_refused_at_its_field(trial, item, text, field):
     with pytest.raises(Invalid) as refused:
         services.query_raise(actor=trial.monitor, kind="drinking_day", record_id=_day(trial).pk, item=item, text=text)
@@ -70,9 +70,11 @@ def test_an_unknown_item_or_an_empty_question_is_refused_at_its_field(trial, ite
 
 def test_the_site_answers_and_the_raiser_closes(trial, raised):
     answered = services.query_answer(actor=trial.coordinator, query=raised, text="Checked: 0 is right.")
-    assert answered.state == "answered" and answered.answered_at is not None
+    assert answered.state == "answered"
+    assert answered.answered_at is not None
     closed = services.query_close(actor=trial.monitor, query=answered, text="Agreed.")
-    assert closed.state == "closed" and closed.closed_at is not None
+    assert closed.state == "closed"
+    assert closed.closed_at is not None
     assert _actions(closed) == ["raised", "answered", "closed"]
 
 
@@ -171,13 +173,15 @@ def test_a_corrected_visit_date_answers_the_query_on_it(trial):
         actor=trial.coordinator, visit=visit, actual_date=visit.actual_date - dt.timedelta(days=1), reason="typo"
     )
     query.refresh_from_db()
-    assert query.state == "answered" and query.messages.last().text == "typo"
+    assert query.state == "answered"
+    assert query.messages.last().text == "typo"
 
 
 def test_an_automatic_query_is_raised_once_while_unfinished(trial):
     record = record_of(_day(trial))
     first = services.query_raise_automatic(record=record, item="grams", check="range", text="Too much.")
-    assert first is not None and first.raised_by is None
+    assert first is not None
+    assert first.raised_by is None
     assert services.query_raise_automatic(record=record, item="grams", check="range", text="Too much.") is None
     services.query_answer(actor=trial.coordinator, query=first, text="Right.")
     assert services.query_raise_automatic(record=record, item="grams", check="range", text="Too much.") is None
@@ -244,7 +248,8 @@ def test_a_query_on_a_dose_is_absent_for_a_blinded_coordinator(trial):
         created_at=on_dose.created_at,
     )
     shown = [q.pk for q in selectors.queries_list(user=trial.coordinator)]
-    assert on_dose.pk in shown and hidden.pk not in shown
+    assert on_dose.pk in shown
+    assert hidden.pk not in shown
     with pytest.raises(NotFound):
         selectors.query_get(user=trial.coordinator, pk=hidden.pk)
     assert selectors.query_get(user=trial.pharmacist, pk=hidden.pk) == hidden
