@@ -32,12 +32,14 @@ class RaiseForm(forms.Form):
 
 class FilterForm(forms.Form):
     state = forms.ChoiceField(choices=STATES, required=False, initial="unfinished")
+    trial = forms.ChoiceField(required=False)
     site = forms.ChoiceField(required=False)
     kind = forms.ChoiceField(label="Kind of record", required=False)
     min_age = forms.IntegerField(label="At least this many days old", required=False, min_value=0, max_value=100000)
 
-    def __init__(self, *args, sites, kinds, **kwargs):
+    def __init__(self, *args, trials, sites, kinds, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["trial"].choices = [("", "Every trial"), *[(t, t) for t in trials]]
         self.fields["site"].choices = [("", "Every site"), *sites]
         self.fields["kind"].choices = [("", "Every kind"), *kinds]
 

@@ -39,6 +39,7 @@ def query_list(request):
         found = selectors.queries_list(
             user=request.user,
             state=given["state"],
+            trial_code=given["trial"],
             site_code=given["site"],
             kind=given["kind"],
             min_age_days=given["min_age"],
