@@ -31,8 +31,13 @@ SHOWN = 200
 @staff_page
 def query_list(request):
     """The queries at the user's sites, open and answered by default, oldest first."""
-    sites = sorted({(m.site.code, m.site.name) for m in permissions.memberships(request.user)})
-    form = FilterForm(request.GET or {"state": "unfinished"}, sites=sites, kinds=[(k.code, k.label) for k in kinds()])
+    held = permissions.memberships(request.user)
+    form = FilterForm(
+        request.GET or {"state": "unfinished"},
+        trials=sorted({m.site.trial.code for m in held}),
+        sites=sorted({(m.site.code, m.site.name) for m in held}),
+        kinds=[(k.code, k.label) for k in kinds()],
+    )
     found: list = []
     if form.is_valid():
         given = form.cleaned_data
