@@ -18,12 +18,12 @@ from review.queries import selectors, services
 from review.queries.forms import FilterForm, MessageForm, RaiseForm
 from review.records import kinds, record_get
 
-# action: (the label of its message, whether a message is needed, the button)
+# action: (the label of its message, whether a message is needed, the button, what was done)
 ACTIONS = {
-    "answer": ("Your answer", True, "Answer the query"),
-    "comment": ("A comment", True, "Add the comment"),
-    "close": ("A note on closing (optional)", False, "Close the query"),
-    "reopen": ("Why it is re-opened", True, "Re-open the query"),
+    "answer": ("Your answer", True, "Answer the query", "answered"),
+    "comment": ("A comment", True, "Add the comment", "commented on"),
+    "close": ("A note on closing (optional)", False, "Close the query", "closed"),
+    "reopen": ("Why it is re-opened", True, "Re-open the query", "re-opened"),
 }
 SHOWN = 200
 
@@ -56,7 +56,7 @@ def query_list(request):
 def _forms(request, query, allowed: set[str], posted: str | None):
     return {
         action: MessageForm(request.POST if action == posted else None, prefix=action, label=label, required=required)
-        for action, (label, required, _) in ACTIONS.items()
+        for action, (label, required, _, _) in ACTIONS.items()
         if action in allowed
     }
 
@@ -86,7 +86,7 @@ def query_page(request, pk: int):
                 refused(form, error)
                 status = 403
             else:
-                messages.success(request, f"Query {query.pk}: {ACTIONS[posted][2].lower()} done.")
+                messages.success(request, f"Query {query.pk} {ACTIONS[posted][3]}.")
                 return redirect("web:query", pk=query.pk)
     context = {
         "section": "dashboard",

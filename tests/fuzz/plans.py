@@ -31,6 +31,7 @@ def plans_for(s: Seeded) -> dict[str, st.SearchStrategy]:
         **_entered_data_plans(s),
         **_appointment_plans(s),
         **_safety_plans(s),
+        **_query_plans(s),
         **_trial_plans(s),
         **_user_plans(s),
     }
@@ -312,6 +313,29 @@ def _safety_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
         "POST /api/deviations/{id}/review/": _plan(
             st.sampled_from(s.ids["deviations"]).map(lambda i: {"id": i}),
             st.fixed_dictionaries({"important": st.booleans(), "note": st.just("reviewed with the site")}),
+        ),
+    }
+
+
+def _query_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
+    """Data queries: raising one on a drinking day, and the messages of its thread."""
+    on_query = st.sampled_from(s.ids["queries"]).map(lambda i: {"id": i})
+    text = st.fixed_dictionaries({"text": st.sampled_from(["Checked against the diary.", "Please look again."])})
+    return {
+        "POST /api/queries/": _plan(
+            st.just({}),
+            st.fixed_dictionaries(
+                {
+                    "record_kind": st.just("drinking_day"),
+                    "record_id": st.sampled_from(s.ids["drinking-days"]),
+                    "item": st.sampled_from(["grams", "amount", ""]),
+                    "text": st.just("The source says otherwise."),
+                }
+            ),
+        ),
+        **{f"POST /api/queries/{{id}}/{action}/": _plan(on_query, text) for action in ("answer", "reopen", "comment")},
+        "POST /api/queries/{id}/close/": _plan(
+            on_query, st.fixed_dictionaries({}, optional={"text": st.just("Agreed.")})
         ),
     }
 

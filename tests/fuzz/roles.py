@@ -6,9 +6,11 @@ An operation not named in :data:`ROLES` is open to every role (:data:`ANY_ROLE`)
 from __future__ import annotations
 
 from core.roles import (
+    ANSWER_QUERIES,
     ENTER_DATA,
     MANAGE_PEOPLE,
     MANAGE_RANDOMISATION_LIST,
+    RAISE_QUERIES,
     RANDOMISE,
     READ_IDENTITY,
     RECORD_WITHDRAWAL,
@@ -107,6 +109,12 @@ ROLES: dict[str, tuple[str, ...]] = {
         _able(LOCKERS),
     ),
     "POST /api/deviations/{id}/review/": _able(REVIEWERS),
+    "POST /api/queries/": _able(RAISE_QUERIES),
+    "POST /api/queries/{id}/answer/": _able(ANSWER_QUERIES),
+    "POST /api/queries/{id}/comment/": _able(RAISE_QUERIES | ANSWER_QUERIES),
+    # the seeded queries were raised by the monitor, who alone closes and re-opens them
+    "POST /api/queries/{id}/close/": _able([Role.MONITOR]),
+    "POST /api/queries/{id}/reopen/": _able([Role.MONITOR]),
     "POST /api/participants/{study_id}/randomise/": _able(RANDOMISE),
     "POST /api/participants/{study_id}/withdrawals/": _able(RECORD_WITHDRAWAL),
     "GET /api/trials/{code}/history/": _able(HISTORY_READERS),
