@@ -136,9 +136,20 @@ def participant_queries(*, user, participant) -> list[Query]:
 
 
 def open_queries(*, user, limit: int | None = 50) -> list[Query]:
-    """Open queries at the user's sites (awaiting the site's answer), oldest first, at most ``limit``."""
-    found = shown(user, _scoped(user).filter(state=QueryState.OPEN).order_by("created_at", "pk"))
-    return found[:limit] if limit else found
+    """Open queries at the user's sites (awaiting the site's answer), oldest first, at most ``limit``
+    (None: all). Read a page at a time, so a long backlog is not read whole to show its oldest."""
+    found = _scoped(user).filter(state=QueryState.OPEN).order_by("created_at", "pk")
+    if not limit:
+        return shown(user, found)
+    out: list[Query] = []
+    offset = 0
+    while len(out) < limit:
+        page = list(found[offset : offset + limit])
+        if not page:
+            break
+        out += shown(user, page)
+        offset += limit
+    return out[:limit]
 
 
 @dataclass(frozen=True)

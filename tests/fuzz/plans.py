@@ -333,7 +333,9 @@ def _query_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
                 }
             ),
         ),
-        **{f"POST /api/queries/{{id}}/{action}/": _plan(on_query, text) for action in ("answer", "reopen", "comment")},
+        **{f"POST /api/queries/{{id}}/{action}/": _plan(on_query, text) for action in ("answer", "comment")},
+        # the query seeded closed: any other is open and answers 409
+        "POST /api/queries/{id}/reopen/": _plan(_one("id", s.ids["queries"][-1]), text),
         "POST /api/queries/{id}/close/": _plan(
             on_query, st.fixed_dictionaries({}, optional={"text": st.just("Agreed.")})
         ),

@@ -48,6 +48,7 @@ from participants.models import (
 from participants.randomisation import services as randomisation
 from participants.safety import services as safety
 from participants.schedule import services as schedule
+from review.models import Query
 from review.queries import services as review_queries
 from trials.protocol import CriterionKind, load_file, validate
 from trials.services import protocol_load
@@ -268,8 +269,8 @@ def _extra_participants(desk: _Desk) -> _Extra:
 
 
 def _data_queries(*, monitor, people: list[Participant]) -> tuple[list[int], list[int]]:
-    """Drinking days a query may be raised on, and a few queries the monitor raised on them (the
-    site answers them; the monitor closes and re-opens them). Returns both lists of ids."""
+    """Drinking days a query may be raised on, and a few queries the monitor raised on them, the last
+    closed (the site answers them; the monitor closes and re-opens them). Returns both lists of ids."""
     days = list(
         DrinkingRecord.objects.filter(participant__in=people)
         .order_by("participant_id", "day")
@@ -281,6 +282,8 @@ def _data_queries(*, monitor, people: list[Participant]) -> tuple[list[int], lis
         ).pk
         for pk in days[::15][:8]
     ]
+    # one closed already, so that re-opening has one to re-open whatever the order of the requests
+    review_queries.query_close(actor=monitor, query=Query.objects.get(pk=raised[-1]), text="Agreed.")
     return days, raised
 
 

@@ -268,3 +268,22 @@ def test_the_thread_is_append_only(trial, raised):
         QueryMessage.objects.filter(pk=message.pk).update(text="rewritten")
     with pytest.raises(Exception, match="append"), transaction.atomic():
         QueryMessage.objects.filter(pk=message.pk).delete()
+
+
+def test_the_dashboards_oldest_open_queries_skip_hidden_ones_past_the_first_page(trial):
+    infusion = InfusionSession.objects.filter(visit__appointment__participant=trial.participant).first()
+    on_volume = services.query_raise(
+        actor=trial.data_manager, kind="infusion", record_id=infusion.pk, item="volume_ml", text="?"
+    )
+    for _ in range(2):  # the two oldest are on the dose, hidden from the coordinator
+        hidden = Query.objects.get(pk=on_volume.pk)
+        hidden.pk, hidden.item = None, "dose_mg"
+        hidden.created_at -= dt.timedelta(days=1)
+        hidden.save()
+    visible = [on_volume.pk, _raised_on_day(trial).pk]
+    assert [q.pk for q in selectors.open_queries(user=trial.coordinator, limit=2)] == visible
+    assert len(selectors.open_queries(user=trial.pharmacist, limit=None)) == 4
+
+
+def _raised_on_day(trial):
+    return services.query_raise(actor=trial.monitor, kind="drinking_day", record_id=_day(trial).pk, text="?")
