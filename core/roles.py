@@ -92,3 +92,8 @@ IMPORT_DATA = frozenset({Role.ADMINISTRATOR})
 VERIFY_SOURCE = frozenset({Role.MONITOR})
 # Signing a casebook or a visit (21 CFR 11): the site's investigator.
 SIGN_RECORDS = frozenset({Role.INVESTIGATOR})
+# Data queries (review.queries): who raises them, who answers them for the site, and who closes
+# those an edit check raised (a query raised by hand is closed by whoever raised it).
+RAISE_QUERIES = frozenset({Role.MONITOR, Role.DATA_MANAGER})
+ANSWER_QUERIES = frozenset({Role.COORDINATOR, Role.INVESTIGATOR})
+CLOSE_CHECK_QUERIES = frozenset({Role.DATA_MANAGER})

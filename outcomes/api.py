@@ -149,7 +149,7 @@ class BiomarkersApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         sample = services.biomarker_record(actor=request.user, participant=participant, **data.validated_data)
-        shown = selectors.biomarkers(participant=participant).get(pk=sample.pk)
+        [shown] = [s for s in selectors.biomarkers(participant=participant) if s.pk == sample.pk]
         return Response(BiomarkerSerializer(_biomarker_data(shown)).data, status=status.HTTP_201_CREATED)
 
 

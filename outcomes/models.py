@@ -1,9 +1,9 @@
-"""What is measured: daily drinking records, biomarker samples, questionnaires, and data queries.
+"""What is measured: daily drinking records, biomarker samples, and questionnaires.
 
 A day without a :class:`DrinkingRecord` is *missing*, never abstinent. Amounts are stored in grams
 of ethanol beside the amount and unit as entered (the original), so a display in another unit
 never loses what was said. Biomarkers never overwrite self-report: a positive marker on a day
-reported abstinent opens a :class:`DataQuery` for review.
+reported abstinent raises a data query (``review.queries``) for review.
 """
 
 from __future__ import annotations
@@ -75,6 +75,20 @@ class BiomarkerKind(models.TextChoices):
     TRANSDERMAL = "transdermal", "Transdermal alcohol event"
 
 
+# The edit check a positive marker against a day reported abstinent raises its data queries as.
+BIOMARKER_CHECK = "biomarker_contradiction"
+
+
+def detection_days(kind: str, protocol) -> int:
+    """How many days before a sample a positive marker of ``kind`` speaks for."""
+    markers = protocol.outcomes.biomarkers
+    return {
+        BiomarkerKind.ETG: markers.etg_detection_days,
+        BiomarkerKind.BREATH: 0,
+        BiomarkerKind.TRANSDERMAL: markers.transdermal_detection_days,
+    }[kind]
+
+
 @audit.track()
 class BiomarkerSample(models.Model):
     """One dated objective measurement. ``value`` is empty for a transdermal event (its presence is
@@ -102,36 +116,6 @@ class BiomarkerSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id} {self.kind} {self.taken_on}"
-
-
-class QueryStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
-
-
-@audit.track()
-class DataQuery(models.Model):
-    """A discrepancy for a person to review: a positive marker against an abstinent self-report."""
-
-    participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="queries")
-    day = models.DateField(help_text="The day reported as abstinent.")
-    sample = models.ForeignKey(BiomarkerSample, on_delete=models.PROTECT, related_name="queries")
-    text = models.TextField()
-    status = models.CharField(max_length=10, choices=QueryStatus.choices, default=QueryStatus.OPEN)
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolution = models.TextField(blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["participant_id", "day", "pk"]
-        verbose_name_plural = "data queries"
-        constraints = [models.UniqueConstraint(fields=["sample", "day"], name="dataquery_one_per_sample_day")]
-
-    def __str__(self) -> str:
-        return f"query on {self.participant_id} {self.day}"
 
 
 @audit.track()

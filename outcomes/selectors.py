@@ -5,33 +5,45 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 
 from core import permissions
 from core.clock import today_at
 from core.errors import Forbidden
 from core.roles import ENTER_DATA
 from outcomes import endpoints
-from outcomes.models import BiomarkerSample, DataQuery, DrinkingRecord, QueryStatus, QuestionnaireResponse, Source
+from outcomes.models import (
+    BIOMARKER_CHECK,
+    BiomarkerSample,
+    DrinkingRecord,
+    QuestionnaireResponse,
+    Source,
+    detection_days,
+)
 from participants import blinding
 from participants.blinding import presenter
 from participants.guards import anchor_date, require_blinded, require_role
 from participants.models import AppointmentStatus, Participant
 from participants.schedule.selectors import appointments_of
 from participants.selectors import participants_visible
+from review.queries.selectors import unfinished_record_ids
 
 
 def drinking_records(*, participant: Participant) -> QuerySet[DrinkingRecord]:
     return DrinkingRecord.objects.filter(participant=participant).order_by("day", "source")
 
 
-def biomarkers(*, participant: Participant) -> QuerySet[BiomarkerSample]:
-    """The participant's samples by date, each with ``open_queries``: how many of its queries are open."""
-    return (
-        BiomarkerSample.objects.filter(participant=participant)
-        .annotate(open_queries=Count("queries", filter=Q(queries__status=QueryStatus.OPEN)))
-        .order_by("taken_on", "pk")
-    )
+def biomarkers(*, participant: Participant) -> list[BiomarkerSample]:
+    """The participant's samples by date, each with ``open_queries``: how many data queries of the
+    biomarker check are still open or answered on the abstinent days it covers. Three queries."""
+    samples = list(BiomarkerSample.objects.filter(participant=participant).order_by("taken_on", "pk"))
+    queried = unfinished_record_ids(participant=participant, kind="drinking_day", check=BIOMARKER_CHECK)
+    days = list(DrinkingRecord.objects.filter(pk__in=queried).values_list("day", flat=True))
+    protocol = participant.trial.version_on().protocol if samples else None
+    for sample in samples:
+        first = sample.taken_on - dt.timedelta(days=detection_days(sample.kind, protocol))
+        sample.open_queries = sum(1 for day in days if sample.positive and first <= day <= sample.taken_on)
+    return samples
 
 
 def questionnaires(*, participant: Participant) -> QuerySet[QuestionnaireResponse]:
@@ -52,20 +64,6 @@ def may_enter_outcomes(*, user, participant: Participant) -> bool:
     except Forbidden:
         return False
     return True
-
-
-def data_queries(*, participant: Participant) -> QuerySet[DataQuery]:
-    return DataQuery.objects.filter(participant=participant).select_related("sample").order_by("day", "pk")
-
-
-def open_queries(*, user, limit: int | None = 50) -> list[DataQuery]:
-    """Open data queries at the user's sites, the oldest first (at most ``limit``; None: all)."""
-    found = (
-        DataQuery.objects.filter(participant__site_id__in=permissions.site_ids(user), status=QueryStatus.OPEN)
-        .select_related("participant", "sample")
-        .order_by("created_at", "pk")
-    )
-    return list(found[:limit] if limit else found)
 
 
 def randomised_visible(*, user, trial) -> QuerySet[Participant]:

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ReviewConfig(AppConfig):
     name = "review"
     verbose_name = "Review"
+
+    def ready(self) -> None:
+        from review import changes
+        from review.queries import services as queries
+
+        # A correction made with a reason answers the open queries on what it corrected.
+        changes.subscribe(queries.answer_by_correction)

@@ -69,6 +69,11 @@ class Kind:
     # to a dictionary): not what the site entered, so neither an item nor part of the fingerprint.
     derived: tuple[str, ...] = field(default=())
 
+    @property
+    def may_hide(self) -> bool:
+        """Whether some user may be kept from some item of this kind (a dose, an arm)."""
+        return self.hidden is not _nothing_hidden
+
     def item(self, name: str) -> Item:
         for item in self.items:
             if item.name == name:
@@ -158,6 +163,16 @@ def record_get(*, user, kind: str, pk: int) -> Record:
     if obj is None:
         raise NotFound(f"no such {found.label.lower()}")
     return Record(kind=found, obj=obj, participant=_participant_of(found, obj))
+
+
+def records_by_pk(*, kind: str, pks: Iterable[int]) -> dict[int, Record]:
+    """The records of ``kind`` with the given ids, by id (for a caller that has scoped them already).
+    One query."""
+    found = kind_of(kind)
+    return {
+        obj.pk: Record(kind=found, obj=obj, participant=_participant_of(found, obj))
+        for obj in _queryset(found).filter(pk__in=set(pks))
+    }
 
 
 def record_of(obj: models.Model) -> Record:

@@ -1,8 +1,11 @@
-"""The review's URLs: its API (gathered under /api/) and its pages (under the namespace ``web``)."""
+"""The review's URLs: its API (gathered under /api/) and its pages (under the namespace ``web``):
+data queries, source data verification and signatures."""
 
 from django.urls import path
 
 from review import api, views
+from review.queries import api as queries_api
+from review.queries import views as queries
 
 api_patterns = [
     path(
@@ -14,6 +17,12 @@ api_patterns = [
     path("trials/<str:code>/monitoring/", api.TrialMonitoringApi.as_view(), name="trial-monitoring"),
     path("participants/<str:study_id>/signatures/", api.SignaturesApi.as_view(), name="signatures"),
     path("signatures/to-sign/", api.ToSignApi.as_view(), name="to-sign"),
+    path("queries/", queries_api.QueryListApi.as_view(), name="queries"),
+    path("queries/<id:pk>/", queries_api.QueryDetailApi.as_view(), name="query"),
+    path("queries/<id:pk>/answer/", queries_api.QueryAnswerApi.as_view(), name="query-answer"),
+    path("queries/<id:pk>/close/", queries_api.QueryCloseApi.as_view(), name="query-close"),
+    path("queries/<id:pk>/reopen/", queries_api.QueryReopenApi.as_view(), name="query-reopen"),
+    path("queries/<id:pk>/comment/", queries_api.QueryCommentApi.as_view(), name="query-comment"),
 ]
 
 page_patterns = [
@@ -21,4 +30,7 @@ page_patterns = [
     path("signing/", views.to_sign, name="to-sign"),
     path("participants/<str:study_id>/monitoring/", views.participant_monitoring, name="participant-monitoring"),
     path("participants/<str:study_id>/sign/", views.sign, name="sign"),
+    path("queries/", queries.query_list, name="queries"),
+    path("queries/new/", queries.query_new, name="query-new"),
+    path("queries/<id:pk>/", queries.query_page, name="query"),
 ]

@@ -14,10 +14,10 @@ from django.urls import reverse
 
 from core.errors import Forbidden
 from core.web import url_filler
-from outcomes.selectors import open_queries
 from participants.safety.selectors import coding_worklist, reporting_deadlines
 from participants.schedule.due import DueRow, due_at_sites
 from reminders.selectors import worklist_entries
+from review.queries.selectors import open_queries
 from trials.protocol.schedule import EventKind
 
 SHOWN = 100

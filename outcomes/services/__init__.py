@@ -19,7 +19,7 @@ services``, ``from outcomes.services import drinking_days_record``):
 * :mod:`~outcomes.services.questionnaires`: questionnaires item by item.
 """
 
-from outcomes.services.biomarkers import biomarker_record, data_query_close, is_positive
+from outcomes.services.biomarkers import biomarker_record, is_positive
 from outcomes.services.days import (
     CENT,
     NEGATIVE,
@@ -46,7 +46,6 @@ __all__ = [
     "DayEntry",
     "biomarker_record",
     "check_day",
-    "data_query_close",
     "diary_days_record",
     "drinking_days_import",
     "drinking_days_record",

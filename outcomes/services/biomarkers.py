@@ -2,9 +2,10 @@
 
 A sample's positivity follows the protocol's cutoffs when it is recorded. A positive marker never
 changes what was self-reported: for each day reported abstinent (by TLFB or diary) that it covers
-(its sample day, or the marker's detection days before) it opens one :class:`DataQuery`, which a
-reviewer closes with a resolution. Recording days opens the queries the samples already on file
-call for, and recording a sample opens those the days already on file call for.
+(its sample day, or the marker's detection days before) it raises a data query on that day's grams
+(:mod:`review.queries`), which the site answers and a data manager closes. Recording days raises
+the queries the samples already on file call for, and recording a sample those the days already
+on file call for.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from core import audit
 from core.clock import today_at
-from core.errors import Conflict, Invalid
+from core.errors import Invalid
 from core.roles import ENTER_DATA
-from outcomes.models import BiomarkerKind, BiomarkerSample, DataQuery, DrinkingRecord, QueryStatus
+from outcomes.models import BIOMARKER_CHECK, BiomarkerKind, BiomarkerSample, DrinkingRecord, detection_days
 from outcomes.services.days import SELF_REPORT
 from participants.guards import (
     earliest_record,
@@ -29,15 +29,8 @@ from participants.guards import (
     require_role,
 )
 from participants.models import Participant
-
-
-def _detection_days(kind: str, protocol) -> int:
-    markers = protocol.outcomes.biomarkers
-    return {
-        BiomarkerKind.ETG: markers.etg_detection_days,
-        BiomarkerKind.BREATH: 0,
-        BiomarkerKind.TRANSDERMAL: markers.transdermal_detection_days,
-    }[kind]
+from review.queries.services import query_raise_automatic
+from review.records import record_of
 
 
 def is_positive(kind: str, value: Decimal | None, protocol) -> bool:
@@ -51,14 +44,15 @@ def is_positive(kind: str, value: Decimal | None, protocol) -> bool:
 
 
 def data_queries_open(*, participant: Participant, protocol, days: list[dt.date] | None = None, sample=None) -> int:
-    """Open a query for each day reported abstinent (by TLFB or diary) that a positive marker
-    covers (its sample day or the marker's detection days before): the one ``sample``, or the
-    positive samples on file that cover any of ``days``; with ``days``, only those days are
-    queried. Never changes a record, never opens a query twice; returns how many it opened.
-    Runs in the caller's transaction and audit context."""
+    """Raise a data query (:mod:`review.queries`, edit check ``biomarker_contradiction``) on the
+    grams of each day reported abstinent (by TLFB or diary) that a positive marker covers (its
+    sample day or the marker's detection days before): the one ``sample``, or the positive samples
+    on file that cover any of ``days``; with ``days``, only those days are queried. Never changes a
+    record, never raises a query still open or answered on that day again; returns how many it
+    raised. Runs in the caller's transaction and audit context."""
     samples = [sample] if sample is not None else []
     if sample is None and days:
-        longest = max(_detection_days(k, protocol) for k in BiomarkerKind.values)
+        longest = max(detection_days(k, protocol) for k in BiomarkerKind.values)
         samples = list(
             BiomarkerSample.objects.filter(
                 participant=participant,
@@ -71,25 +65,19 @@ def data_queries_open(*, participant: Participant, protocol, days: list[dt.date]
     for s in samples:
         if not s.positive:
             continue
-        first = s.taken_on - dt.timedelta(days=_detection_days(s.kind, protocol))
+        first = s.taken_on - dt.timedelta(days=detection_days(s.kind, protocol))
         abstinent = DrinkingRecord.objects.filter(
             participant=participant, source__in=SELF_REPORT, grams=0, day__gte=first, day__lte=s.taken_on
-        )
+        ).select_related("participant__site", "participant__trial")
         if days is not None:
             abstinent = abstinent.filter(day__in=days)
-        for day in sorted(set(abstinent.values_list("day", flat=True))):
-            _, created = DataQuery.objects.get_or_create(
-                sample=s,
-                day=day,
-                defaults={
-                    "participant": participant,
-                    "text": (
-                        f"{s.get_kind_display()} positive on {s.taken_on}"
-                        f"{f' ({s.value})' if s.value is not None else ''} but {day} is reported abstinent."
-                    ),
-                },
+        for record in abstinent.order_by("day", "source"):
+            text = (
+                f"{s.get_kind_display()} positive on {s.taken_on}"
+                f"{f' ({s.value})' if s.value is not None else ''} but {record.day} is reported abstinent."
             )
-            opened += created
+            raised = query_raise_automatic(record=record_of(record), item="grams", check=BIOMARKER_CHECK, text=text)
+            opened += raised is not None
     return opened
 
 
@@ -132,22 +120,3 @@ def biomarker_record(
         )
         data_queries_open(participant=participant, protocol=protocol, sample=sample)
     return sample
-
-
-def data_query_close(*, actor, query: DataQuery, resolution: str) -> DataQuery:
-    """Close an open query with the reviewer's resolution."""
-    require_role(actor, ENTER_DATA, site=query.participant.site, doing="review data queries at this site")
-    require_blinded(actor, trial=query.participant.trial, site=query.participant.site, doing="resolve outcome queries")
-    ensure_unlocked(trial=query.participant.trial, participant=query.participant)
-    if not (resolution or "").strip():
-        raise Invalid("say how the query was resolved", fields={"resolution": ["This field is required."]})
-    with transaction.atomic(), audit.context(actor=actor, reason=resolution.strip()):
-        locked = DataQuery.objects.select_for_update().get(pk=query.pk)
-        if locked.status != QueryStatus.OPEN:
-            raise Conflict("the query is already closed", code="closed")
-        locked.status = QueryStatus.CLOSED
-        locked.resolution = resolution.strip()
-        locked.resolved_by = actor
-        locked.resolved_at = timezone.now()
-        locked.save(update_fields=["status", "resolution", "resolved_by", "resolved_at"])
-    return locked

@@ -17,8 +17,10 @@ from django.urls import path
 from core.errors import Conflict, Invalid
 from core.web import refused, staff_page
 from outcomes import instruments, selectors, services
+from outcomes.models import BIOMARKER_CHECK
 from outcomes.views.measures_forms import BiomarkerForm, QuestionnaireForm, item_grid, running_total
 from participants.selectors import participant_get
+from review.queries import selectors as query_selectors
 
 
 def _participant(request, study_id: str):
@@ -53,7 +55,11 @@ def biomarkers(request, study_id: str):
         "form": form,
         "may_enter": selectors.may_enter_outcomes(user=request.user, participant=participant),
         "samples": selectors.biomarkers(participant=participant),
-        "queries": selectors.data_queries(participant=participant),
+        "queries": [
+            q
+            for q in query_selectors.participant_queries(user=request.user, participant=participant)
+            if q.check_code == BIOMARKER_CHECK
+        ],
     }
     return render(request, "outcomes/measures/biomarkers.html", context, status=status)
 

@@ -35,6 +35,7 @@ from participants.enrolment.selectors import recruitment
 from participants.locks import selectors as lock_selectors
 from participants.locks import services as lock_services
 from participants.selectors import participant_get
+from review.queries.selectors import AGE_BANDS, query_metrics
 from trials.selectors import trial_get, trials_visible
 
 ENDPOINTS_PER_PAGE = 25
@@ -164,6 +165,8 @@ def trial_page(request, code: str):
         **_endpoints(request, trial),
         **_exports(user, trial, blinded=request.GET.get("exports") == "blinded"),
         **_locks(user, trial),
+        "query_metrics": query_metrics(user=user, trial=trial),
+        "age_bands": [label for label, _, _ in AGE_BANDS],
     }
     return render(request, "outcomes/trial/trial.html", context)
 

@@ -24,6 +24,7 @@ from participants.enrolment import selectors as enrolment
 from participants.models import AppointmentStatus
 from participants.schedule.selectors import display_status
 from review.panels import casebook_signatures
+from review.queries import selectors as query_selectors
 
 PAGE_SIZE = 25
 ORDERINGS = [("study_id", "Study id"), ("-enrolled_on", "Most recently enrolled"), ("site", "Site")]
@@ -139,6 +140,7 @@ def casebook(request, study_id: str):
         "history": display.history_rows(book.history),
         "may": _may(request.user, participant.site),
         **casebook_signatures(user=request.user, participant=participant),
+        "review_queries": query_selectors.casebook_queries(user=request.user, participant=participant),
     }
     context["tag"] = display.STATUS_TAGS[context["status"]]
     return render(request, "participants/casebook/casebook.html", context)

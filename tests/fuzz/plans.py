@@ -33,6 +33,7 @@ def plans_for(s: Seeded) -> dict[str, st.SearchStrategy]:
         **_entered_data_plans(s),
         **_appointment_plans(s),
         **_safety_plans(s),
+        **_query_plans(s),
         **_trial_plans(s),
         **_user_plans(s),
         **_review_plans(s),
@@ -343,6 +344,31 @@ def _safety_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
         "POST /api/adverse-events/{id}/coding/": _plan(
             st.sampled_from(s.ids["adverse-events"]).map(lambda i: {"id": i}),
             st.fixed_dictionaries({"term": st.sampled_from(s.dictionary_terms), "reason": REASON}),
+        ),
+    }
+
+
+def _query_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
+    """Data queries: raising one on a drinking day, and the messages of its thread."""
+    on_query = st.sampled_from(s.ids["queries"]).map(lambda i: {"id": i})
+    text = st.fixed_dictionaries({"text": st.sampled_from(["Checked against the diary.", "Please look again."])})
+    return {
+        "POST /api/queries/": _plan(
+            st.just({}),
+            st.fixed_dictionaries(
+                {
+                    "record_kind": st.just("drinking_day"),
+                    "record_id": st.sampled_from(s.ids["drinking-days"]),
+                    "item": st.sampled_from(["grams", "amount", ""]),
+                    "text": st.just("The source says otherwise."),
+                }
+            ),
+        ),
+        **{f"POST /api/queries/{{id}}/{action}/": _plan(on_query, text) for action in ("answer", "comment")},
+        # the query seeded closed: any other is open and answers 409
+        "POST /api/queries/{id}/reopen/": _plan(_one("id", s.ids["queries"][-1]), text),
+        "POST /api/queries/{id}/close/": _plan(
+            on_query, st.fixed_dictionaries({}, optional={"text": st.just("Agreed.")})
         ),
     }
 

@@ -6,10 +6,12 @@ An operation not named in :data:`ROLES` is open to every role (:data:`ANY_ROLE`)
 from __future__ import annotations
 
 from core.roles import (
+    ANSWER_QUERIES,
     CODE_ADVERSE_EVENTS,
     ENTER_DATA,
     MANAGE_PEOPLE,
     MANAGE_RANDOMISATION_LIST,
+    RAISE_QUERIES,
     RANDOMISE,
     READ_IDENTITY,
     RECORD_WITHDRAWAL,
@@ -114,6 +116,12 @@ ROLES: dict[str, tuple[str, ...]] = {
     "POST /api/deviations/{id}/review/": _able(REVIEWERS),
     "GET /api/adverse-events/coding/": _able(CODE_ADVERSE_EVENTS),
     "POST /api/adverse-events/{id}/coding/": _able(CODE_ADVERSE_EVENTS),
+    "POST /api/queries/": _able(RAISE_QUERIES),
+    "POST /api/queries/{id}/answer/": _able(ANSWER_QUERIES),
+    "POST /api/queries/{id}/comment/": _able(RAISE_QUERIES | ANSWER_QUERIES),
+    # the seeded queries were raised by the monitor, who alone closes and re-opens them
+    "POST /api/queries/{id}/close/": _able([Role.MONITOR]),
+    "POST /api/queries/{id}/reopen/": _able([Role.MONITOR]),
     "POST /api/participants/{study_id}/randomise/": _able(RANDOMISE),
     "POST /api/participants/{study_id}/withdrawals/": _able(RECORD_WITHDRAWAL),
     "GET /api/trials/{code}/history/": _able(HISTORY_READERS),

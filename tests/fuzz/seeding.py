@@ -32,6 +32,7 @@ from core.roles import Role
 from core.second_factor import required_for
 from core.services import membership_request, sites_for, user_create
 from core.tokens import token_issue
+from outcomes.models import DrinkingRecord
 from participants.enrolment import services as enrolment
 from participants.locks import services as locks
 from participants.models import (
@@ -50,6 +51,8 @@ from participants.randomisation import services as randomisation
 from participants.safety import services as safety
 from participants.safety.dictionaries import dictionary_load
 from participants.schedule import services as schedule
+from review.models import Query
+from review.queries import services as review_queries
 from trials.protocol import CriterionKind, load_file, validate
 from trials.services import protocol_load
 from trialtracker.simulation import Simulation
@@ -117,6 +120,7 @@ def seed() -> Seeded:
     first, locked = simulated[0], simulated[-1]
     serious, lock = _safety_data(desk, data_manager=users[Role.DATA_MANAGER], trial=trial, first=first, locked=locked)
     writable_people = [extra.fresh, extra.infusing, *simulated[:-1]]
+    days, queries = _data_queries(monitor=users[Role.MONITOR], people=simulated[:-1])
     return Seeded(
         trial=trial.code,
         site_codes=list(trial.sites.order_by("code").values_list("code", flat=True)),
@@ -137,6 +141,8 @@ def seed() -> Seeded:
             "tokens": list(ApiToken.objects.values_list("pk", flat=True)),
             "role-requests": role_requests,
             "dictionaries": list(DictionaryRelease.objects.values_list("pk", flat=True)),
+            "queries": queries,
+            "drinking-days": days,
         },
         dictionary_terms=list(DictionaryTerm.objects.filter(current=True).values_list("pk", flat=True)),
         eligible_screenings=extra.eligible_screenings,
@@ -269,6 +275,25 @@ def _extra_participants(desk: _Desk) -> _Extra:
         baselined=baselined,
         eligible_screenings=eligible_screenings,
     )
+
+
+def _data_queries(*, monitor, people: list[Participant]) -> tuple[list[int], list[int]]:
+    """Drinking days a query may be raised on, and a few queries the monitor raised on them, the last
+    closed (the site answers them; the monitor closes and re-opens them). Returns both lists of ids."""
+    days = list(
+        DrinkingRecord.objects.filter(participant__in=people)
+        .order_by("participant_id", "day")
+        .values_list("pk", flat=True)
+    )
+    raised = [
+        review_queries.query_raise(
+            actor=monitor, kind="drinking_day", record_id=pk, item="grams", text="Please check the diary."
+        ).pk
+        for pk in days[::15][:8]
+    ]
+    # one closed already, so that re-opening has one to re-open whatever the order of the requests
+    review_queries.query_close(actor=monitor, query=Query.objects.get(pk=raised[-1]), text="Agreed.")
+    return days, raised
 
 
 def _safety_data(

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from core.clock import today_at
 from core.errors import Conflict, Invalid
 from outcomes import endpoints
-from outcomes.models import DataQuery, DrinkingRecord, Source
+from outcomes.models import DrinkingRecord, Source
 from outcomes.services import DayEntry, biomarker_record, diary_days_record, drinking_days_record
 from participants.enrolment import services as enrolment
 from participants.locks.services import data_lock
+from review.models import Query
 
 pytestmark = pytest.mark.django_db
 
@@ -131,9 +132,9 @@ def test_the_database_keeps_participant_entries_to_the_diary_without_staff(rando
 def test_an_abstinent_diary_day_under_a_positive_marker_opens_a_query(randomised, coordinator):
     days = _days_back(randomised, "0", "0")
     biomarker_record(actor=coordinator, participant=randomised, kind="etg", taken_on=days[-1].day, value=800)
-    assert not DataQuery.objects.exists()
+    assert not Query.objects.exists()
     _report(randomised, days)
-    assert sorted(DataQuery.objects.values_list("day", flat=True)) == [d.day for d in days]
+    assert _queried_days() == [d.day for d in days]
 
 
 def _lock(participant, make_user, kare):
@@ -225,3 +226,11 @@ def test_a_diary_report_is_all_or_nothing_and_counted_in_protocol_units(import_o
             assert row.abstinent_days == sum(1 for g in grams if g == 0)
             assert row.grams_per_day == _q(float(sum(grams)) / len(grams))
         transaction.set_rollback(True)
+
+
+def _queried_days(state=None) -> list:
+    """The days the biomarker check has raised a data query on (in ``state`` when given)."""
+    found = Query.objects.filter(kind="drinking_day", check_code="biomarker_contradiction")
+    if state:
+        found = found.filter(state=state)
+    return sorted(DrinkingRecord.objects.filter(pk__in=found.values("record_id")).values_list("day", flat=True))

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from outcomes.models import DataQuery, DrinkingRecord
+from outcomes.models import DrinkingRecord
 from outcomes.services import biomarker_record
 from participants.guards import anchor_date
+from review.models import Query
 
 
 def _url(participant) -> str:
@@ -111,7 +112,7 @@ def test_a_positive_marker_against_an_abstinent_day_opens_a_query(as_user, coord
     sample = biomarker_record(actor=coordinator, participant=randomised, kind="etg", taken_on=taken_on, value=800)
     assert sample.positive
     # EtG looks back etg_detection_days (2): days -4 .. -2 are all covered
-    assert sorted(DataQuery.objects.values_list("day", flat=True)) == [
+    assert _queried_days() == [
         taken_on - dt.timedelta(days=2),
         taken_on - dt.timedelta(days=1),
         taken_on,
@@ -119,7 +120,7 @@ def test_a_positive_marker_against_an_abstinent_day_opens_a_query(as_user, coord
     assert set(DrinkingRecord.objects.values_list("grams", flat=True)) == {Decimal("0.00")}  # never overwritten
     negative = biomarker_record(actor=coordinator, participant=randomised, kind="etg", taken_on=taken_on, value=499)
     assert not negative.positive
-    assert DataQuery.objects.count() == 3
+    assert Query.objects.count() == 3
 
 
 def test_a_later_abstinent_report_under_a_positive_breath_test_opens_a_query(as_user, coordinator, randomised):
@@ -127,7 +128,7 @@ def test_a_later_abstinent_report_under_a_positive_breath_test_opens_a_query(as_
     biomarker_record(actor=coordinator, participant=randomised, kind="breath", taken_on=taken_on, value=Decimal("0.1"))
     days = [{"date": taken_on.isoformat(), "amount": "0", "unit": "g"}]
     assert as_user(coordinator).put(_url(randomised), {"days": days}, format="json").status_code == 200
-    assert list(DataQuery.objects.values_list("day", "status")) == [(taken_on, "open")]
+    assert _queried_days(state="open") == [taken_on]
 
 
 def test_locked_data_cannot_change(as_user, coordinator, make_user, kare, randomised):
@@ -151,3 +152,11 @@ def test_a_90_day_recall_is_written_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(20):
         drinking_days_record(actor=coordinator, participant=randomised, days=days, source="tlfb", visit_code="V1")
     assert DrinkingRecord.objects.filter(participant=randomised).count() == 90
+
+
+def _queried_days(state=None) -> list:
+    """The days the biomarker check has raised a data query on (in ``state`` when given)."""
+    found = Query.objects.filter(kind="drinking_day", check_code="biomarker_contradiction")
+    if state:
+        found = found.filter(state=state)
+    return sorted(DrinkingRecord.objects.filter(pk__in=found.values("record_id")).values_list("day", flat=True))

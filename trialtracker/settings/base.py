@@ -256,6 +256,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "reminders-plan": {"task": "reminders.tasks.plan_reminders", "schedule": crontab(hour=1, minute=0)},
     "reminders-digest": {"task": "reminders.tasks.coordinator_digest", "schedule": crontab(hour=7, minute=0)},
+    "edit-checks": {"task": "outcomes.tasks.run_edit_checks", "schedule": crontab(hour=2, minute=0)},
 }
 
 # --- email ------------------------------------------------------------------------------------
