@@ -124,9 +124,14 @@ def query_get(*, user, pk: int) -> Query:
     return query
 
 
-def query_record(*, user, query: Query) -> Record:
-    """The record the query sits on, read at the user's sites."""
-    return record_get(user=user, kind=query.kind, pk=query.record_id)
+def query_record(*, user, query: Query) -> Record | None:
+    """The record the query sits on, read at the user's sites; None when it is no longer there (a
+    drinking day cleared back to missing: the correction that cleared it answered the query, and
+    the query stays to be closed)."""
+    try:
+        return record_get(user=user, kind=query.kind, pk=query.record_id)
+    except NotFound:
+        return None
 
 
 def participant_queries(*, user, participant) -> list[Query]:

@@ -96,7 +96,9 @@ def query_page(request, pk: int):
             {"label": i.label, "value": record.shown_value(i.name, request.user), "queried": i.name == query.item}
             for i in record.kind.items
             if i.name not in record.hidden(request.user)
-        ],
+        ]
+        if record is not None
+        else [],
         "thread": list(query.messages.all()),
         "actions": [(a, forms_by_action[a], ACTIONS[a][2]) for a in ACTIONS if a in forms_by_action],
     }

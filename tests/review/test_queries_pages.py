@@ -84,6 +84,25 @@ def test_the_raiser_closes_on_the_page(client, trial):
     assert Query.objects.get(pk=query.pk).state == "closed"
 
 
+def test_a_query_on_a_day_cleared_back_to_missing_is_answered_and_closed_on_its_page(client, trial):
+    from outcomes.services import drinking_days_record
+
+    query = _raised(trial)
+    day = _day(trial)
+    drinking_days_record(
+        actor=trial.coordinator, participant=trial.participant, days=[], clear=[day.day], source=day.source,
+        reason="the participant was in hospital that day",
+    )  # fmt: skip
+    query.refresh_from_db()
+    assert query.state == "answered"
+    assert query.messages.last().text == "the participant was in hospital that day"
+    page = _as(client, trial.monitor)
+    html = page.get(f"/queries/{query.pk}/").content.decode()
+    assert "The record is no longer there" in html
+    assert page.post(f"/queries/{query.pk}/", {"action": "close", "close-text": ""}).status_code == 302
+    assert Query.objects.get(pk=query.pk).state == "closed"
+
+
 def test_another_sites_query_page_is_404(client, trial):
     query = _raised(trial)
     assert _as(client, trial.london_coordinator).get(f"/queries/{query.pk}/").status_code == 404
