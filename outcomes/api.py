@@ -12,6 +12,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.missing import MissingCode, MissingReasonsField
 from outcomes import selectors, services
 from outcomes.instruments import INSTRUMENTS
 from outcomes.models import BiomarkerKind, Source, Unit
@@ -28,9 +29,10 @@ def _participant(request, study_id: str):
 class DrinkingRecordSerializer(serializers.Serializer):
     day = serializers.DateField()
     source = serializers.ChoiceField(choices=Source.choices)
-    amount = serializers.DecimalField(max_digits=8, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
     unit = serializers.ChoiceField(choices=Unit.choices)
-    grams = serializers.DecimalField(max_digits=8, decimal_places=2)
+    grams = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    missing = MissingReasonsField()
     visit_code = serializers.CharField(allow_blank=True)
     change_reason = serializers.CharField(allow_blank=True)
     entered_by = serializers.CharField(
@@ -43,11 +45,31 @@ class DrinkingRecordSerializer(serializers.Serializer):
 
 class DrinkingDayInputSerializer(serializers.Serializer):
     date = serializers.DateField()
-    amount = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="Refused when negative.")
+    amount = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Refused when negative; leave out for a day given with ``missing``.",
+    )
     unit = serializers.CharField(max_length=10, help_text="g, uk_unit or us_drink (as the protocol allows).")
     reason = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="", help_text="Why a recorded day changes."
     )
+    missing = serializers.ChoiceField(
+        choices=MissingCode.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why there is no amount (unknown: the participant cannot remember the day).",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs["amount"] is None and not attrs["missing"]:
+            raise serializers.ValidationError({"amount": ["Give an amount, or a reason there is none (missing)."]})
+        return attrs
 
 
 class DrinkingDaysApi(GenericAPIView):
@@ -86,7 +108,14 @@ class DrinkingDaysApi(GenericAPIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         days = [
-            services.DayEntry(day=d["date"], amount=d["amount"], unit=d["unit"], reason=d["reason"])
+            services.DayEntry(
+                day=d["date"],
+                amount=d["amount"],
+                unit=d["unit"],
+                reason=d["reason"],
+                missing=d["missing"],
+                note=d["note"],
+            )
             for d in v.get("days", [])
         ]
         saved = services.drinking_days_record(
@@ -193,6 +222,7 @@ class EndpointSerializer(serializers.Serializer):
     window_end_day = serializers.IntegerField()
     days_in_window = serializers.IntegerField()
     assessed_days = serializers.IntegerField()
+    unknown_days = serializers.IntegerField(help_text="Days recorded with a reason instead of an amount.")
     abstinent_days = serializers.IntegerField()
     drinking_days = serializers.IntegerField()
     heavy_days = serializers.IntegerField()

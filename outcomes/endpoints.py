@@ -5,7 +5,8 @@ One SQL statement (see :func:`_sql`) does the work over the records, in one pass
 1. ``ranked``: the drinking records of the participants asked for (randomised; the trial, their
    sites, their ids), joined to their anchor (the allocation date) and sex-specific heavy-day
    threshold, each day counted from the anchor (PostgreSQL ``date - date``, SQLite ``julianday``),
-   numbered per participant-day by the protocol's ``source_priority`` with ``ROW_NUMBER()``;
+   numbered per participant-day with ``ROW_NUMBER()``, records with an amount first, then by the
+   protocol's ``source_priority``;
    sources the protocol does not list and days outside every window are left out;
 2. ``agg``: the record chosen for each day (row number 1), grouped by participant with one set of
    conditional aggregates (``COUNT(*) FILTER (WHERE ...)``, ``MIN``, ``MAX``, ``SUM``) per window,
@@ -21,7 +22,10 @@ further queries.
 
 Definitions (windows in study days: day 1 is the anchor date, day -1 the day before, no day 0):
 
-* assessed days: days of the window with a record; a day without one is missing, never abstinent;
+* assessed days: days of the window with an amount recorded; a day without a record is missing,
+  never abstinent, and so is a day recorded with a reason instead of an amount (the participant
+  could not remember it: counted as ``unknown_days``). Of a day's records the first source in
+  ``source_priority`` with an amount is chosen; a day is unknown only when no source gives one;
 * abstinent: 0 g; drinking: more than 0 g; heavy: at least ``heavy_day_grams[sex]``;
 * PDA, PHDD: abstinent and heavy days as a percentage of assessed days;
 * DDD: grams on drinking days / drinking days, in the protocol's unit;
@@ -81,6 +85,7 @@ COLUMNS = (
     "relapse",
     "relapse_day",
     "completeness",
+    "unknown_days",
 )
 
 
@@ -93,6 +98,7 @@ class EndpointRow:
     window_end_day: int
     days_in_window: int
     assessed_days: int
+    unknown_days: int
     abstinent_days: int
     drinking_days: int
     heavy_days: int
@@ -182,15 +188,16 @@ def _diff_sql(later: str, earlier: str) -> str:
 
 _MEASURES = (
     # name, aggregate over the chosen record of each day; window [{s}, {e}] in days from the anchor
-    ("assessed", "COUNT(*) FILTER (WHERE d.diff BETWEEN {s} AND {e})"),
+    ("assessed", "COUNT(*) FILTER (WHERE d.diff BETWEEN {s} AND {e} AND d.grams IS NOT NULL)"),
     ("abstinent", "COUNT(*) FILTER (WHERE d.diff BETWEEN {s} AND {e} AND d.grams = 0)"),
     ("heavy", "COUNT(*) FILTER (WHERE d.diff BETWEEN {s} AND {e} AND d.heavy = 1)"),
     ("grams", "SUM(d.grams) FILTER (WHERE d.diff BETWEEN {s} AND {e})"),
     ("first_drink", "MIN(d.diff) FILTER (WHERE d.diff BETWEEN {s} AND {e} AND d.grams > 0)"),
     ("first_heavy", "MIN(d.diff) FILTER (WHERE d.diff BETWEEN {s} AND {e} AND d.heavy = 1)"),
-    ("last_assessed", "MAX(d.diff) FILTER (WHERE d.diff BETWEEN {s} AND {e})"),
-    ("assessed_late", "COUNT(*) FILTER (WHERE d.diff BETWEEN {g} AND {e})"),
+    ("last_assessed", "MAX(d.diff) FILTER (WHERE d.diff BETWEEN {s} AND {e} AND d.grams IS NOT NULL)"),
+    ("assessed_late", "COUNT(*) FILTER (WHERE d.diff BETWEEN {g} AND {e} AND d.grams IS NOT NULL)"),
     ("heavy_late", "COUNT(*) FILTER (WHERE d.diff BETWEEN {g} AND {e} AND d.heavy = 1)"),
+    ("unknown", "COUNT(*) FILTER (WHERE d.diff BETWEEN {s} AND {e} AND d.grams IS NULL)"),
 )
 
 
@@ -230,7 +237,8 @@ def _sql(*, windows: list[_Window], sources: list[str], n_sites: int | None, n_p
 WITH ranked AS (
     SELECT r.participant_id AS pid, {record_diff} AS diff, r.grams AS grams,
            CASE WHEN r.grams >= s.heavy THEN 1 ELSE 0 END AS heavy,
-           ROW_NUMBER() OVER (PARTITION BY r.participant_id, r.day ORDER BY CASE r.source {rank} END) AS rn
+           ROW_NUMBER() OVER (PARTITION BY r.participant_id, r.day ORDER BY CASE WHEN r.grams IS NULL THEN 1 ELSE 0 END,
+                                                                  CASE r.source {rank} END) AS rn
       FROM outcomes_drinkingrecord r
       JOIN (SELECT p.id AS pid, a.allocated_on AS anchor, {heavy} AS heavy
               FROM participants_participant p
@@ -339,6 +347,7 @@ def _derive(raw, *, windows: list[_Window], outcomes) -> list[EndpointRow]:
         last_assessed,
         assessed_late,
         heavy_late,
+        unknown,
         first_marker,
     ) in _unpivot(raw, len(windows)):
         window = windows[pos]
@@ -369,6 +378,7 @@ def _derive(raw, *, windows: list[_Window], outcomes) -> list[EndpointRow]:
                 window_end_day=window.end,
                 days_in_window=window.days,
                 assessed_days=assessed,
+                unknown_days=int(unknown or 0),
                 abstinent_days=abstinent,
                 drinking_days=drinking,
                 heavy_days=heavy,

@@ -1,6 +1,7 @@
 """What is measured: daily drinking records, biomarker samples, and questionnaires.
 
-A day without a :class:`DrinkingRecord` is *missing*, never abstinent. Amounts are stored in grams
+A day without a :class:`DrinkingRecord` is *missing*, never abstinent; so is a day recorded as
+not remembered (no amount, with the reason ``unknown`` in ``missing``, :mod:`core.missing`). Amounts are stored in grams
 of ethanol beside the amount and unit as entered (the original), so a display in another unit
 never loses what was said. Biomarkers never overwrite self-report: a positive marker on a day
 reported abstinent raises a data query (``review.queries``) for review.
@@ -13,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from core import audit
+from core.missing import missing_field
 
 
 class Source(models.TextChoices):
@@ -32,6 +34,8 @@ class Unit(models.TextChoices):
 class DrinkingRecord(models.Model):
     """What one participant drank on one calendar day, according to one source.
 
+    A day the participant could not remember (or was not asked about) has no amount and no grams,
+    and says why under ``missing["amount"]``: the endpoints count it apart from the assessed days.
     ``entered_by`` is the member of staff who entered the day; a day the participant reported
     themselves (the diary page of a reminder's link) has no ``entered_by`` and
     ``entered_by_participant`` set, and its source is always ``diary``.
@@ -40,9 +44,14 @@ class DrinkingRecord(models.Model):
     participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="drinking")
     day = models.DateField()
     source = models.CharField(max_length=20, choices=Source.choices)
-    amount = models.DecimalField(max_digits=8, decimal_places=2, help_text="As entered, in ``unit``.")
+    amount = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, help_text="As entered, in ``unit``; empty when missing."
+    )
     unit = models.CharField(max_length=10, choices=Unit.choices)
-    grams = models.DecimalField(max_digits=8, decimal_places=2, help_text="Grams of ethanol.")
+    grams = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, help_text="Grams of ethanol; empty when missing."
+    )
+    missing = missing_field()
     visit_code = models.CharField(max_length=40, blank=True, help_text="The schedule event the recall belongs to.")
     change_reason = models.TextField(blank=True, help_text="Why the day was changed after its first entry.")
     entered_by = models.ForeignKey(
@@ -59,6 +68,12 @@ class DrinkingRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["participant", "day", "source"], name="drinking_one_per_day_source"),
             models.CheckConstraint(condition=Q(grams__gte=0) & Q(amount__gte=0), name="drinking_not_negative"),
+            # an amount, or none with the reason why: never an empty day that says nothing
+            models.CheckConstraint(
+                condition=(Q(amount__isnull=False, grams__isnull=False) & ~Q(missing__has_key="amount"))
+                | Q(amount__isnull=True, grams__isnull=True, missing__has_key="amount"),
+                name="drinking_amount_or_reason",
+            ),
             models.CheckConstraint(
                 condition=Q(entered_by_participant=False) | Q(entered_by__isnull=True, source=Source.DIARY),
                 name="drinking_participant_entry_is_diary",
@@ -66,6 +81,8 @@ class DrinkingRecord(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.grams is None:
+            return f"{self.participant_id} {self.day} {self.source}: missing ({self.missing['amount']['code']})"
         return f"{self.participant_id} {self.day} {self.source}: {self.grams} g"
 
 
@@ -127,6 +144,7 @@ class QuestionnaireResponse(models.Model):
     administered_on = models.DateField()
     visit_code = models.CharField(max_length=40, blank=True)
     items = models.JSONField(help_text="Item number (text) → score, or null when not answered.")
+    missing = missing_field()
     missing_items = models.PositiveSmallIntegerField()
     total = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     prorated = models.BooleanField(default=False)

@@ -5,6 +5,7 @@ questionnaire. None of them holds a factor's level, so nothing of them is hidden
 from __future__ import annotations
 
 from outcomes.models import BiomarkerSample, DrinkingRecord, QuestionnaireResponse
+from participants.records import REASONS, may_enter_blind
 from review.records import Item, Kind, register
 
 
@@ -25,6 +26,7 @@ KINDS = (
             Item("unit", "Unit"),
             Item("grams", "Grams of alcohol"),
             Item("visit_code", "Recalled at"),
+            REASONS,
         ),
         describe=lambda d: f"Drinking on {_day(d.day)} ({d.get_source_display().lower()})",
         critical=True,
@@ -45,6 +47,7 @@ KINDS = (
     ),
     Kind(
         code="questionnaire",
+        guard=may_enter_blind,
         label="Questionnaire",
         model=QuestionnaireResponse,
         participant="participant",
@@ -52,10 +55,11 @@ KINDS = (
             Item("instrument", "Instrument"),
             Item("administered_on", "Date"),
             Item("visit_code", "Visit"),
-            Item("items", "Item scores"),
+            Item("items", "Item scores", empty_ok=True),
             Item("missing_items", "Items not answered"),
             Item("total", "Total"),
             Item("prorated", "Total prorated"),
+            REASONS,
         ),
         describe=lambda q: f"{q.instrument.upper()} on {_day(q.administered_on)}",
     ),

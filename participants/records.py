@@ -5,8 +5,10 @@ presenter as everywhere else."""
 
 from __future__ import annotations
 
+from core.roles import ENTER_DATA
 from participants.blinding import presenter
 from participants.blinding.decisions import visible_for_participant
+from participants.guards import ensure_may_enter_data, require_blinded, require_role
 from participants.models import (
     AdverseEvent,
     Allocation,
@@ -37,8 +39,40 @@ AE_CODING = (
 )
 
 
-def _items(*pairs: tuple[str, str]) -> tuple[Item, ...]:
-    return tuple(Item(name, label) for name, label in pairs)
+# The item that holds the reasons items were left empty (core.missing).
+REASONS = Item("missing", "Reasons items are empty")
+
+
+def _items(*pairs: tuple[str, str], empty_ok: tuple[str, ...] = ()) -> tuple[Item, ...]:
+    """The items named by ``pairs``; those in ``empty_ok`` may be left empty with a reason, and the
+    kind then has :data:`REASONS` among its items."""
+    items = tuple(Item(name, label, empty_ok=name in empty_ok) for name, label in pairs)
+    return (*items, REASONS) if empty_ok else items
+
+
+def _participant_of(obj):
+    if isinstance(obj, Participant):
+        return obj
+    if hasattr(obj, "participant"):
+        return obj.participant
+    return obj.visit.appointment.participant if hasattr(obj, "visit") else obj.appointment.participant
+
+
+def may_enter(actor, obj) -> None:
+    """Refuse whoever may not enter data for the record's participant now: the role to enter data
+    at its site (403), a data lock, a withdrawal of consent for data use, a consent form to sign
+    again (409)."""
+    participant = _participant_of(obj)
+    require_role(actor, ENTER_DATA, site=participant.site, doing="enter data at this site")
+    ensure_may_enter_data(participant)
+
+
+def may_enter_blind(actor, obj) -> None:
+    """:func:`may_enter`, and only for someone blind to every factor assessed blind (outcomes and
+    adverse events are assessed blind)."""
+    participant = _participant_of(obj)
+    require_blinded(actor, trial=participant.trial, site=participant.site, doing="enter outcome data")
+    may_enter(actor, obj)
 
 
 def _day(value) -> str:
@@ -91,6 +125,7 @@ KINDS = (
     ),
     Kind(
         code="baseline",
+        guard=may_enter,
         label="Enrolment and baseline",
         model=Participant,
         participant="",
@@ -100,6 +135,7 @@ KINDS = (
             ("enrolled_on", "Date of enrolment"),
             ("baseline_completed_on", "Date of the baseline"),
             ("baseline_weight_kg", "Weight at baseline (kg)"),
+            empty_ok=("baseline_weight_kg",),
         ),
         describe=lambda p: f"Enrolment and baseline of {p.study_id}",
     ),
@@ -129,6 +165,7 @@ KINDS = (
     ),
     Kind(
         code="visit",
+        guard=may_enter,
         label="Visit",
         model=Visit,
         participant="appointment__participant",
@@ -137,6 +174,7 @@ KINDS = (
             ("actual_date", "Date of the visit"),
             ("missed_reason", "Why it was missed"),
             ("seen_by", "Seen by"),
+            empty_ok=("seen_by",),
         ),
         describe=lambda v: f"Visit {_at_visit(v)} on {_day(v.actual_date)}",
         appointment="appointment",
@@ -144,6 +182,7 @@ KINDS = (
     ),
     Kind(
         code="infusion",
+        guard=may_enter,
         label="Infusion",
         model=InfusionSession,
         participant="visit__appointment__participant",
@@ -161,6 +200,7 @@ KINDS = (
             ("dissociation_score", "Dissociation score"),
             ("safety_flags", "Safety flags"),
             ("interval_override_reason", "Why the interval was overridden"),
+            empty_ok=("dose_mg_given", "dissociation_score"),
         ),
         describe=lambda i: f"Infusion at {_at_visit(i.visit)}",
         hidden=_dose_hidden,
@@ -171,6 +211,7 @@ KINDS = (
     ),
     Kind(
         code="session",
+        guard=may_enter,
         label="Session",
         model=TherapySession,
         participant="visit__appointment__participant",
@@ -179,6 +220,7 @@ KINDS = (
             ("attended", "Attended"),
             ("minutes", "Minutes"),
             ("therapist", "Delivered by"),
+            empty_ok=("therapist",),
         ),
         describe=lambda s: f"Session {s.session_number} at {_at_visit(s.visit)}",
         appointment="visit__appointment",
@@ -186,6 +228,7 @@ KINDS = (
     ),
     Kind(
         code="adverse_event",
+        guard=may_enter_blind,
         label="Adverse event",
         model=AdverseEvent,
         participant="participant",
@@ -204,6 +247,7 @@ KINDS = (
             ("aware_at", "Site aware"),
             ("sponsor_reported_at", "Reported to the sponsor"),
             ("regulator_reported_at", "Reported to the regulator"),
+            empty_ok=("end_date", "action_taken", "outcome"),
         ),
         describe=lambda ae: f"Adverse event '{ae.term}' from {_day(ae.onset_date)}",
         critical=True,

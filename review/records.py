@@ -28,14 +28,17 @@ from django.db import models
 
 from core import permissions
 from core.errors import NotFound
+from core.missing import label as reason_label
 
 
 @dataclass(frozen=True)
 class Item:
-    """One field of a record, as a reviewer names it."""
+    """One field of a record, as a reviewer names it; ``empty_ok``: it may be left empty with a
+    reason (:mod:`review.missing`)."""
 
     name: str
     label: str
+    empty_ok: bool = False
 
 
 def _nothing_hidden(user, obj) -> frozenset[str]:
@@ -68,6 +71,9 @@ class Kind:
     # Fields derived from the record after entry by others than the site (an adverse event's coding
     # to a dictionary): not what the site entered, so neither an item nor part of the fingerprint.
     derived: tuple[str, ...] = field(default=())
+    # ``guard(actor, obj)`` refuses (403, 409) an actor who may not enter data for the record now,
+    # as the record's own services would; a kind without one takes no reasons for empty items.
+    guard: Callable[[Any, Any], None] | None = None
 
     @property
     def may_hide(self) -> bool:
@@ -211,8 +217,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _reasons_text(reasons: dict) -> str:
+    if not reasons:
+        return "(none)"
+    return "; ".join(
+        f"{name}: {reason_label(r['code'])}" + (f" ({r['note']})" if r.get("note") else "")
+        for name, r in sorted(reasons.items())
+    )
+
+
 def _text(obj, name: str) -> str:
     value = getattr(obj, name)
+    if name == "missing":
+        return _reasons_text(value or {})
     display = getattr(obj, f"get_{name}_display", None)
     if display is not None and value not in (None, ""):
         return str(display())

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from core import missing as reasons
 from core.clock import study_day
 from core.errors import Conflict
 from outcomes.models import Source, Unit
@@ -37,12 +38,20 @@ def unit_grams(unit: str, protocol) -> Decimal | None:
 
 @dataclass(frozen=True)
 class DayEntry:
-    """One day of drinking as entered."""
+    """One day of drinking as entered: an amount in a unit, or none and ``missing``, the reason
+    there is none (:class:`core.missing.MissingCode`: ``unknown`` for a day the participant cannot
+    remember), with a ``note``. ``reason`` is why a recorded day changes."""
 
     day: dt.date
-    amount: Decimal
+    amount: Decimal | None
     unit: str
     reason: str = ""
+    missing: str = ""
+    note: str = ""
+
+    def missing_entry(self) -> dict:
+        """What the record keeps in its ``missing`` column for this entry."""
+        return {"amount": reasons.entry(self.missing, self.note)} if self.missing else {}
 
 
 def randomisation_anchor(participant: Participant) -> dt.date:
@@ -57,11 +66,26 @@ def randomisation_anchor(participant: Participant) -> dt.date:
 
 
 def check_day(
-    *, participant: Participant, protocol, anchor: dt.date, today: dt.date, day, amount, unit, source: str
+    *,
+    participant: Participant,
+    protocol,
+    anchor: dt.date,
+    today: dt.date,
+    day,
+    amount,
+    unit,
+    source: str,
+    missing: str = "",
+    note: str = "",
 ) -> tuple[Decimal | None, dict[str, list[str]]]:
     """Grams for one day as entered, and its problems by field (``day``, ``amount``, ``unit``,
-    ``source``; ``date`` for the day). Refused: a future day, a day before the protocol's look-back, an amount that is
-    negative or not a number, a unit the protocol does not know, more than the plausible maximum."""
+    ``source``, ``missing``; ``date`` for the day). Refused: a future day, a day before the
+    protocol's look-back, an amount that is negative or not a number, a unit the protocol does not
+    know, more than the plausible maximum, a reason for no amount that is not one of
+    :class:`core.missing.MissingCode` or comes with an amount.
+
+    A day given with ``missing`` instead of an amount has no grams: ``(None, {})`` when it is valid,
+    so a caller tells it from a refused day by the problems, not by the grams."""
     outcomes = protocol.outcomes
     problems: dict[str, list[str]] = {}
     if source not in Source.values:
@@ -78,6 +102,12 @@ def check_day(
         ]
     if unit not in outcomes.units_known or unit_grams(unit, protocol) is None:
         problems["unit"] = [f"Choose one of: {', '.join(outcomes.units_known)}."]
+    if missing:
+        if amount is not None and str(amount).strip() != "":
+            problems["amount"] = ["Give an amount or a reason there is none, not both."]
+        if wrong := reasons.entry_problems(missing, note):
+            problems["missing"] = wrong
+        return None, problems
     try:
         value = Decimal(str(amount).strip())
         if not value.is_finite():
@@ -101,13 +131,14 @@ def check_day(
 
 def check_days(
     *, participant: Participant, protocol, anchor: dt.date, today: dt.date, days: list[DayEntry], source: str
-) -> tuple[list[tuple[int, DayEntry, Decimal]], dict[str, list[str]]]:
+) -> tuple[list[tuple[int, DayEntry, Decimal | None]], dict[str, list[str]]]:
     """Each day through :func:`check_day`, plus: at least one day, no date twice. Returns the good
-    days (their index, the entry, its grams) and the problems by ``days.<i>.<field>``."""
+    days (their index, the entry, its grams: None for a day given with a reason instead of an
+    amount) and the problems by ``days.<i>.<field>``."""
     problems: dict[str, list[str]] = {}
     if not days:
         problems["days"] = ["Give at least one day."]
-    checked: list[tuple[int, DayEntry, Decimal]] = []
+    checked: list[tuple[int, DayEntry, Decimal | None]] = []
     seen: dict[dt.date, int] = {}
     for i, entry in enumerate(days):
         grams, day_problems = check_day(
@@ -119,6 +150,8 @@ def check_days(
             amount=entry.amount,
             unit=entry.unit,
             source=source,
+            missing=entry.missing,
+            note=entry.note,
         )
         if "source" in day_problems:
             problems["source"] = day_problems.pop("source")
@@ -127,6 +160,6 @@ def check_days(
         seen.setdefault(entry.day, i)
         for name, messages in day_problems.items():
             problems[f"days.{i}.{name}"] = messages
-        if grams is not None:
+        if not day_problems:
             checked.append((i, entry, grams))
     return checked, problems

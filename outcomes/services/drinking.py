@@ -31,6 +31,7 @@ _CHANGED_FIELDS = [
     "amount",
     "unit",
     "grams",
+    "missing",
     "change_reason",
     "entered_by",
     "entered_by_participant",
@@ -41,6 +42,10 @@ _CHANGED_FIELDS = [
 
 # What a day cleared back to missing loses, as the review names it: a query on it is answered.
 CLEARED_ITEMS = ("amount", "unit", "grams")
+
+
+def _amount(entry: DayEntry) -> Decimal | None:
+    return None if entry.missing else Decimal(str(entry.amount))
 
 
 def drinking_days_record(
@@ -58,6 +63,9 @@ def drinking_days_record(
     ``clear`` names recorded days of ``source`` to empty back to missing, with ``reason`` (400 at
     ``reason`` without one; ``clear.<i>`` for a day also in ``days``); a day not recorded is
     missing already, so a replayed clear changes nothing.
+
+    A day given with ``missing`` (``unknown``: the participant cannot remember it) is recorded
+    without an amount, with that reason and its note: missing to the endpoints, never abstinent.
 
     A day already recorded from the same source with another amount is changed only with a reason
     (the day's own, or ``reason`` for the whole request); the same amount again changes nothing.
@@ -130,7 +138,7 @@ def _merge_days(
     *,
     actor,
     participant: Participant,
-    checked: list[tuple[int, DayEntry, Decimal]],
+    checked: list[tuple[int, DayEntry, Decimal | None]],
     source: str,
     visit_code: str,
     reason: str,
@@ -155,23 +163,23 @@ def _merge_days(
                 participant=participant,
                 day=entry.day,
                 source=source,
-                amount=Decimal(str(entry.amount)),
+                amount=_amount(entry),
                 unit=entry.unit,
                 grams=grams,
+                missing=entry.missing_entry(),
                 visit_code=visit_code,
                 entered_by=actor,
             )
             new.append(record)
             saved.append(record)
             continue
-        if old.grams == grams and old.unit == entry.unit and old.amount == Decimal(str(entry.amount)):
+        if (old.grams, old.unit, old.amount, old.missing) == (grams, entry.unit, _amount(entry), entry.missing_entry()):
             saved.append(old)
             continue
         why = (entry.reason or reason or "").strip()
         if not why:
-            problems[f"days.{i}.reason"] = [
-                f"{entry.day} is already recorded ({old.amount} {old.unit}): say why it changes."
-            ]
+            was = f"{old.amount} {old.unit}" if old.grams is not None else "not known"
+            problems[f"days.{i}.reason"] = [f"{entry.day} is already recorded ({was}): say why it changes."]
             continue
         _change_day(old, entry=entry, grams=grams, why=why, actor=actor, visit_code=visit_code)
         saved.append(old)
@@ -180,18 +188,22 @@ def _merge_days(
     return saved, new
 
 
-def _change_day(record: DrinkingRecord, *, entry: DayEntry, grams: Decimal, why: str, actor, visit_code: str) -> None:
-    """Save the day's new amount, unit and grams with the reason, now entered by ``actor`` (a diary
-    day the participant reported becomes staff's), and ``visit_code`` when one is given."""
-    amount = Decimal(str(entry.amount))
+def _change_day(
+    record: DrinkingRecord, *, entry: DayEntry, grams: Decimal | None, why: str, actor, visit_code: str
+) -> None:
+    """Save the day's new amount, unit and grams (or none, with the reason why) with the reason for
+    the change, now entered by ``actor`` (a diary day the participant reported becomes staff's),
+    and ``visit_code`` when one is given."""
+    amount = _amount(entry)
+    missing = entry.missing_entry()
     changed = [
         name
-        for name, value in (("amount", amount), ("unit", entry.unit), ("grams", grams))
+        for name, value in (("amount", amount), ("unit", entry.unit), ("grams", grams), ("missing", missing))
         if getattr(record, name) != value
     ]
     if visit_code and record.visit_code != visit_code:
         changed.append("visit_code")
-    record.amount, record.unit, record.grams = amount, entry.unit, grams
+    record.amount, record.unit, record.grams, record.missing = amount, entry.unit, grams, missing
     record.change_reason = why
     record.entered_by, record.entered_by_participant = actor, False
     if visit_code:
@@ -204,7 +216,8 @@ def drinking_days_import(*, actor, trial, rows: list[dict]) -> list[DrinkingReco
     """Bring in drinking days collected before the trial used the tracker (administrators only).
 
     ``rows`` are ``{"line", "study_id", "date", "amount", "unit", "source"}`` with ``date`` a date
-    or text. Every bad row is reported as ``line <n>.<field>``; nothing is written if any row is
+    or text; a day without an amount gives ``missing`` (a :class:`core.missing.MissingCode`) and
+    may give a ``note``. Every bad row is reported as ``line <n>.<field>``; nothing is written if any row is
     bad. A day already recorded from the same source is refused.
     """
     require_role(actor, IMPORT_DATA, trial=trial, doing="import drinking days")
@@ -277,6 +290,8 @@ def _import_row(
         amount=row.get("amount"),
         unit=(row.get("unit") or "").strip(),
         source=source,
+        missing=(row.get("missing") or "").strip(),
+        note=(row.get("note") or "").strip(),
     )
     key = (participant.pk, day, source)
     if key in seen:
@@ -284,15 +299,23 @@ def _import_row(
     seen.setdefault(key, line)
     for name, messages in day_problems.items():
         problems[f"{where}.{name}"] = messages
-    if grams is None or day_problems:
+    if day_problems:
         return None
+    entry = DayEntry(
+        day=day,
+        amount=row.get("amount"),
+        unit=row["unit"].strip(),
+        missing=(row.get("missing") or "").strip(),
+        note=(row.get("note") or "").strip(),
+    )
     return DrinkingRecord(
         participant=participant,
         day=day,
         source=source,
-        amount=Decimal(str(row["amount"]).strip()),
-        unit=row["unit"].strip(),
+        amount=_amount(entry),
+        unit=entry.unit,
         grams=grams,
+        missing=entry.missing_entry(),
         entered_by=actor,
     )
 

@@ -46,7 +46,8 @@ def diary_days_record(*, participant: Participant, days: list[DayEntry], today: 
     and not yet recorded from the diary source, by the participant or by staff: a participant
     never changes a recorded day (staff do, with a reason, through
     :func:`outcomes.services.drinking_days_record`). Refused (409) as
-    :func:`ensure_may_self_report` says. Abstinent days covered by a positive biomarker open a
+    :func:`ensure_may_self_report` says. A day the participant does not remember is given with
+    ``missing="unknown"`` and no amount. Abstinent days covered by a positive biomarker open a
     data query. Joins the caller's transaction when there is one, so a caller's own writes stand
     or fall with the records.
     """
@@ -82,9 +83,10 @@ def diary_days_record(*, participant: Participant, days: list[DayEntry], today: 
                 participant=participant,
                 day=entry.day,
                 source=Source.DIARY,
-                amount=Decimal(str(entry.amount).strip()),
+                amount=None if entry.missing else Decimal(str(entry.amount).strip()),
                 unit=entry.unit,
                 grams=grams,
+                missing=entry.missing_entry(),
                 entered_by=None,
                 entered_by_participant=True,
             )

@@ -12,6 +12,7 @@ from django.db.models import Q
 from encrypted_fields.fields import EncryptedCharField, EncryptedDateField, EncryptedEmailField, EncryptedTextField
 
 from core import audit
+from core.missing import missing_field
 
 
 class Sex(models.TextChoices):
@@ -75,6 +76,7 @@ class Participant(models.Model):
     baseline_weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     enrolled_on = models.DateField()
     baseline_completed_on = models.DateField(null=True, blank=True)
+    missing = missing_field()
     enrolled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

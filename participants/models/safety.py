@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core import audit
+from core.missing import missing_field
 from participants.models.coding import DictionaryRelease
 from participants.models.enrolment import Participant
 from participants.models.schedule import Appointment, InfusionSession
@@ -66,6 +67,7 @@ class AdverseEvent(models.Model):
     aware_at = models.DateTimeField()
     sponsor_reported_at = models.DateTimeField(null=True, blank=True)
     regulator_reported_at = models.DateTimeField(null=True, blank=True)
+    missing = missing_field()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

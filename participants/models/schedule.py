@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core import audit
+from core.missing import missing_field
 from participants.models.enrolment import Participant
 
 
@@ -83,6 +84,7 @@ class Visit(models.Model):
     seen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    missing = missing_field()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -117,6 +119,7 @@ class InfusionSession(models.Model):
     dissociation_score = models.PositiveSmallIntegerField(null=True, blank=True)
     safety_flags = models.JSONField(default=list)
     interval_override_reason = models.TextField(blank=True)
+    missing = missing_field()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -174,6 +177,7 @@ class TherapySession(models.Model):
     therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    missing = missing_field()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

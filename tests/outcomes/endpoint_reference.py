@@ -53,6 +53,7 @@ FIELDS = (
     "who_level",
     "who_level_drop",
     "completeness",
+    "unknown_days",
 )
 
 
@@ -60,12 +61,12 @@ FIELDS = (
 class Person:
     """A participant's data, by day offset from the anchor (0 = the anchor date, study day 1).
 
-    ``days``: offset -> {source: grams}; ``markers``: (offset, kind, value) biomarker samples;
+    ``days``: offset -> {source: grams, or None for a day recorded as not remembered}; ``markers``: (offset, kind, value) biomarker samples;
     ``withdrawals``: scope -> offset of the withdrawal date.
     """
 
     sex: str
-    days: dict[int, dict[str, Decimal]] = field(default_factory=dict)
+    days: dict[int, dict[str, Decimal | None]] = field(default_factory=dict)
     markers: list[tuple[int, str, Decimal | None]] = field(default_factory=list)
     withdrawals: dict[str, int] = field(default_factory=dict)
 
@@ -117,10 +118,14 @@ def reference(person: Person, outcomes) -> list[dict]:
     """The endpoints of ``person`` under the protocol's ``outcomes`` settings, window by window."""
     priority = [str(s) for s in outcomes.source_priority]
     chosen: dict[int, Decimal] = {}
+    unknown: set[int] = set()  # days recorded, but with no amount from any counted source
     for offset, by_source in person.days.items():
         counted = [s for s in by_source if s in priority]
-        if counted:
-            chosen[study_day_of(offset)] = Decimal(str(by_source[min(counted, key=priority.index)]))
+        known = [s for s in counted if by_source[s] is not None]
+        if known:
+            chosen[study_day_of(offset)] = Decimal(str(by_source[min(known, key=priority.index)]))
+        elif counted:
+            unknown.add(study_day_of(offset))
     heavy_at = outcomes.heavy_day_grams[person.sex]
     positive_days = sorted(
         study_day_of(offset) for offset, kind, value in person.markers if is_positive(kind, value, outcomes.biomarkers)
@@ -181,6 +186,7 @@ def reference(person: Person, outcomes) -> list[dict]:
                 "who_level": level,
                 "who_level_drop": baseline - level if baseline is not None and level is not None else None,
                 "completeness": _q(n * 100 / len(span)),
+                "unknown_days": len([d for d in span if d in unknown]),
             }
         )
     return out
@@ -219,7 +225,10 @@ def load(trial, *, admin, staff, people: list[Person]) -> list:
         for offset, by_source in person.days.items():
             day = ANCHOR + dt.timedelta(days=offset)
             for source, amount in by_source.items():
-                rows.append({"study_id": study_id, "date": day, "amount": str(amount), "unit": "g", "source": source})
+                row = {"study_id": study_id, "date": day, "unit": "g", "source": source}
+                rows.append(
+                    {**row, "amount": "", "missing": "unknown"} if amount is None else {**row, "amount": str(amount)}
+                )
     if rows:
         drinking_days_import(actor=admin, trial=trial, rows=rows)
     for participant, person in zip(made, people, strict=True):
@@ -253,7 +262,9 @@ def with_outcomes(protocol, **changes):
 # --- strategies -----------------------------------------------------------------------------------
 
 grams = st.sampled_from(["0", "0", "0", "1", "8", "40", "47.99", "48", "63.99", "64", "100", "200"]).map(Decimal)
-day_records = st.dictionaries(st.sampled_from(SOURCES), grams, min_size=1, max_size=2)
+# A day the participant could not remember: recorded, with no amount.
+grams_or_unknown = st.one_of(grams, grams, grams, st.none())
+day_records = st.dictionaries(st.sampled_from(SOURCES), grams_or_unknown, min_size=1, max_size=2)
 # Offsets from the anchor: the 90-day look-back, the windows' edges (study days 1, 91, 92, 182) and beyond.
 offsets = st.one_of(st.integers(-90, 200), st.sampled_from([-90, -1, 0, 1, 89, 90, 91, 92, 180, 181, 182]))
 marker = st.one_of(

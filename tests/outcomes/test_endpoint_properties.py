@@ -64,3 +64,22 @@ def test_study_days_skip_zero():
     assert date_of_study_day(ANCHOR, -1) == ANCHOR - dt.timedelta(days=1)
     window = endpoints.windows_of(type("O", (), {"baseline_lookback_days": 0, "psnhdd_grace_days": 0, "windows": []})())
     assert window == []
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=drinker, forgotten=st.sets(st.integers(0, 59), min_size=1, max_size=30))
+def test_days_not_remembered_count_as_missing_and_apart(kare, admin_user, staff, data, forgotten):
+    """A day recorded as not remembered weighs in every endpoint exactly as a day without a record
+    (missing, never abstinent), and is counted in ``unknown_days``."""
+    days = sorted(data.days.items())
+    left_out = {o: r for i, (o, r) in enumerate(days) if i not in forgotten}
+    unknown = {o: ({s: None for s in r} if i in forgotten else r) for i, (o, r) in enumerate(days)}
+    gappy, not_known = load(
+        kare, admin=admin_user, staff=staff, people=[Person(data.sex, left_out), Person(data.sex, unknown)]
+    )
+    rows = endpoints.compute(trial=kare, participant_ids=[gappy.pk, not_known.pk])
+    a = observed(rows, gappy)
+    b = observed(rows, not_known)
+    assert [{**r, "unknown_days": 0} for r in a] == [{**r, "unknown_days": 0} for r in b]
+    assert all(y["unknown_days"] >= x["unknown_days"] for x, y in zip(a, b, strict=True))
+    assert b == reference(Person(data.sex, unknown), kare.version_on().protocol.outcomes)

@@ -10,7 +10,9 @@ from outcomes.services import drinking_days_import
 class Command(CsvImportCommand):
     help = (
         "Import drinking days (columns study_id, date, amount, unit, source; unit g, uk_unit or "
-        "us_drink; source tlfb or diary). Administrators only. Every bad row is reported; nothing "
+        "us_drink; source tlfb or diary; optional columns missing and note for a day without an "
+        "amount: missing is not_done, unknown, not_applicable or declined). Administrators only. "
+        "Every bad row is reported; nothing "
         "is written if any row is bad."
     )
     columns = ("study_id", "date", "amount", "unit", "source")
