@@ -10,7 +10,10 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.missing import NOTE_MAX, MissingCode, MissingReasonsField
 from review import display, signing, verification
+from review.missing import empty_items, missing_reasons_record
+from review.records import record_get
 from review.selectors import appointment_get, participant_get, participants_at
 from trials.selectors import trial_get
 
@@ -217,3 +220,66 @@ class ToSignApi(GenericAPIView):
         people = signing.signable_participants(user=request.user)
         page = self.paginate_queryset(signing.unsigned(user=request.user, participants=people))
         return self.get_paginated_response(ToSignSerializer(page, many=True).data)
+
+
+class EmptyItemSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The item (``items.3`` for a key of a JSON item).")
+    label = serializers.CharField()
+    code = serializers.CharField(allow_blank=True, help_text="The reason it is empty; blank: none given yet.")
+    note = serializers.CharField(allow_blank=True)
+
+
+class EmptyItemsSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    record_id = serializers.IntegerField()
+    description = serializers.CharField()
+    missing = MissingReasonsField()
+    empty_items = EmptyItemSerializer(many=True, help_text="The empty items the caller may see and leave empty.")
+
+
+def _empty_items(record, user) -> dict:
+    return {
+        "kind": record.kind.code,
+        "record_id": record.pk,
+        "description": record.describe(),
+        "missing": record.obj.missing or {},
+        "empty_items": [vars(e) for e in empty_items(record, user)],
+    }
+
+
+class EmptyItemsApi(APIView):
+    """A record's items left empty on purpose: ``GET`` lists the empty items that may carry a reason
+    with the reason given so far; ``POST`` gives (or, with a blank code, withdraws) reasons."""
+
+    class ReasonSerializer(serializers.Serializer):
+        code = serializers.ChoiceField(choices=[("", "none"), *MissingCode.choices], allow_blank=True)
+        note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+
+    class InputSerializer(serializers.Serializer):
+        items = serializers.DictField(child=serializers.DictField(), help_text="Item name → {code, note}.")
+        reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+        def validate_items(self, value):
+            if len(value) > 100:
+                raise serializers.ValidationError("Give at most 100 items at a time.")
+            out = {}
+            for name, given in value.items():
+                reason = EmptyItemsApi.ReasonSerializer(data=given)
+                if not reason.is_valid():
+                    raise serializers.ValidationError({name: reason.errors})
+                out[name] = reason.validated_data
+            return out
+
+    @extend_schema(responses={200: EmptyItemsSerializer})
+    def get(self, request, kind: str, pk: int):
+        return Response(_empty_items(record_get(user=request.user, kind=kind, pk=pk), request.user))
+
+    @extend_schema(request=InputSerializer, responses={200: EmptyItemsSerializer})
+    def post(self, request, kind: str, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        record = missing_reasons_record(
+            actor=request.user, kind=kind, record_id=pk, given=v["items"], reason=v["reason"]
+        )
+        return Response(_empty_items(record, request.user))

@@ -139,7 +139,6 @@ web_patterns = [
     *review_urls.page_patterns,
     *participants_pages.page_patterns,
     *outcomes_pages.page_patterns,
-    *review_urls.page_patterns,
 ]
 
 urlpatterns = [

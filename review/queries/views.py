@@ -100,6 +100,7 @@ def query_page(request, pk: int):
         if record is not None
         else [],
         "thread": list(query.messages.all()),
+        "allowed": allowed,
         "actions": [(a, forms_by_action[a], ACTIONS[a][2]) for a in ACTIONS if a in forms_by_action],
     }
     return render(request, "review/queries/query.html", context, status=status)
