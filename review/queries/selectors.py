@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
@@ -102,6 +103,19 @@ def queries_list(
     if min_age_days is not None:
         found = found.filter(created_at__lte=timezone.now() - dt.timedelta(days=min_age_days))
     return shown(user, found.order_by("created_at", "pk"))
+
+
+def queries_of_participants(
+    *, participant_ids: Iterable[int], hidden_items: Mapping[str, Collection[str]]
+) -> list[Query]:
+    """Every query on the records of the participants named (for a caller that has scoped them
+    already: an export reads its participants a batch at a time), in the order raised, each with
+    its thread in order. A query on an item ``hidden_items`` names for its kind of record (what the
+    caller's reader may not see, such as a dose) is absent, as it is from every list and page for
+    one who may not see the item. Two queries (one when there is none)."""
+    thread = Prefetch("messages", queryset=QueryMessage.objects.order_by("at", "pk"))
+    found = Query.objects.filter(participant_id__in=list(participant_ids)).prefetch_related(thread)
+    return [q for q in found.order_by("created_at", "pk") if not (q.item and q.item in hidden_items.get(q.kind, ()))]
 
 
 def kind_of_or_invalid(code: str) -> str:

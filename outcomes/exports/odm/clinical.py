@@ -1,16 +1,18 @@
 """The ``ClinicalData`` of the ODM file: per participant of the export's sites, enrolment, each
 appointment with its visit, infusion, vital signs and session, then what is collected
-throughout.
+throughout; each record with its data queries (:mod:`~outcomes.exports.odm.annotations`).
 
 Queries: a fixed number per batch of :data:`BATCH` participants (one per group, one per group's
-audit events, the drinking records through one server-side cursor with their audit events a
-chunk of :data:`DRINKING_CHUNK` at a time), never one per participant or row.
+audit events, two for the data queries with their threads, the drinking records through one
+server-side cursor with their audit events a chunk of :data:`DRINKING_CHUNK` at a time), never one
+per participant or row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from outcomes.exports.odm.annotations import QueryAnnotations
 from outcomes.exports.odm.items import (
     ADVERSE_EVENT,
     APPOINTMENT,
@@ -62,10 +64,12 @@ def write_clinical(w: RecordWriter, scope) -> int:
     how many were written."""
     people = list(participants_in(scope).order_by("study_id", "pk").values_list("pk", flat=True))
     arms = dict(Allocation.objects.filter(participant_id__in=people).values_list("participant_id", "arm__code"))
+    queries = QueryAnnotations(w, scope)
     subjects = 0
     for start in range(0, len(people), BATCH):
         batch = people[start : start + BATCH]
         levels = levels_by_participant(scope, batch)
+        w.annotations = queries.batch(batch)
         rows = {
             SUBJECT: {p.pk: [p] for p in Participant.objects.filter(pk__in=batch).select_related("site")},
             CONSENT: _by_participant(Consent.objects.filter(participant_id__in=batch).order_by("consented_on", "pk")),

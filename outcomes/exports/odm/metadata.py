@@ -3,10 +3,13 @@ and sites) of the ODM file."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from lxml import etree
 
+from outcomes.exports.odm.annotations import CODE_LISTS
 from outcomes.exports.odm.items import FORMS, ONGOING_FORMS, RANDOMISATION, Item
 from outcomes.exports.odm.records import PARTICIPANT_USER, SYSTEM_USER, RecordWriter, group_items
 from review.models import MEANING_TEXT, Signature, SignatureMeaning
@@ -19,17 +22,30 @@ LEGAL_REASON = (
 )
 
 
-def _description(parent, text: str):
-    d = etree.SubElement(parent, "Description")
-    t = etree.SubElement(d, "TranslatedText")
+def _translated(parent, text: str):
+    t = etree.SubElement(parent, "TranslatedText")
     t.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
     t.text = text
 
 
+def _description(parent, text: str):
+    _translated(etree.SubElement(parent, "Description"), text)
+
+
+def code_list(parent, oid: str, name: str, pairs: Iterable[tuple[str, str]]):
+    """A text ``CodeList`` of ``(code, decode)`` pairs, in their order."""
+    cl = etree.SubElement(parent, "CodeList", OID=oid, Name=name, DataType="text")
+    for n, (code, decode) in enumerate(pairs, start=1):
+        item = etree.SubElement(cl, "CodeListItem", CodedValue=code, OrderNumber=str(n))
+        _translated(etree.SubElement(item, "Decode"), decode)
+    return cl
+
+
 def write_study(w: RecordWriter, scope, protocol, mdv: str, version):
     """The ``Study``: the study events (each scheduled visit, ``ENROLMENT``, ``UNSCHEDULED`` and
-    ``ONGOING``), their forms, item groups and items as the scope shows them, and a code list per
-    factor the export carries (with ``ARM`` when it carries every factor)."""
+    ``ONGOING``), their forms, item groups and items as the scope shows them, a code list per
+    factor the export carries (with ``ARM`` when it carries every factor), and the code lists of
+    the annotations (a data query's state and the annotation's type)."""
     trial = scope.trial
     study = etree.Element("Study", OID=trial.code)
     gv = etree.SubElement(study, "GlobalVariables")
@@ -78,11 +94,9 @@ def write_study(w: RecordWriter, scope, protocol, mdv: str, version):
         idef = etree.SubElement(meta, "ItemDef", OID="IT.ARM", Name="ARM", DataType="text")
         _description(idef, "Arm")
     for _code, spec in factor_items:
-        cl = etree.SubElement(meta, "CodeList", OID=f"CL.{spec.code}", Name=spec.title, DataType="text")
-        for n, level in enumerate(spec.levels, start=1):
-            cli = etree.SubElement(cl, "CodeListItem", CodedValue=level.code, OrderNumber=str(n))
-            decode = etree.SubElement(cli, "Decode")
-            etree.SubElement(decode, "TranslatedText").text = level.title
+        code_list(meta, f"CL.{spec.code}", spec.title, [(level.code, level.title) for level in spec.levels])
+    for oid, name, pairs in CODE_LISTS:
+        code_list(meta, oid, name, pairs)
     w.xf.write(study)
 
 

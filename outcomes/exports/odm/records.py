@@ -76,6 +76,8 @@ class RecordWriter:
         self.infusion_keys: dict[int, str] = {}
         # the dictionary releases named so far, by id
         self.dictionaries: dict[int, str] = {}
+        # the batch's data queries as ``Annotation``s, by (group code, row id): see odm.annotations
+        self.annotations: dict[tuple[str, int], list[etree._Element]] = {}
 
     def element(self, tag: str, attrs: dict | None = None, text: str | None = None):
         el = etree.Element(tag, {k: v for k, v in (attrs or {}).items() if v is not None})
@@ -121,7 +123,8 @@ class RecordWriter:
         origin: tuple[int | None, object] | None = None,
     ):
         """One ``ItemGroupData`` per audit event of ``row`` (one ``Insert`` without events, by the
-        row's author at its time, or ``origin`` ``(user id, time)`` for a group without them)."""
+        row's author at its time, or ``origin`` ``(user id, time)`` for a group without them); the
+        last, the row as it stands, carries the row's :attr:`annotations` (its data queries)."""
         items = self.row_items(group, row)
         key = str(row.pk) if group.repeating else None
         if not events:
@@ -150,6 +153,8 @@ class RecordWriter:
                     reason=event.get("reason") or "",
                 )
             )
+            if n == len(events) - 1:
+                el.extend(self.annotations.get((group.code, row.pk), ()))
             if kind != "Remove":
                 changed = event.get("changes")
                 for item in items:
