@@ -61,7 +61,8 @@ FIELDS = (
 class Person:
     """A participant's data, by day offset from the anchor (0 = the anchor date, study day 1).
 
-    ``days``: offset -> {source: grams, or None for a day recorded as not remembered}; ``markers``: (offset, kind, value) biomarker samples;
+    ``days``: offset -> {source: grams, or None for a day recorded as not remembered};
+    ``markers``: (offset, kind, value) biomarker samples;
     ``withdrawals``: scope -> offset of the withdrawal date.
     """
 

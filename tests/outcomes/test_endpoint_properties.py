@@ -73,7 +73,7 @@ def test_days_not_remembered_count_as_missing_and_apart(kare, admin_user, staff,
     (missing, never abstinent), and is counted in ``unknown_days``."""
     days = sorted(data.days.items())
     left_out = {o: r for i, (o, r) in enumerate(days) if i not in forgotten}
-    unknown = {o: ({s: None for s in r} if i in forgotten else r) for i, (o, r) in enumerate(days)}
+    unknown = {o: (dict.fromkeys(r) if i in forgotten else r) for i, (o, r) in enumerate(days)}
     gappy, not_known = load(
         kare, admin=admin_user, staff=staff, people=[Person(data.sex, left_out), Person(data.sex, unknown)]
     )
