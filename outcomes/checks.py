@@ -88,7 +88,7 @@ def _range(participant: Participant, visits: list[Visit], days: list[DrinkingRec
             found.append(Finding(record_of(infusion), "breath_alcohol", "out_of_range", text))
     most = protocol.outcomes.max_grams_per_day
     for day in days:
-        if day.grams > most:
+        if day.grams is not None and day.grams > most:
             text = f"{day.grams} g on {day.day} is more than the protocol's {most} g a day."
             found.append(Finding(record_of(day), "grams", "out_of_range", text))
     return found

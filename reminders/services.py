@@ -281,7 +281,7 @@ def diary_report(*, notification: Notification, amounts: dict[dt.date, str], tod
             payload={
                 "unit": unit.code,
                 "days": [r.day.isoformat() for r in records],
-                "amounts": {r.day.isoformat(): str(r.amount) for r in records},
+                "amounts": {r.day.isoformat(): None if r.amount is None else str(r.amount) for r in records},
                 "stored_as_drinking_records": True,
                 "drinking_records": [r.pk for r in records],
             },

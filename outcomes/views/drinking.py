@@ -17,10 +17,12 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
 from core.errors import Conflict, Invalid
+from core.missing import MissingCode
 from core.web import refused, staff_page
 from outcomes import selectors, services
 from outcomes.models import Source
 from outcomes.views.drinking_form import (
+    NOT_REMEMBERED,
     DaysForm,
     MarkerForm,
     PeriodForm,
@@ -104,7 +106,12 @@ def drinking(request, study_id: str):
 def _save(request, form: DaysForm, *, participant, entries) -> int:
     """Send the typed days to the service; on a refusal put each message next to its day (and the
     reason a change needs on the reason field) and answer the refusal's status."""
-    days = [services.DayEntry(day=day, amount=amount, unit=unit) for day, amount, unit in entries]
+    days = [
+        services.DayEntry(day=day, amount=None, unit=unit, missing=MissingCode.UNKNOWN)
+        if amount == NOT_REMEMBERED
+        else services.DayEntry(day=day, amount=amount, unit=unit)
+        for day, amount, unit in entries
+    ]
     try:
         services.drinking_days_record(
             actor=request.user,
@@ -118,7 +125,7 @@ def _save(request, form: DaysForm, *, participant, entries) -> int:
     except (Invalid, Conflict) as error:
         names = {f"clear.{i}": day_field_name(day) for i, day in enumerate(form.cleared)}
         for i, (day, _amount, _unit) in enumerate(entries):
-            for part in ("date", "amount", "unit", "reason"):
+            for part in ("date", "amount", "unit", "reason", "missing"):
                 names[f"days.{i}.{part}"] = day_field_name(day)
         refused(form, error, field_names=names)
         if any(path.endswith(".reason") for path in error.fields):

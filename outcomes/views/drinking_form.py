@@ -43,8 +43,15 @@ def unit_for_letter(letter: str, *, default: str, units: tuple[str, ...]) -> str
     return None
 
 
-def amount_text(amount: Decimal, unit: str, *, default: str) -> str:
-    """An amount as the calendar shows and takes it back: ``3``, ``1.5``, ``24g``."""
+# What the calendar shows and takes for a day the participant cannot remember (recorded as unknown).
+NOT_REMEMBERED = "?"
+
+
+def amount_text(amount: Decimal | None, unit: str, *, default: str) -> str:
+    """An amount as the calendar shows and takes it back: ``3``, ``1.5``, ``24g``; ``?`` for a day
+    recorded without an amount (not remembered)."""
+    if amount is None:
+        return NOT_REMEMBERED
     number = format(amount.normalize(), "f")
     return number if unit == default else f"{number}{unit_letter(unit)}"
 
@@ -162,7 +169,7 @@ class DaysForm(forms.Form):
             )
 
     def entries(self) -> list[tuple[dt.date, str, str]]:
-        """The days typed, in date order, as (day, amount as typed, unit); adds an error on each day
+        """The days typed, in date order, as (day, amount as typed or ``?``, unit); adds an error on each day
         whose letter names no unit. The recorded days that were emptied go to ``cleared``: the
         service clears them back to missing, with the reason a change needs."""
         out = []
@@ -174,6 +181,9 @@ class DaysForm(forms.Form):
             if not text:
                 if day in cal.records:
                     self.cleared.append(day)
+                continue
+            if text == NOT_REMEMBERED:
+                out.append((day, NOT_REMEMBERED, cal.unit))
                 continue
             match = _AMOUNT.match(text)
             unit = unit_for_letter(match["unit"], default=cal.unit, units=cal.units) if match else None
@@ -189,7 +199,7 @@ class Cell:
     day: dt.date | None
     field: forms.BoundField | None = None
     markers: list[Marker] = dataclasses.field(default_factory=list)
-    state: str = "outside"  # outside, missing, abstinent, drinking, future
+    state: str = "outside"  # outside, missing, unknown, abstinent, drinking, future
 
 
 @dataclass
@@ -231,6 +241,8 @@ def _state(value) -> str:
     text = (value or "").strip()
     if not text:
         return "missing"
+    if text == NOT_REMEMBERED:
+        return "unknown"
     match = _AMOUNT.match(text)
     try:
         return "abstinent" if match and Decimal(match["number"]) == 0 else "drinking"

@@ -21,6 +21,7 @@
   function stateOf(value) {
     var text = value.trim();
     if (!text) { return "missing"; }
+    if (text === "?") { return "unknown"; }
     return parseFloat(text.replace(",", ".")) === 0 ? "abstinent" : "drinking";
   }
 
@@ -30,7 +31,7 @@
 
   function paint(input) {
     var cell = input.closest("td");
-    cell.classList.remove("state-missing", "state-abstinent", "state-drinking");
+    cell.classList.remove("state-missing", "state-unknown", "state-abstinent", "state-drinking");
     cell.classList.add("state-" + stateOf(input.value));
     cell.classList.toggle("is-changed", changedDay(input));
   }

@@ -78,6 +78,27 @@ def test_a_period_is_saved_in_one_request(signed_in, coordinator, randomised):
     assert 'value="2d"' in page
 
 
+def test_a_day_typed_as_a_question_mark_is_recorded_as_not_remembered(signed_in, randomised):
+    days = _period(randomised, 7)
+    entries = dict.fromkeys(days, "0")
+    entries[days[2]] = "?"
+    response = _post(signed_in, randomised, entries)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    unknown = DrinkingRecord.objects.get(participant=randomised, day=days[2])
+    assert (unknown.amount, unknown.grams, unknown.missing["amount"]["code"]) == (None, None, "unknown")
+    page = signed_in.get(response["Location"]).content.decode()
+    cell = re.search(
+        rf'<td class="tlfb-day state-(\w+)[^"]*">(?:(?!</td>).)*id="id_day-{days[2].isoformat()}"', page, re.S
+    )
+    assert cell is not None
+    assert cell.group(1) == "unknown"
+    assert re.search(
+        rf'id="id_day-{days[2].isoformat()}"[^>]*value="\?"|value="\?"[^>]*id="id_day-{days[2].isoformat()}"', page
+    )
+    again = _post(signed_in, randomised, entries)  # the same again changes nothing and asks no reason
+    assert again.status_code == 302
+
+
 def test_a_bad_day_answers_400_with_its_message_at_the_day_and_saves_nothing(signed_in, randomised):
     days = _period(randomised, 7)
     entries = dict.fromkeys(days, "0")
