@@ -468,6 +468,26 @@ def _review_plans(s: Seeded) -> dict[str, st.SearchStrategy]:
                 }
             ),
         ),
+        "GET /api/records/{kind}/{id}/empty-items/": _plan(
+            st.fixed_dictionaries({"kind": st.just("adverse_event"), "id": st.sampled_from(s.ids["adverse-events"])})
+        ),
+        "POST /api/records/{kind}/{id}/empty-items/": _plan(
+            st.fixed_dictionaries({"kind": st.just("adverse_event"), "id": st.sampled_from(s.ids["adverse-events"])}),
+            st.fixed_dictionaries(
+                {
+                    "items": st.dictionaries(
+                        st.sampled_from(["end_date", "action_taken", "outcome"]),
+                        st.fixed_dictionaries(
+                            {"code": st.sampled_from(["", "not_done", "unknown", "not_applicable", "declined"])},
+                            optional={"note": st.sampled_from(["", "lost to contact"])},
+                        ),
+                        min_size=1,
+                        max_size=3,
+                    ),
+                },
+                optional={"reason": REASON},
+            ),
+        ),
         "POST /api/participants/{study_id}/signatures/": _plan(
             _study(s.study_ids),
             st.sampled_from(["review", "approval", "responsibility"]).map(

@@ -43,6 +43,7 @@ ROLES: dict[str, tuple[str, ...]] = {
             "POST /api/participants/{study_id}/biomarkers/",
             "PUT /api/participants/{study_id}/drinking-days/",
             "POST /api/participants/{study_id}/questionnaires/",
+            "POST /api/records/{kind}/{id}/empty-items/",
         ],
         _able(set(ENTER_DATA) - SEE_THE_ALLOCATION),
     ),
