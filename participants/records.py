@@ -8,7 +8,7 @@ from __future__ import annotations
 from core.roles import ENTER_DATA
 from participants.blinding import presenter
 from participants.blinding.decisions import visible_for_participant
-from participants.guards import ensure_may_enter_data, require_blinded, require_role
+from participants.guards import ensure_may_enter_data, ensure_unlocked, require_blinded, require_role
 from participants.models import (
     AdverseEvent,
     Allocation,
@@ -20,7 +20,7 @@ from participants.models import (
     Visit,
     Withdrawal,
 )
-from review.records import Item, Kind, register
+from review.records import Item, Kind, register, register_lock_check
 
 DOSE_ITEMS = frozenset({"mg_per_kg", "dose_mg", "dose_mg_given"})
 # A data manager's coding of an adverse event and what the reference safety information says of it.
@@ -256,6 +256,11 @@ KINDS = (
 )
 
 
+def _unlocked(participant) -> None:
+    ensure_unlocked(trial=participant.trial, participant=participant)
+
+
 def register_kinds() -> None:
     for kind in KINDS:
         register(kind)
+    register_lock_check(_unlocked)

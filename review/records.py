@@ -98,6 +98,24 @@ def register(kind: Kind) -> None:
     _kinds[kind.code] = kind
 
 
+# What refuses (409) work on a participant's locked data; set by the app that owns the locks.
+_lock_check: Callable[[Any], None] | None = None
+
+
+def register_lock_check(check: Callable[[Any], None]) -> None:
+    """``check(participant)`` raises :class:`~core.errors.Conflict` while the participant's data
+    (or the trial's) are locked: the review's own writes that ask the site for something (a data
+    query raised, answered, re-opened or commented) call it through :func:`ensure_unlocked`."""
+    global _lock_check
+    _lock_check = check
+
+
+def ensure_unlocked(participant) -> None:
+    """Refuse (409) while ``participant``'s data are locked."""
+    if _lock_check is not None:
+        _lock_check(participant)
+
+
 def kinds() -> list[Kind]:
     return sorted(_kinds.values(), key=lambda k: k.code)
 

@@ -9,6 +9,10 @@ Who may do what (roles in :mod:`core.roles`, held at the query's site):
   (``CLOSE_CHECK_QUERIES``). The site never closes a query;
 - comment: anyone who may raise or answer it there.
 
+While the participant's data (or the trial's) are locked, a query is not raised, answered,
+re-opened or commented on (409, naming the lock): locked data are asked nothing more; a query may
+still be closed. An edit check raises nothing on locked data.
+
 Each change locks the query (``select_for_update``), checks its state under the lock, appends one
 message to its thread and runs in one transaction with the audit context: a refusal writes
 nothing. A correction made through a service (:mod:`review.changes`) answers every open query on
@@ -26,7 +30,7 @@ from core.errors import Conflict, Forbidden, Invalid
 from core.roles import ANSWER_QUERIES, CLOSE_CHECK_QUERIES, RAISE_QUERIES
 from review.models import Query, QueryAction, QueryMessage, QueryState
 from review.models.queries import UNFINISHED
-from review.records import Record, record_get
+from review.records import Record, ensure_unlocked, record_get
 
 MAX_TEXT = 4000
 
@@ -58,6 +62,7 @@ def query_raise(*, actor, kind: str, record_id: int, item: str = "", text: str) 
     item = (item or "").strip()
     if item and (item not in {i.name for i in record.kind.items} or item in record.hidden(actor)):
         raise Invalid("no such item", fields={"item": [f"Choose an item of the {record.kind.label.lower()}."]})
+    ensure_unlocked(record.participant)
     body = _text(text)
     with transaction.atomic(), audit.context(actor=actor, reason="data query raised"):
         now = timezone.now()
@@ -83,6 +88,10 @@ def query_raise_automatic(*, record: Record, item: str = "", check: str, text: s
         kind=record.kind.code, record_id=record.pk, item=item, check_code=check, state__in=UNFINISHED
     ).exists():
         return None
+    try:
+        ensure_unlocked(record.participant)
+    except Conflict:
+        return None  # locked data are asked nothing more
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -112,6 +121,7 @@ def query_answer(*, actor, query: Query, text: str) -> Query:
     _require(actor, ANSWER_QUERIES, site=query.site_id, doing="answer data queries at this site")
     if query.raised_by_id is not None and query.raised_by_id == actor.pk:
         raise Forbidden("you raised this query: the site answers it")
+    ensure_unlocked(query.participant)
     body = _text(text)
     with transaction.atomic(), audit.context(actor=actor, reason="data query answered"):
         locked = _locked(query)
@@ -159,6 +169,7 @@ def query_reopen(*, actor, query: Query, text: str) -> Query:
     """Re-open an answered or closed query, saying why: whoever raised it (403 otherwise); 409 when
     it is open already, or when an edit check has an open query of its own there again."""
     _require_raiser(actor, query, doing="re-open")
+    ensure_unlocked(query.participant)
     body = _text(text)
     with transaction.atomic(), audit.context(actor=actor, reason="data query re-opened"):
         locked = _locked(query)
@@ -179,6 +190,7 @@ def query_comment(*, actor, query: Query, text: str) -> QueryMessage:
     """Add a comment to the thread of a query that is not closed (409 when it is): anyone who may
     raise or answer queries at its site (403 otherwise). The state does not change."""
     _require(actor, RAISE_QUERIES | ANSWER_QUERIES, site=query.site_id, doing="comment on data queries at this site")
+    ensure_unlocked(query.participant)
     body = _text(text)
     with transaction.atomic(), audit.context(actor=actor, reason="data query comment"):
         locked = _locked(query)

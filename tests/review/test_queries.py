@@ -287,3 +287,27 @@ def test_the_dashboards_oldest_open_queries_skip_hidden_ones_past_the_first_page
 
 def _raised_on_day(trial):
     return services.query_raise(actor=trial.monitor, kind="drinking_day", record_id=_day(trial).pk, text="?")
+
+
+def test_locked_data_are_asked_nothing_more_but_a_query_may_still_be_closed(trial, raised):
+    from participants.locks import services as locks
+
+    answered = services.query_raise(
+        actor=trial.monitor, kind="drinking_day", record_id=raised.record_id, item="amount", text="And the amount?"
+    )
+    services.query_answer(actor=trial.coordinator, query=answered, text="Checked: as entered.")
+    locks.data_lock(actor=trial.data_manager, trial=trial.kare, participant=trial.participant, reason="final SDV done")
+    messages_before = QueryMessage.objects.count()
+    with pytest.raises(Conflict, match="locked"):
+        services.query_raise(actor=trial.monitor, kind="drinking_day", record_id=raised.record_id, text="One more?")
+    with pytest.raises(Conflict, match="locked"):
+        services.query_answer(actor=trial.coordinator, query=raised, text="As in the source.")
+    with pytest.raises(Conflict, match="locked"):
+        services.query_comment(actor=trial.monitor, query=raised, text="Still open?")
+    with pytest.raises(Conflict, match="locked"):
+        services.query_reopen(actor=trial.monitor, query=answered, text="Look again.")
+    assert QueryMessage.objects.count() == messages_before
+    services.query_close(actor=trial.monitor, query=answered, text="Fine.")
+    assert Query.objects.get(pk=answered.pk).state == "closed"
+    record = record_of(_day(trial))
+    assert services.query_raise_automatic(record=record, item="grams", check="out_of_range", text="Too much") is None
