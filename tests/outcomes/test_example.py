@@ -1,4 +1,7 @@
-"""The shared worked example: import it as a running trial and export the endpoints unchanged."""
+"""The shared worked example: import it as a running trial and export the endpoints unchanged.
+
+The export carries the example's columns, then ``unknown_days`` (days recorded as not remembered:
+none in the example), then the factors the user may see."""
 
 from __future__ import annotations
 
@@ -16,18 +19,31 @@ def _read(path) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
+def _example(rows: list[list[str]]) -> list[list[str]]:
+    """The example's columns of ``rows``, after checking the column that follows them: unknown days,
+    none in the example."""
+    width = len(_read(DATA / "expected_endpoints.csv")[0])
+    assert rows[0][width] == "unknown_days"
+    assert {r[width] for r in rows[1:]} == {"0"}
+    return [r[:width] for r in rows]
+
+
 def test_export_reproduces_the_expected_endpoints(imported, make_user, tmp_path):
     assessor = make_user("outcome_assessor", imported, username="assessor")  # blinded to every factor
     out = tmp_path / "endpoints.csv"
     call_command("export_endpoints", trial="KARE", out=str(out), actor=assessor.username, stdin=password_in())
-    assert _read(out) == _read(DATA / "expected_endpoints.csv")
+    rows = _read(out)
+    assert len(rows[0]) == len(_read(DATA / "expected_endpoints.csv")[0]) + 1
+    assert _example(rows) == _read(DATA / "expected_endpoints.csv")
 
 
 def test_the_system_exports_every_participant_and_no_factor(imported, tmp_path):
     """A command once exported as "the system" with every factor when no one was named."""
     out = tmp_path / "endpoints.csv"
     call_command("export_endpoints", trial="KARE", out=str(out), system=True)
-    assert _read(out) == _read(DATA / "expected_endpoints.csv")
+    rows = _read(out)
+    assert len(rows[0]) == len(_read(DATA / "expected_endpoints.csv")[0]) + 1
+    assert _example(rows) == _read(DATA / "expected_endpoints.csv")
 
 
 def test_the_unblinded_statistician_exports_every_factor(imported, make_user, tmp_path):
@@ -36,8 +52,8 @@ def test_the_unblinded_statistician_exports_every_factor(imported, make_user, tm
     call_command("export_endpoints", trial="KARE", out=str(out), actor=statistician.username, stdin=password_in())
     rows = _read(out)
     expected = _read(DATA / "expected_endpoints.csv")
-    assert rows[0] == [*expected[0], "drug", "therapy"]
-    assert [r[:-2] for r in rows] == expected
+    assert rows[0] == [*expected[0], "unknown_days", "drug", "therapy"]
+    assert _example([r[:-2] for r in rows]) == expected
     assert rows[1][-2:] == ["ketamine", "therapy"]
 
 
@@ -49,4 +65,4 @@ def test_export_shows_only_the_factors_the_user_may_see(imported, make_user, tmp
     out = tmp_path / "endpoints.csv"
     call_command("export_endpoints", trial="KARE", out=str(out), actor=user.username, stdin=password_in())
     header = _read(out)[0]
-    assert header[18:] == factors
+    assert header[19:] == factors
