@@ -1,9 +1,12 @@
 """The participants' records under review (data queries, verification, signatures), registered
-with :mod:`review.records` when the app starts: what each is, its items, and what a person blinded
+with :mod:`review.records` when the app starts: what each is, its items, what a person blinded
 to a factor may not see of it (the allocation's arm, an infusion's dose), decided by the blinding
-presenter as everywhere else."""
+presenter as everywhere else, and the page a visit's records and an adverse event are corrected on
+(which a query on them links to)."""
 
 from __future__ import annotations
+
+from django.urls import reverse
 
 from participants.blinding import presenter
 from participants.blinding.decisions import visible_for_participant
@@ -58,6 +61,10 @@ def _dose_hidden(user, infusion: InfusionSession) -> frozenset[str]:
 def _vitals(infusion: InfusionSession) -> list[dict]:
     fields = ("phase", "minute", "systolic", "diastolic", "heart_rate", "spo2")
     return [{f: getattr(row, f) for f in fields} for row in infusion.vitals.all()]
+
+
+def _page(name: str, pk: int) -> str:
+    return reverse(f"web:{name}", args=[pk])
 
 
 def _at_visit(visit: Visit) -> str:
@@ -139,6 +146,7 @@ KINDS = (
             ("seen_by", "Seen by"),
         ),
         describe=lambda v: f"Visit {_at_visit(v)} on {_day(v.actual_date)}",
+        page=lambda v: _page("visit", v.appointment_id),
         appointment="appointment",
         related=("appointment",),
     ),
@@ -163,6 +171,7 @@ KINDS = (
             ("interval_override_reason", "Why the interval was overridden"),
         ),
         describe=lambda i: f"Infusion at {_at_visit(i.visit)}",
+        page=lambda i: _page("infusion-day", i.visit.appointment_id),
         hidden=_dose_hidden,
         children=_vitals,
         critical=True,
@@ -181,6 +190,7 @@ KINDS = (
             ("therapist", "Delivered by"),
         ),
         describe=lambda s: f"Session {s.session_number} at {_at_visit(s.visit)}",
+        page=lambda s: _page("session", s.visit.appointment_id),
         appointment="visit__appointment",
         related=("visit__appointment",),
     ),
@@ -208,6 +218,7 @@ KINDS = (
         describe=lambda ae: f"Adverse event '{ae.term}' from {_day(ae.onset_date)}",
         critical=True,
         derived=AE_CODING,
+        page=lambda ae: _page("adverse-event", ae.pk),
     ),
 )
 

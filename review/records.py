@@ -51,7 +51,8 @@ class Kind:
     are its reviewable fields, every clinical field of the model (a test holds each kind to that);
     ``children`` gives rows that belong to the record and count as its content (an infusion's
     vital signs); ``hidden(user, obj)`` names the items that user may not see; ``critical`` kinds
-    are verified in full by default.
+    are verified in full by default; ``page(obj)`` is the address of the page the site corrects the
+    record on, with a reason (None, or no ``page``, where there is none: a randomisation).
     """
 
     code: str
@@ -68,6 +69,7 @@ class Kind:
     # Fields derived from the record after entry by others than the site (an adverse event's coding
     # to a dictionary): not what the site entered, so neither an item nor part of the fingerprint.
     derived: tuple[str, ...] = field(default=())
+    page: Callable[[Any], str | None] | None = None
 
     @property
     def may_hide(self) -> bool:
@@ -132,6 +134,10 @@ class Record:
 
     def hidden(self, user) -> frozenset[str]:
         return self.kind.hidden(user, self.obj)
+
+    def page(self) -> str | None:
+        """The address of the page the site corrects the record on, or None."""
+        return self.kind.page(self.obj) if self.kind.page is not None else None
 
     def shown_value(self, name: str, user) -> str:
         """The item's value as text for ``user`` (a hidden one is never read)."""
