@@ -1,9 +1,12 @@
 """The participants' records under review (data queries, verification, signatures), registered
-with :mod:`review.records` when the app starts: what each is, its items, and what a person blinded
+with :mod:`review.records` when the app starts: what each is, its items, what a person blinded
 to a factor may not see of it (the allocation's arm, an infusion's dose), decided by the blinding
-presenter as everywhere else."""
+presenter as everywhere else, and the page a visit's records and an adverse event are corrected on
+(which a query on them links to)."""
 
 from __future__ import annotations
+
+from django.urls import reverse
 
 from core.roles import ENTER_DATA
 from participants.blinding import presenter
@@ -94,6 +97,10 @@ def _vitals(infusion: InfusionSession) -> list[dict]:
     return [{f: getattr(row, f) for f in fields} for row in infusion.vitals.all()]
 
 
+def _page(name: str, pk: int) -> str:
+    return reverse(f"web:{name}", args=[pk])
+
+
 def _at_visit(visit: Visit) -> str:
     return f"{visit.appointment.event_code} ({visit.appointment.title})"
 
@@ -177,6 +184,7 @@ KINDS = (
             empty_ok=("seen_by",),
         ),
         describe=lambda v: f"Visit {_at_visit(v)} on {_day(v.actual_date)}",
+        page=lambda v: _page("visit", v.appointment_id),
         appointment="appointment",
         related=("appointment",),
     ),
@@ -203,6 +211,7 @@ KINDS = (
             empty_ok=("dose_mg_given", "dissociation_score"),
         ),
         describe=lambda i: f"Infusion at {_at_visit(i.visit)}",
+        page=lambda i: _page("infusion-day", i.visit.appointment_id),
         hidden=_dose_hidden,
         children=_vitals,
         critical=True,
@@ -223,6 +232,7 @@ KINDS = (
             empty_ok=("therapist",),
         ),
         describe=lambda s: f"Session {s.session_number} at {_at_visit(s.visit)}",
+        page=lambda s: _page("session", s.visit.appointment_id),
         appointment="visit__appointment",
         related=("visit__appointment",),
     ),
@@ -252,6 +262,7 @@ KINDS = (
         describe=lambda ae: f"Adverse event '{ae.term}' from {_day(ae.onset_date)}",
         critical=True,
         derived=AE_CODING,
+        page=lambda ae: _page("adverse-event", ae.pk),
     ),
 )
 

@@ -54,7 +54,8 @@ class Kind:
     are its reviewable fields, every clinical field of the model (a test holds each kind to that);
     ``children`` gives rows that belong to the record and count as its content (an infusion's
     vital signs); ``hidden(user, obj)`` names the items that user may not see; ``critical`` kinds
-    are verified in full by default.
+    are verified in full by default; ``page(obj)`` is the address of the page the site corrects the
+    record on, with a reason (None, or no ``page``, where there is none: a randomisation).
     """
 
     code: str
@@ -74,6 +75,7 @@ class Kind:
     # ``guard(actor, obj)`` refuses (403, 409) an actor who may not enter data for the record now,
     # as the record's own services would; a kind without one takes no reasons for empty items.
     guard: Callable[[Any, Any], None] | None = None
+    page: Callable[[Any], str | None] | None = None
 
     @property
     def may_hide(self) -> bool:
@@ -156,6 +158,10 @@ class Record:
 
     def hidden(self, user) -> frozenset[str]:
         return self.kind.hidden(user, self.obj)
+
+    def page(self) -> str | None:
+        """The address of the page the site corrects the record on, or None."""
+        return self.kind.page(self.obj) if self.kind.page is not None else None
 
     def shown_value(self, name: str, user) -> str:
         """The item's value as text for ``user`` (a hidden one is never read)."""

@@ -63,8 +63,8 @@ def _forms(request, query, allowed: set[str], posted: str | None):
 
 @staff_page
 def query_page(request, pk: int):
-    """One query: the record as the user may see it, the item's value, the thread and the actions
-    the user may take."""
+    """One query: the record as the user may see it, the item's value, a link to the page the record
+    is corrected on (where it has one), the thread and the actions the user may take."""
     query = selectors.query_get(user=request.user, pk=pk)
     record = selectors.query_record(user=request.user, query=query)
     allowed = services.query_actions(user=request.user, query=query)
@@ -99,6 +99,8 @@ def query_page(request, pk: int):
         ]
         if record is not None
         else [],
+        "record_page": record.page() if record is not None else None,
+        "may_answer": "answer" in allowed,
         "thread": list(query.messages.all()),
         "allowed": allowed,
         "actions": [(a, forms_by_action[a], ACTIONS[a][2]) for a in ACTIONS if a in forms_by_action],

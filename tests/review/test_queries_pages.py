@@ -1,10 +1,12 @@
 """The pages of data queries: raising one from the casebook, the site's answer and its refusal to
-close, the dashboard's and the casebook's lists, another site's query a 404, and the trial page's
-counts by site and age with the median days to close."""
+close, the dashboard's and the casebook's lists, another site's query a 404, the trial page's
+counts by site and age with the median days to close, and the query page's link to the page its
+record is corrected on."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -146,3 +148,83 @@ def test_the_trial_page_counts_queries_by_site_and_age_and_the_median_days_to_cl
     assert (metrics.closed, metrics.median_days_to_close) == (3, 4.0)
     shown = _as(client, trial.data_manager).get("/trials/KARE/").content.decode()
     assert "in a median of 4.0 days" in shown
+
+
+def _record_link(html: str) -> str:
+    """The address of the query page's link to the record's own page ("" when it has none)."""
+    found = re.search(r'<a href="([^"]+)">Open the record on its page</a>', html)
+    return found.group(1).replace("&amp;", "&") if found else ""
+
+
+def test_a_query_on_a_drinking_day_links_the_site_to_the_calendar_at_that_day(client, trial):
+    query = _raised(trial)
+    day = _day(trial).day
+    page = _as(client, trial.coordinator)
+    html = page.get(f"/queries/{query.pk}/").content.decode()
+    link = _record_link(html)
+    assert link.startswith(f"/participants/{trial.participant.study_id}/drinking/?")
+    assert "correcting it there, with a reason, answers this query" in html
+    calendar = page.get(link)
+    assert calendar.status_code == 200
+    assert f'name="day-{day.isoformat()}"' in calendar.content.decode()
+
+
+def test_a_query_on_a_breathalyser_day_links_no_calendar(client, trial):
+    from decimal import Decimal
+
+    from core.clock import today_at
+    from outcomes.services import DayEntry, drinking_days_record
+
+    yesterday = today_at(trial.participant.site) - dt.timedelta(days=1)
+    [day] = drinking_days_record(
+        actor=trial.coordinator,
+        participant=trial.participant,
+        days=[DayEntry(day=yesterday, amount=Decimal(0), unit="g")],
+        source="breathalyser",
+    )
+    query = services.query_raise(actor=trial.monitor, kind="drinking_day", record_id=day.pk, text="Reading?")
+    assert _record_link(_as(client, trial.coordinator).get(f"/queries/{query.pk}/").content.decode()) == ""
+
+
+@pytest.mark.parametrize("kind", ["visit", "infusion", "session"])
+def test_a_query_on_a_visits_record_links_the_page_it_is_corrected_on(client, trial, kind):
+    from participants.models import InfusionSession, TherapySession, Visit
+
+    model = {"visit": Visit, "infusion": InfusionSession, "session": TherapySession}[kind]
+    participant = "appointment__participant" if kind == "visit" else "visit__appointment__participant"
+    record = model.objects.filter(**{participant: trial.participant}).first()
+    query = services.query_raise(actor=trial.monitor, kind=kind, record_id=record.pk, text="Check the source.")
+    page = _as(client, trial.coordinator)
+    link = _record_link(page.get(f"/queries/{query.pk}/").content.decode())
+    appointment = record.appointment_id if kind == "visit" else record.visit.appointment_id
+    assert link.startswith(f"/appointments/{appointment}/")
+    assert page.get(link).status_code == 200
+
+
+def test_a_query_on_an_adverse_event_links_its_page(client, trial):
+    from participants.safety.services import adverse_event_record
+
+    ae = adverse_event_record(
+        actor=trial.coordinator,
+        participant=trial.participant,
+        term="Nausea",
+        onset_date=trial.participant.allocation.allocated_on,
+        grade=1,
+        drug_causality="unlikely",
+        therapy_causality="not_related",
+        expected=True,
+    )
+    query = services.query_raise(actor=trial.monitor, kind="adverse_event", record_id=ae.pk, text="Grade?")
+    page = _as(client, trial.coordinator)
+    link = _record_link(page.get(f"/queries/{query.pk}/").content.decode())
+    assert link == f"/adverse-events/{ae.pk}/"
+    assert page.get(link).status_code == 200
+
+
+def test_a_query_on_a_record_without_a_page_of_its_own_links_none(client, trial):
+    from participants.models import Allocation
+
+    allocation = Allocation.objects.get(participant=trial.participant)
+    query = services.query_raise(actor=trial.monitor, kind="randomisation", record_id=allocation.pk, text="Date?")
+    html = _as(client, trial.monitor).get(f"/queries/{query.pk}/").content.decode()
+    assert _record_link(html) == ""
