@@ -129,7 +129,7 @@ def load(args, trial) -> None:
     total = args.participants * args.days
     columns = (
         "participant_id, day, source, amount, unit, grams, visit_code, change_reason, entered_by_participant, "
-        "entered_at, updated_at"
+        "entered_at, updated_at, missing"
     )
     stamp = "2024-01-01 00:00:00+00"
     with transaction.atomic(), connection.cursor() as cursor:
@@ -145,7 +145,7 @@ def load(args, trial) -> None:
                 for d in range(args.days):
                     grams = 0 if rng.random() > drinker * 0.8 else rng.randint(1, 160)
                     day = (first + dt.timedelta(days=d)).isoformat()
-                    buffer.write(f"{p.pk}\t{day}\ttlfb\t{grams}\tg\t{grams}\t\t\tf\t{stamp}\t{stamp}\n")
+                    buffer.write(f"{p.pk}\t{day}\ttlfb\t{grams}\tg\t{grams}\t\t\tf\t{stamp}\t{stamp}\t{{}}\n")
                 copy.write(buffer.getvalue())
                 done += args.days
                 if (i + 1) % max(1, args.participants // 10) == 0:

@@ -71,7 +71,7 @@ def _copy(trial) -> tuple[float, int, str]:
     from django.db import connection
 
     from outcomes.exports.policy import export_scope
-    from outcomes.exports.tables import _drinking_sql
+    from outcomes.exports.tables import _DRINKING_COLUMNS, _drinking_sql
 
     sql, params = _drinking_sql(export_scope(user=None, trial=trial))
     with connection.cursor() as cursor:
@@ -80,7 +80,7 @@ def _copy(trial) -> tuple[float, int, str]:
     began = time.perf_counter()
     digest = hashlib.sha256()
     size = 0
-    header = b"study_id,date,study_day,grams,source\n"
+    header = (",".join(c.name for c in _DRINKING_COLUMNS) + "\n").encode()
     digest.update(header)
     size += len(header)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({literal}) TO STDOUT WITH (FORMAT csv)") as copy:

@@ -5,7 +5,8 @@ and a function giving its rows lazily, so that building a table runs no query: t
 dictionary is made from the tables' columns alone, and a writer pulls rows as it writes them.
 
 Tables here: ``endpoints`` (one row per participant and window), ``drinking`` (the raw daily
-records, read with a server-side cursor) and ``dictionary``; the analysis datasets ``adsl`` and
+records, read with a server-side cursor; a day without an amount has the null flavour of its
+reason, :mod:`core.missing`, in ``grams_nf``) and ``dictionary``; the analysis datasets ``adsl`` and
 ``adtte`` are in :mod:`outcomes.exports.adam`. Every table is built from an
 :class:`~outcomes.exports.policy.ExportScope`: only its sites' participants, only its factors.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from core.missing import NULL_FLAVOURS, MissingCode
 from outcomes import endpoints
 from participants.blinding import presenter
 from participants.models import Participant
@@ -35,6 +37,9 @@ class Column:
     type: str
     values: dict | None = None  # value labels: code → label
     factor: bool = False
+    # A numeric column's null flavour (core.missing) is in the column of this name: where it is
+    # set, the stat formats write the value as the reason's missing value (tabular.py).
+    reason_in: str | None = None
 
     def __post_init__(self):
         if len(self.short) > 8 or len(self.label) > 40:
@@ -157,13 +162,28 @@ def endpoint_table(scope) -> Table:
 
 # --- the daily drinking records -------------------------------------------------------------------
 
+# The null flavours (ISO 21090) of the reasons an item is empty, with the reasons' labels.
+FLAVOUR_LABELS = {NULL_FLAVOURS[code]: code.label for code in MissingCode}
+
 _DRINKING_COLUMNS = [
     Column("study_id", "SUBJID", "Study id", STRING),
     Column("date", "DATE", "Calendar date of the drinking day", DATE),
     Column("study_day", "STUDYDAY", "Study day (1 = randomisation, no 0)", INTEGER),
-    Column("grams", "GRAMS", "Grams of ethanol", DECIMAL),
+    Column("grams", "GRAMS", "Grams of ethanol", DECIMAL, reason_in="grams_nf"),
+    Column("grams_nf", "GRAMSNF", "Why grams is empty (null flavour)", STRING, values=FLAVOUR_LABELS),
     Column("source", "SOURCE", "Source of the record", STRING),
 ]
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _flavour_sql(code: str) -> str:
+    """SQL giving the null flavour of the reason code that ``code`` (an SQL expression) holds,
+    NULL for none: a CASE made from :data:`core.missing.NULL_FLAVOURS`."""
+    whens = " ".join(f"WHEN {_quoted(str(c))} THEN {_quoted(f)}" for c, f in NULL_FLAVOURS.items())
+    return f"CASE {code} {whens} END"
 
 
 def _drinking_sql(scope) -> tuple[str, list]:
@@ -171,10 +191,13 @@ def _drinking_sql(scope) -> tuple[str, list]:
         day = "to_char(r.day, 'YYYY-MM-DD')"
         diff = "(r.day - a.allocated_on)"
         grams = "r.grams::text"
+        reason = "r.missing -> 'amount' ->> 'code'"
     else:
         day = "r.day"
         diff = "CAST(julianday(r.day) - julianday(a.allocated_on) AS INTEGER)"
-        grams = "printf('%%.2f', r.grams)"  # %% for the parameter markers: one % reaches SQLite
+        # %% for the parameter markers: one % reaches SQLite; printf gives 0.00 for NULL
+        grams = "CASE WHEN r.grams IS NULL THEN NULL ELSE printf('%%.2f', r.grams) END"
+        reason = "json_extract(r.missing, '$.amount.code')"
     where = "p.trial_id = %s"
     params: list = [scope.trial.pk]
     if scope.site_ids is not None:
@@ -184,7 +207,8 @@ def _drinking_sql(scope) -> tuple[str, list]:
     # Text straight from the database: the export formats nothing it does not have to. The order
     # follows the (participant, day, source) unique index, so no sort of the whole table is needed.
     sql = f"""
-SELECT p.study_id, {day}, CASE WHEN {diff} >= 0 THEN {diff} + 1 ELSE {diff} END, {grams}, r.source
+SELECT p.study_id, {day}, CASE WHEN {diff} >= 0 THEN {diff} + 1 ELSE {diff} END, {grams},
+       {_flavour_sql(reason)}, r.source
   FROM outcomes_drinkingrecord r
   JOIN participants_participant p ON p.id = r.participant_id
   JOIN participants_allocation a ON a.participant_id = p.id
@@ -198,7 +222,8 @@ def drinking_rows(scope, *, chunk_size: int = CHUNK) -> Iterator[list[tuple]]:
     """The raw records of the scope's randomised participants, in chunks of ``chunk_size`` rows,
     read through a server-side cursor on PostgreSQL (memory stays flat whatever the table's size).
 
-    Dates and grams come as text (``2024-01-31``, ``12.50``), study days as integers."""
+    Dates and grams come as text (``2024-01-31``, ``12.50``), study days as integers; a day
+    without an amount has no grams and the null flavour of its reason (``UNK``), others none."""
     sql, params = _drinking_sql(scope)
     # Inside a transaction the server-side cursor needs no WITH HOLD (which would copy the whole
     # result on the server before the first row), and is planned for all its rows, as COPY is.
@@ -217,12 +242,14 @@ def _batches(sql: str, params: list, chunk_size: int) -> Iterator[list[tuple]]:
 
 
 def drinking_table(scope) -> Table:
-    """One row per participant, day and source: the daily records as entered (in grams)."""
+    """One row per participant, day and source: the daily records as entered (in grams); a day
+    without an amount (the participant cannot remember it) has empty grams and, in ``grams_nf``,
+    the null flavour of its reason."""
 
     def rows() -> Iterator[tuple]:
         for batch in drinking_rows(scope):
-            for study_id, day, study_day, grams, source in batch:
-                yield study_id, dt.date.fromisoformat(day) if isinstance(day, str) else day, study_day, grams, source
+            for study_id, day, *rest in batch:
+                yield study_id, dt.date.fromisoformat(day) if isinstance(day, str) else day, *rest
 
     table = Table(
         name="drinking",

@@ -18,7 +18,9 @@ One transactional ODM file (``FileType="Transactional"``):
   has no word for it (a reader sees it from audit records later than the signature). Each data
   query on a record is an ``Annotation`` of the record's last ``ItemGroupData``: its thread as a
   ``Comment``, its state as a ``Flag`` (code lists ``CL.QUERY_STATE`` and ``CL.ANNOTATION_TYPE``
-  in the metadata version).
+  in the metadata version). An item left empty with a reason (:mod:`core.missing`) is
+  ``IsNull="Yes"`` with the reason as the item's ``Annotation`` (its note as a ``Comment``, its
+  null flavour as a ``Flag`` of ``CL.NULLFLAVOR``).
 
 Each record is one ``ItemGroupData`` per audit event of its row (``Insert``, then one ``Update``
 per change, carrying the items that changed), each with its ``AuditRecord`` (who, where, when,
@@ -30,7 +32,8 @@ Blinding, as :mod:`participants.blinding.presenter` decides it: factor items (an
 appear only for the factors the export carries; the infusion's dose fields only when it carries
 the dosing factor; no free text that staff write on a record (notes, reasons for withdrawal,
 missed-visit reasons, deviation descriptions and reviews) and no identity is exported, only the
-threads of the data queries, which are the review's own record. A deviation's
+threads of the data queries, which are the review's own record, and the notes saying why an item
+is empty, which are the item's own. A deviation's
 description is exported only when a service wrote it from the record alone
 (:func:`~participants.blinding.presenter.deviation_text_shown`): the duration one quotes the
 infusion length of the participant's drug level, so it too needs the dosing factor. A data query
@@ -44,6 +47,7 @@ The package, one module per part: :mod:`~outcomes.exports.odm.items` (the item g
 forms), :mod:`~outcomes.exports.odm.records` (a row as its audit events, with the audit
 records), :mod:`~outcomes.exports.odm.metadata` (``Study`` and ``AdminData``),
 :mod:`~outcomes.exports.odm.annotations` (the data queries),
+:mod:`~outcomes.exports.odm.reasons` (items left empty with a reason),
 :mod:`~outcomes.exports.odm.clinical` (``ClinicalData``) and :mod:`~outcomes.exports.odm.document`
 (the file, :func:`write`).
 """

@@ -7,7 +7,9 @@ edit check) saying which item it is on and giving its thread, a message a line: 
 author's role at the query's site (as the memberships stand when the file is written; the one
 in which they could take that step) and OID (or the edit check, or the system), what they did
 and what they wrote; and a ``Flag`` whose ``FlagValue`` is the query's state (:data:`QUERY_STATES`,
-code list ``CL.QUERY_STATE``) and whose ``FlagType`` is ``query`` (code list ``CL.ANNOTATION_TYPE``).
+code list ``CL.QUERY_STATE``) and whose ``FlagType`` is ``query`` (code list ``CL.ANNOTATION_TYPE``,
+which also has ``missing`` for the reasons items are empty, :mod:`~outcomes.exports.odm.reasons`).
+:data:`CODE_LISTS` are the code lists of both kinds of annotation.
 
 The queries are read with their threads in two queries per batch of participants (the batch is
 the export's scope already), and blinded as the records are: a query on an item the file leaves
@@ -27,6 +29,7 @@ from lxml import etree
 from core.models import SiteMembership
 from core.roles import ANSWER_QUERIES, ENTER_DATA, RAISE_QUERIES
 from outcomes.exports.odm.items import FORMS, INFUSION, RANDOMISATION, Group
+from outcomes.exports.odm.reasons import ANNOTATION_TYPE_LIST, MISSING_TYPE, NULL_FLAVOUR_CODES, NULL_FLAVOUR_LIST
 from outcomes.exports.odm.records import RecordWriter, group_items
 from participants.blinding import presenter
 from review.models import Query, QueryAction, QueryMessage, QueryState
@@ -34,7 +37,6 @@ from review.queries.selectors import queries_of_participants
 from review.records import kind_of, kinds
 
 QUERY_STATE_LIST = "CL.QUERY_STATE"
-ANNOTATION_TYPE_LIST = "CL.ANNOTATION_TYPE"
 REOPENED = "reopened"
 QUERY_STATES = (
     (QueryState.OPEN.value, "Open: awaiting the site's answer"),
@@ -42,11 +44,12 @@ QUERY_STATES = (
     (QueryState.CLOSED.value, "Closed by whoever raised it"),
     (REOPENED, "Re-opened by whoever raised it: awaiting the site's answer again"),
 )
-ANNOTATION_TYPES = (("query", "Data query"),)
+ANNOTATION_TYPES = (("query", "Data query"), (MISSING_TYPE, "Reason an item is empty"))
 # The code lists the annotations use, as (OID, name, (code, decode) pairs), for the metadata version.
 CODE_LISTS = (
     (QUERY_STATE_LIST, "Data query state", QUERY_STATES),
     (ANNOTATION_TYPE_LIST, "Annotation type", ANNOTATION_TYPES),
+    (NULL_FLAVOUR_LIST, "Null flavour (ISO 21090): why an item is empty", NULL_FLAVOUR_CODES),
 )
 # The roles in which someone takes each step, to name the one an author held for it.
 _ACTING = {

@@ -44,6 +44,8 @@ class Item:
     label: str
     # the item's value from the field's, ``derive(value, writer)`` (the writer knows the batch's visits)
     derive: Callable[[object, RecordWriter], object] | None = None
+    # the item whose reason for being empty this one shares (core.missing; odm.reasons), if not its own
+    reason_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,11 @@ VISIT = Group(
     "VISIT",
     "Visit",
     Visit,
-    (Item("ACTUAL_DATE", "actual_date", "date", "Actual date"), Item("ATTENDED", "attended", "boolean", "Attended")),
+    (
+        Item("ACTUAL_DATE", "actual_date", "date", "Actual date"),
+        Item("ATTENDED", "attended", "boolean", "Attended"),
+        Item("SEEN_BY", "seen_by_id", "text", "Seen by (a user OID of AdminData)", _user_oid),
+    ),
     "recorded_by_id",
     "created_at",
     repeating=False,
@@ -238,7 +244,7 @@ DRINKING = Group(
         Item("SOURCE", "source", "text", "Source"),
         Item("AMOUNT", "amount", "float", "Amount as entered"),
         Item("UNIT", "unit", "text", "Unit as entered"),
-        Item("GRAMS", "grams", "float", "Grams of ethanol"),
+        Item("GRAMS", "grams", "float", "Grams of ethanol", reason_of="amount"),
         Item("DRINK_VISIT", "visit_code", "text", "Recall visit"),
     ),
     "entered_by_id",

@@ -45,7 +45,8 @@ def write_study(w: RecordWriter, scope, protocol, mdv: str, version):
     """The ``Study``: the study events (each scheduled visit, ``ENROLMENT``, ``UNSCHEDULED`` and
     ``ONGOING``), their forms, item groups and items as the scope shows them, a code list per
     factor the export carries (with ``ARM`` when it carries every factor), and the code lists of
-    the annotations (a data query's state and the annotation's type)."""
+    the annotations (a data query's state, the annotation's type, the null flavours of the
+    reasons an item is empty)."""
     trial = scope.trial
     study = etree.Element("Study", OID=trial.code)
     gv = etree.SubElement(study, "GlobalVariables")

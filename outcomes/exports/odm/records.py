@@ -3,8 +3,10 @@
 :class:`RecordWriter` writes a row of a group as its audit trail tells it (``Insert``, then one
 ``Update`` per change carrying the items that changed, ``Remove`` for a deletion), or as one
 ``Insert`` by the row's own author at its time where there is no trail; :func:`audit_events`
-reads the trail of many rows in one query. What the export may not carry is left out here: the
-dose fields unless the export carries the dosing factor, a deviation's description unless
+reads the trail of many rows in one query. An item left empty with a reason is written
+``IsNull="Yes"`` with the reason's annotation (:mod:`~outcomes.exports.odm.reasons`). What the
+export may not carry is left out here: the dose fields unless the export carries the dosing
+factor, a deviation's description unless
 :func:`participants.blinding.presenter.deviation_text_shown` allows it, an allocation's arm and
 slot from its audit events.
 """
@@ -21,9 +23,11 @@ from lxml import etree
 
 from core import history
 from outcomes.exports.odm.items import DEVIATION, INFUSION, Group, Item
+from outcomes.exports.odm.reasons import reason_annotation, reason_names, reasons_of
 from participants.blinding import presenter
 from participants.models import Allocation
 
+MISSING = "missing"  # the column of a row's reasons for its empty items (core.missing)
 SYSTEM_USER = "USR.SYSTEM"
 PARTICIPANT_USER = "USR.PARTICIPANT"  # the participant, for what they entered themselves
 
@@ -78,6 +82,8 @@ class RecordWriter:
         self.dictionaries: dict[int, str] = {}
         # the batch's data queries as ``Annotation``s, by (group code, row id): see odm.annotations
         self.annotations: dict[tuple[str, int], list[etree._Element]] = {}
+        # by group code, by item code: where the item's reason for being empty is kept (odm.reasons)
+        self.reason_names: dict[str, dict[str, str]] = {}
 
     def element(self, tag: str, attrs: dict | None = None, text: str | None = None):
         el = etree.Element(tag, {k: v for k, v in (attrs or {}).items() if v is not None})
@@ -135,7 +141,7 @@ class RecordWriter:
                     "at": when,
                     "actor_id": who,
                     "reason": "",
-                    "values": {i.field: getattr(row, i.field) for i in items},
+                    "values": {i.field: getattr(row, i.field) for i in items} | {MISSING: getattr(row, MISSING, None)},
                     "changes": None,
                 }
             ]
@@ -156,26 +162,42 @@ class RecordWriter:
             if n == len(events) - 1:
                 el.extend(self.annotations.get((group.code, row.pk), ()))
             if kind != "Remove":
-                changed = event.get("changes")
-                for item in items:
-                    if changed is not None and kind != "Insert" and item.field not in changed:
-                        continue
-                    value = event["values"].get(item.field)
-                    if item.derive is not None:
-                        value = item.derive(value, self)
-                    value = _text(value, item.type)
-                    if value is None and kind == "Insert":
-                        continue
-                    attrs = {"ItemOID": f"IT.{item.code}"}
-                    if value is None:
-                        attrs["IsNull"] = "Yes"
-                    else:
-                        attrs["Value"] = value
-                    etree.SubElement(el, "ItemData", attrs)
+                self.item_data(el, group, items, event, insert=kind == "Insert")
                 if n == 0:
                     for code, value in (extra or {}).items():
                         etree.SubElement(el, "ItemData", ItemOID=f"IT.{code}", Value=value)
             self.xf.write(el)
+
+    def item_data(self, el, group: Group, items: tuple[Item, ...], event: dict, *, insert: bool) -> None:
+        """The event's ``ItemData`` in ``el``: on an ``Insert`` each item with a value or a reason
+        it is empty, on a later event (with its ``changes``) each item that changed and each empty
+        one whose reason changed. An empty item is ``IsNull="Yes"``, with its reason's
+        ``Annotation`` (:mod:`~outcomes.exports.odm.reasons`) when it has one."""
+        values = event["values"]
+        changed = None if insert else event.get("changes")
+        now = reasons_of(values.get(MISSING))
+        before = reasons_of(changed[MISSING][0]) if changed and MISSING in changed else now
+        if group.code not in self.reason_names:
+            self.reason_names[group.code] = reason_names(group)
+        names = self.reason_names[group.code]
+        for item in items:
+            raw = values.get(item.field)
+            name = names[item.code]
+            unchanged = changed is not None and item.field not in changed
+            if unchanged and (raw not in (None, "") or before.get(name) == now.get(name)):
+                continue
+            value = _text(item.derive(raw, self) if item.derive is not None else raw, item.type)
+            reason = now.get(name) if value is None else None
+            if value is None and insert and reason is None:
+                continue
+            attrs = {"ItemOID": f"IT.{item.code}"}
+            if value is None:
+                attrs["IsNull"] = "Yes"
+            else:
+                attrs["Value"] = value
+            item_el = etree.SubElement(el, "ItemData", attrs)
+            if reason:
+                item_el.append(reason_annotation(reason))
 
     def author(self, group: Group, row, event: dict) -> str:
         """Who made the change: a listed user, the participant for what they entered themselves

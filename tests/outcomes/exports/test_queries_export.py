@@ -111,7 +111,7 @@ def test_the_queries_are_annotations_of_their_records_current_state_in_a_valid_f
     assert [i.get("CodedValue") for i in states] == ["open", "answered", "closed", "reopened"]
     assert all(i.findtext(f"{ODM}Decode/{ODM}TranslatedText") for i in states)
     kinds = meta.find(f"{ODM}CodeList[@OID='CL.ANNOTATION_TYPE']")
-    assert [i.get("CodedValue") for i in kinds] == ["query"]
+    assert [i.get("CodedValue") for i in kinds] == ["query", "missing"]
     assert root.find(f".//{ODM}SubjectData[@SubjectKey='{CLINIC_ID}']/{ODM}Signature") is not None
 
     inserted, updated = _records(root, "IG.DRINKING", str(queried["day"].pk))

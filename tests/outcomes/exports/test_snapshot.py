@@ -128,7 +128,7 @@ def test_a_stream_closed_early_ends_its_snapshot_and_leaves_the_log_open(importe
     from outcomes.exports import export_open
 
     export = export_open(user=None, trial=imported, format="csv", dataset="drinking", via="api")
-    assert next(export.chunks).startswith(b"study_id,date,study_day,grams,source\n")
+    assert next(export.chunks).startswith(b"study_id,date,study_day,grams,grams_nf,source\n")
     assert connection.in_atomic_block  # the snapshot is open while the client reads
     export.chunks.close()  # the client hung up
     assert not connection.in_atomic_block

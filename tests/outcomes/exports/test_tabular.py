@@ -106,7 +106,7 @@ def test_adtte_is_the_time_to_the_first_heavy_day_with_censoring(imported, tmp_p
 
 def test_the_drinking_records_export_one_row_per_participant_day_and_source(imported, tmp_path):
     rows = read_csv(export(tmp_path, "csv", datasets=["drinking"]) / "KARE_drinking.csv")
-    assert rows[0] == ["study_id", "date", "study_day", "grams", "source"]
+    assert rows[0] == ["study_id", "date", "study_day", "grams", "grams_nf", "source"]
     assert len(rows) == 1 + 1336
     assert rows[1][0] == "K03000"
     day = next(r for r in rows if r[0] == "K03000" and r[1] == "2024-07-08")
