@@ -102,7 +102,6 @@ def query_page(request, pk: int):
         "record_page": record.page() if record is not None else None,
         "may_answer": "answer" in allowed,
         "thread": list(query.messages.all()),
-        "allowed": allowed,
         "actions": [(a, forms_by_action[a], ACTIONS[a][2]) for a in ACTIONS if a in forms_by_action],
     }
     return render(request, "review/queries/query.html", context, status=status)
