@@ -53,11 +53,21 @@ def actor_from_options(options: dict):
         if options.get("actor_required", True):
             raise CommandError("say who is acting: --as USERNAME (their password on standard input) or --system")
         return SYSTEM
+    return person_from_options(options)[0]
+
+
+def person_from_options(options: dict):
+    """``(user, password)`` of ``--as USERNAME`` with the password read as :func:`actor_from_options`
+    reads it, for a command whose service asks for the password again (a grave step: locking the
+    analysis plan). Refuses as :func:`actor_from_options` does; ``--as`` is required."""
+    username = options.get("actor")
+    if not username:
+        raise CommandError("say who is acting: --as USERNAME (their password on standard input)")
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     password = _password(options.get("stdin") or sys.stdin, username)
     if user is None or not password or not user.check_password(password):
         raise CommandError(f"{username!r} is not an active user with that password")
-    return user
+    return user, password
 
 
 def _password(stdin, username: str) -> str:

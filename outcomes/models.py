@@ -9,6 +9,7 @@ reported abstinent raises a data query (``review.queries``) for review.
 
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -198,3 +199,51 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} of {self.trial_id} ({self.format}/{self.dataset})"
+
+
+@audit.track()
+class AnalysisPlanVersion(models.Model):
+    """One version of a trial's statistical analysis plan (:mod:`outcomes.plan`). Immutable: the
+    database refuses UPDATE and DELETE; an amendment is a new version with its reason."""
+
+    trial = models.ForeignKey("trials.Trial", on_delete=models.PROTECT, related_name="analysis_plans")
+    number = models.PositiveIntegerField()
+    label = models.CharField(max_length=100)
+    document = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    reason = models.TextField(blank=True)
+    source = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["trial_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "number"], name="analysisplan_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="analysisplan_number_positive"),
+            models.CheckConstraint(condition=Q(number=1) | ~Q(reason=""), name="analysisplan_amendment_has_reason"),
+        ]
+        triggers = [pgtrigger.Protect(name="analysisplan_immutable", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.trial_id} analysis plan v{self.number} ({self.label})"
+
+
+@audit.track()
+class AnalysisPlanLock(models.Model):
+    """A plan version finalised, before the blind is broken: by whom, when, why. Immutable, once
+    per version."""
+
+    plan = models.OneToOneField(AnalysisPlanVersion, on_delete=models.PROTECT, related_name="lock")
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    locked_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="analysisplanlock_has_reason")]
+        triggers = [pgtrigger.Protect(name="analysisplanlock_immutable", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"lock of {self.plan}"

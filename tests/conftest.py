@@ -176,6 +176,28 @@ def make_user(db):
 PASSWORD = "correct-horse-battery-staple"  # what make_user gives everyone
 
 
+@pytest.fixture
+def lock_analysis_plan(make_user):
+    """``lock_analysis_plan(trial)``: the trial's latest analysis plan version (the shipped one,
+    ``protocols/<code>.sap.yaml``, stored when there is none) locked by an investigator, as it is
+    before the trial is unblinded for analysis. Returns the version."""
+
+    def lock(trial):
+        from outcomes.plan.document import load_file
+        from outcomes.plan.selectors import is_locked, plan_latest
+        from outcomes.plan.services import analysis_plan_load, analysis_plan_lock
+
+        if plan_latest(trial) is None:
+            path = ROOT / "protocols" / f"{trial.code.lower()}.sap.yaml"
+            analysis_plan_load(trial=trial, plan=load_file(path, protocol=trial.version_on().protocol))
+        if not is_locked(plan_latest(trial)):
+            investigator = make_user("investigator", trial)
+            analysis_plan_lock(actor=investigator, trial=trial, reason="final before unblinding", password=PASSWORD)
+        return plan_latest(trial)
+
+    return lock
+
+
 def password_in(password: str = PASSWORD) -> io.StringIO:
     """Standard input for a command run ``--as`` someone: their password, piped."""
     return io.StringIO(password + "\n")

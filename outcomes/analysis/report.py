@@ -22,6 +22,7 @@ import pandas as pd
 
 from outcomes.analysis import consort, dataset, figures, stats
 from outcomes.analysis.labels import Labels
+from outcomes.plan.selectors import is_locked, plan_latest
 from participants.models import Sex
 
 GRADES = {1: "1 mild", 2: "2 moderate", 3: "3 severe", 4: "4 life-threatening", 5: "5 death"}
@@ -326,6 +327,18 @@ figure { margin: 1rem 0; } img { max-width: 100%; border: 1px solid #eee; }
 """
 
 
+def plan_text(version) -> str:
+    """Which statistical analysis plan the report names: its version, fingerprint and lock."""
+    if version is None:
+        return "No statistical analysis plan is stored for this trial: the analysis follows the tracker's defaults."
+    head = f"Statistical analysis plan version {version.number} ({version.label}), fingerprint {version.sha256}"
+    if not is_locked(version):
+        return f"{head}, not locked: a draft, open to amendment."
+    lock = version.lock
+    who = lock.locked_by.get_full_name() or lock.locked_by.get_username()
+    return f"{head}, locked on {lock.locked_at:%Y-%m-%d} by {who}."
+
+
 def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
     """Write the report into ``out_dir`` (created if needed) and return the HTML file's path.
 
@@ -368,6 +381,7 @@ def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
         f"<p class='meta'>{'Blinded' if blinded else 'Unblinded'} analysis report, written on "
         f"{dt.date.today().isoformat()} from protocol version {version.number} ({escape(version.label)}); "
         f"primary window {escape(data.primary_window)}; database {data.database_state}.</p>",
+        f"<p class='meta'>{escape(plan_text(plan_latest(trial)))}</p>",
     ]
     if blinded:
         body.append(

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core import audit, login
 from core.errors import Conflict, Invalid
+from core.listeners import Listeners
 from core.roles import (
     Role,
 )
@@ -31,6 +32,9 @@ from participants.notifications import unblinded_team
 from participants.tasks import staff_notifications_queue
 
 LOCKERS = frozenset({Role.DATA_MANAGER})
+# Told ``trial=`` before a trial is unblinded for analysis; a listener that raises refuses it (the
+# outcomes app refuses while the statistical analysis plan is not locked).
+before_analysis_unblinding = Listeners()
 
 
 def data_lock(*, actor, trial, reason: str, participant: Participant | None = None) -> DataLock:
@@ -85,6 +89,7 @@ def trial_unblind_for_analysis(*, actor, trial, reason: str, password: str, requ
     _ensure_reason_and_password(actor, reason, password, what="unblinding for analysis", request=request)
     if active_lock(trial=trial) is None:
         raise Conflict("lock the trial's data before unblinding it for analysis", code="not_locked")
+    before_analysis_unblinding.tell(trial=trial)
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):
         if AnalysisUnblinding.objects.filter(trial=trial).exists():
             raise Conflict("the trial is already unblinded for analysis", code="duplicate")

@@ -393,15 +393,31 @@ def _amend_with_consent_form_2(s: Seeded) -> None:
 
 
 def _lock_trial(s: Seeded) -> None:
-    """Lock the whole trial: unblinding for analysis needs it."""
+    """Lock the analysis plan and the whole trial: unblinding for analysis needs both."""
     from trials.models import Trial
 
     trial = Trial.objects.get(code=s.trial)
+    _lock_the_plan(s, trial)
     if not DataLock.objects.filter(trial=trial, participant__isnull=True, unlocked_at__isnull=True).exists():
         from django.contrib.auth import get_user_model
 
         manager = get_user_model().objects.get(pk=s.users[Role.DATA_MANAGER])
         locks.data_lock(actor=manager, trial=trial, reason="database lock for the final analysis")
+
+
+def _lock_the_plan(s: Seeded, trial) -> None:
+    """The trial's shipped analysis plan, stored and locked by an investigator of the seed."""
+    from django.contrib.auth import get_user_model
+
+    from outcomes.plan.document import load_file
+    from outcomes.plan.selectors import is_locked, plan_latest
+    from outcomes.plan.services import analysis_plan_load, analysis_plan_lock
+
+    plan = load_file(Path(KARE_FILE).with_name("kare.sap.yaml"), protocol=trial.version_on().protocol)
+    analysis_plan_load(trial=trial, plan=plan)
+    if not is_locked(plan_latest(trial)):
+        investigator = get_user_model().objects.get(pk=s.users[Role.INVESTIGATOR])
+        analysis_plan_lock(actor=investigator, trial=trial, reason="final before unblinding", password=PASSWORD)
 
 
 # The secret of the authenticator every fuzzing user is enrolling (:func:`_start_enrolling`).

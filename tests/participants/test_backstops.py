@@ -110,7 +110,8 @@ def test_a_second_active_lock_of_a_participant_is_refused(kare, allocated, data_
 
 
 @WRITES
-def test_a_second_unblinding_for_analysis_of_the_trial_is_refused(kare, data_manager, write):
+def test_a_second_unblinding_for_analysis_of_the_trial_is_refused(kare, data_manager, write, lock_analysis_plan):
+    lock_analysis_plan(kare)
     locks.data_lock(actor=data_manager, trial=kare, reason="final")
     first = locks.trial_unblind_for_analysis(actor=data_manager, trial=kare, reason="final analysis", password=PASSWORD)
 

@@ -80,7 +80,27 @@ def test_analysis_unblinding_needs_the_lock(kare, data_manager):
     assert not AnalysisUnblinding.objects.exists()
 
 
-def test_analysis_unblinding_needs_the_password(kare, data_manager):
+def test_analysis_unblinding_needs_a_locked_analysis_plan(kare, data_manager, make_user, lock_analysis_plan):
+    from outcomes.plan.document import load_file
+    from outcomes.plan.services import analysis_plan_load
+    from tests.conftest import ROOT
+
+    locks.data_lock(actor=data_manager, trial=kare, reason="final")
+    with pytest.raises(Conflict, match="has no analysis plan") as refused:
+        locks.trial_unblind_for_analysis(actor=data_manager, trial=kare, reason="final", password=PASSWORD)
+    assert refused.value.code == "plan_not_locked"
+    plan = load_file(ROOT / "protocols" / "kare.sap.yaml", protocol=kare.version_on().protocol)
+    analysis_plan_load(trial=kare, plan=plan)
+    with pytest.raises(Conflict, match="version 1 unlocked"):
+        locks.trial_unblind_for_analysis(actor=data_manager, trial=kare, reason="final", password=PASSWORD)
+    assert not AnalysisUnblinding.objects.exists()
+    lock_analysis_plan(kare)
+    locks.trial_unblind_for_analysis(actor=data_manager, trial=kare, reason="final", password=PASSWORD)
+    assert AnalysisUnblinding.objects.filter(trial=kare).exists()
+
+
+def test_analysis_unblinding_needs_the_password(kare, data_manager, lock_analysis_plan):
+    lock_analysis_plan(kare)
     locks.data_lock(actor=data_manager, trial=kare, reason="final")
     with pytest.raises(Invalid) as refused:
         locks.trial_unblind_for_analysis(actor=data_manager, trial=kare, reason="final", password="wrong")
@@ -88,7 +108,10 @@ def test_analysis_unblinding_needs_the_password(kare, data_manager):
     assert not AnalysisUnblinding.objects.exists()
 
 
-def test_analysis_unblinding_refuses_even_the_right_password_after_too_many_wrong_ones(kare, data_manager):
+def test_analysis_unblinding_refuses_even_the_right_password_after_too_many_wrong_ones(
+    kare, data_manager, lock_analysis_plan
+):
+    lock_analysis_plan(kare)
     locks.data_lock(actor=data_manager, trial=kare, reason="final")
     for _ in range(5):
         with pytest.raises((Invalid, Forbidden)):
@@ -101,7 +124,10 @@ def test_analysis_unblinding_refuses_even_the_right_password_after_too_many_wron
     assert not AnalysisUnblinding.objects.exists()
 
 
-def test_analysis_unblinding_opens_every_factor_and_keeps_the_lock(kare, randomised, data_manager, make_user, as_user):
+def test_analysis_unblinding_opens_every_factor_and_keeps_the_lock(
+    kare, randomised, data_manager, make_user, as_user, lock_analysis_plan
+):
+    lock_analysis_plan(kare)
     assessor = make_user("outcome_assessor", kare)
     before = as_user(assessor).get(f"/api/participants/{randomised.study_id}/allocation/").json()
     assert set(before["levels"].values()) == {"blinded"}

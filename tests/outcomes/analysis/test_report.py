@@ -98,8 +98,10 @@ def test_a_one_factor_trial_gets_a_report_with_the_two_arm_comparison(more_kare_
     assert (tmp_path / "time_to_relapse.svg").exists()
 
 
-def test_the_report_says_whether_the_database_was_locked_and_unblinded(kare_trial, make_user, tmp_path):
-
+def test_the_report_says_whether_the_database_was_locked_and_unblinded(
+    kare_trial, make_user, tmp_path, lock_analysis_plan
+):
+    lock_analysis_plan(kare_trial)
     manager = make_user("data_manager", kare_trial, username="dm")
     assert "database not locked." in write_report(trial=kare_trial, out_dir=tmp_path / "a").read_text()
     locks.data_lock(actor=manager, trial=kare_trial, reason="final analysis")
@@ -108,3 +110,19 @@ def test_the_report_says_whether_the_database_was_locked_and_unblinded(kare_tria
     )
     html = write_report(trial=kare_trial, out_dir=tmp_path / "b").read_text()
     assert "database locked, unblinded for analysis." in html
+
+
+def test_the_report_names_the_analysis_plan_it_ran_under(kare_trial, tmp_path, lock_analysis_plan):
+    from outcomes.plan.document import load_file
+    from outcomes.plan.services import analysis_plan_load
+    from tests.conftest import ROOT
+
+    none = write_report(trial=kare_trial, out_dir=tmp_path / "a").read_text()
+    assert "No statistical analysis plan is stored" in none
+    plan = load_file(ROOT / "protocols" / "kare.sap.yaml", protocol=kare_trial.version_on().protocol)
+    version, _ = analysis_plan_load(trial=kare_trial, plan=plan)
+    draft = write_report(trial=kare_trial, out_dir=tmp_path / "b").read_text()
+    assert f"plan version 1 (1.0), fingerprint {version.sha256}, not locked" in draft
+    lock_analysis_plan(kare_trial)
+    locked = write_report(trial=kare_trial, out_dir=tmp_path / "c").read_text()
+    assert f"fingerprint {version.sha256}, locked on " in locked

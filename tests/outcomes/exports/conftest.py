@@ -199,10 +199,12 @@ def data_manager(imported, make_user):
 
 
 @pytest.fixture
-def unblind(imported, data_manager):
-    """``unblind()``: lock the trial and unblind it for analysis, as the data manager would."""
+def unblind(imported, data_manager, lock_analysis_plan):
+    """``unblind()``: lock the analysis plan and the trial, and unblind it for analysis, as the
+    investigator and the data manager would."""
 
     def run():
+        lock_analysis_plan(imported)
         locks.data_lock(actor=data_manager, trial=imported, reason="final analysis")
         locks.trial_unblind_for_analysis(actor=data_manager, trial=imported, reason="final analysis", password=PASSWORD)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from pathlib import Path
 from statistics import mean
 
 from django.core.management import call_command
@@ -20,6 +21,8 @@ from django.core.management.base import BaseCommand, CommandError
 from core.errors import DomainError
 from outcomes import endpoints
 from outcomes.analysis import factorial_estimates, write_report
+from outcomes.plan.document import load_file as load_plan
+from outcomes.plan.services import analysis_plan_load
 from participants import blinding
 from participants.models import Allocation, Participant, Screening
 from reminders.models import Notification
@@ -64,6 +67,7 @@ class Command(BaseCommand):
                 "(remove var/trialtracker.sqlite3, or point DATABASE_URL at an empty database)"
             )
         self._design(version)
+        self._plan(trial, options["protocol"])
         simulation = Simulation(trial=trial, seed=options["seed"], progress=self.stdout.write)
         try:
             self.step(3, "adding staff and the allocation lists")
@@ -78,6 +82,25 @@ class Command(BaseCommand):
         self._summary(trial, simulation)
         self.step(7, f"the analysis report, into {options['out']}/")
         self._report(trial, options["out"])
+
+    def _plan(self, trial, protocol_path: str) -> None:
+        """The trial's statistical analysis plan, when a file lies beside the protocol
+        (``<name>.sap.yaml``), stored as a draft: the report names it."""
+        path = Path(protocol_path).with_suffix("").with_suffix(".sap.yaml")
+        if not path.exists():
+            self.stdout.write("      no analysis plan beside the protocol: the report follows the tracker's defaults")
+            return
+        try:
+            plan = load_plan(path, protocol=trial.version_on().protocol)
+            version, _ = analysis_plan_load(trial=trial, plan=plan, source=str(path))
+        except ProtocolInvalid as exc:
+            raise CommandError("\n".join(f"{path}: {where}: {message}" for where, message in exc.problems)) from None
+        except DomainError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"      analysis plan version {version.number} ({version.label}), fingerprint {version.sha256[:12]}: "
+            f"primary endpoint {plan.primary.endpoint} over days {plan.primary.window}"
+        )
 
     def _design(self, version) -> None:
         protocol = version.protocol
