@@ -86,16 +86,29 @@ def _band(ax, y: float, text: str, width: float) -> None:
     ax.plot([0.05, width - 0.05], [y - 0.12, y - 0.12], color="#9fb6c8", lw=0.6)
 
 
-def _reason(text: str, n: int) -> list[str]:
+def _reason(text: str, n: int, indent: int = 4) -> list[str]:
     """An exclusion reason and its count, wrapped at words so that every line fits the excluded box
     as drawn (capitals are wider than small letters); the count is kept whole (its spaces do not
-    break)."""
+    break). Its first line is indented by ``indent`` spaces, the next ones by four more."""
     for width in range(REASON_CHARACTERS, 9, -2):
         lines = textwrap.wrap(
-            f"{text}  n\u00a0=\u00a0{n}", width=width, initial_indent="    ", subsequent_indent="        "
+            f"{text}  n\u00a0=\u00a0{n}",
+            width=width,
+            initial_indent=" " * indent,
+            subsequent_indent=" " * (indent + 4),
         )
         if all(_inches(line) <= REASON_INCHES for line in lines):
             break
+    return lines
+
+
+def _failed_criteria(flow: Flow, labels: Labels) -> list[str]:
+    """The excluded box's lines for the failed criteria: a heading per kind, then each criterion
+    by the protocol's words with its count."""
+    lines = []
+    for heading, items in labels.failed_criteria(flow.failed_criteria):
+        lines.append(f"    {heading}")
+        lines += [line for text, n in items for line in _reason(text, n, indent=8)]
     return lines
 
 
@@ -167,7 +180,7 @@ def consort(flow: Flow, labels: Labels, *, show_margins: bool) -> Figure:
         "Excluded",
         f"n = {flow.excluded}",
         f"Not meeting criteria  n = {flow.not_eligible}",
-        *[line for code, n in flow.failed_criteria.items() for line in _reason(labels.criterion(code), n)],
+        *_failed_criteria(flow, labels),
         f"Declined to participate  n = {flow.declined}",
         f"Other reasons  n = {flow.other}",
         f"Eligible, not randomised  n = {flow.eligible_not_randomised}",
