@@ -15,7 +15,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.patches import FancyBboxPatch
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.textpath import TextToPath
 
 from outcomes.analysis import stats
@@ -86,16 +87,29 @@ def _band(ax, y: float, text: str, width: float) -> None:
     ax.plot([0.05, width - 0.05], [y - 0.12, y - 0.12], color="#9fb6c8", lw=0.6)
 
 
-def _reason(text: str, n: int) -> list[str]:
+def _reason(text: str, n: int, indent: int = 4) -> list[str]:
     """An exclusion reason and its count, wrapped at words so that every line fits the excluded box
     as drawn (capitals are wider than small letters); the count is kept whole (its spaces do not
-    break)."""
+    break). Its first line is indented by ``indent`` spaces, the next ones by four more."""
     for width in range(REASON_CHARACTERS, 9, -2):
         lines = textwrap.wrap(
-            f"{text}  n\u00a0=\u00a0{n}", width=width, initial_indent="    ", subsequent_indent="        "
+            f"{text}  n\u00a0=\u00a0{n}",
+            width=width,
+            initial_indent=" " * indent,
+            subsequent_indent=" " * (indent + 4),
         )
         if all(_inches(line) <= REASON_INCHES for line in lines):
             break
+    return lines
+
+
+def _failed_criteria(flow: Flow, labels: Labels) -> list[str]:
+    """The excluded box's lines for the failed criteria: a heading per kind, then each criterion
+    by the protocol's words with its count."""
+    lines = []
+    for heading, items in labels.failed_criteria(flow.failed_criteria):
+        lines.append(f"    {heading}")
+        lines += [line for text, n in items for line in _reason(text, n, indent=8)]
     return lines
 
 
@@ -167,7 +181,7 @@ def consort(flow: Flow, labels: Labels, *, show_margins: bool) -> Figure:
         "Excluded",
         f"n = {flow.excluded}",
         f"Not meeting criteria  n = {flow.not_eligible}",
-        *[line for code, n in flow.failed_criteria.items() for line in _reason(labels.criterion(code), n)],
+        *_failed_criteria(flow, labels),
         f"Declined to participate  n = {flow.declined}",
         f"Other reasons  n = {flow.other}",
         f"Eligible, not randomised  n = {flow.eligible_not_randomised}",
@@ -279,8 +293,40 @@ def _wrap(text: str, width: int = 12) -> str:
     return "\n".join(lines)
 
 
+LINE_STYLES = ["-", "--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8, 2)), (0, (3, 1, 1, 1))]
+BAND_ALPHA = 0.08  # four overlapping bands still let the curves and the grid show through
+MARGIN_SHARE = 0.05  # the time axis runs this share past the last follow-up, at least two days
+
+
+def line_style(labels: Labels, arm: str):
+    """One dash pattern per arm, so that the curves can be told apart in greyscale."""
+    return LINE_STYLES[labels.order.index(arm) % len(LINE_STYLES)]
+
+
+def time_axis(times: pd.Series, window_days: int) -> tuple[float, list[int]]:
+    """The time axis's upper limit and ticks for follow-up ``times`` (events and censorings).
+
+    The axis ends a little (5%, at least two days) past the longest follow-up, the last point
+    of any curve whether an event or a censoring, rounded up to the next tick; it ends at the
+    window's last day when that margin would reach it. Ticks every 7 days up to 8 weeks, every
+    14 up to 20 weeks, else every 30.
+    """
+    last = float(times.max()) if len(times) else float(window_days)
+    end = last + max(2.0, MARGIN_SHARE * last)
+    step = 7 if end <= 56 else 14 if end <= 140 else 30
+    end = step * int(np.ceil(end / step))
+    if end >= window_days:
+        return float(window_days), list(range(0, window_days + 1, step))
+    return float(end), list(range(0, end + 1, step))
+
+
 def kaplan_meier(frame: pd.DataFrame, labels: Labels, *, window_days: int) -> Figure:
-    """Kaplan–Meier curves of time to relapse per arm, with the numbers at risk below."""
+    """Kaplan–Meier curves of time to relapse per arm, with the numbers at risk below.
+
+    Each arm has its colour and its dash pattern; its 95% band is a light fill under every curve,
+    censorings are ticks on the curve, and the legend stands outside the plot, to its right, so
+    that it hides no part of a curve. The time axis is :func:`time_axis`.
+    """
     from lifelines import KaplanMeierFitter
 
     arms = [a for a in labels.order if (frame["arm"] == a).any()]
@@ -288,26 +334,40 @@ def kaplan_meier(frame: pd.DataFrame, labels: Labels, *, window_days: int) -> Fi
     grid = fig.add_gridspec(2, 1, height_ratios=[4, 0.6 + 0.25 * len(arms)], hspace=0.35)
     ax = fig.add_subplot(grid[0])
     table = fig.add_subplot(grid[1], sharex=ax)
-    ticks = list(range(0, window_days + 1, 30))
+    end, ticks = time_axis(frame["time"], window_days)
     for arm in arms:
         part = frame[frame["arm"] == arm]
         km = KaplanMeierFitter().fit(part["time"], part["event"])
         sf = km.survival_function_.iloc[:, 0]
         ci = km.confidence_interval_survival_function_
-        c = colour(labels, arm)
-        ax.step(sf.index, sf.values, where="post", color=c, lw=1.6, label=f"{labels.arm(arm)} (n = {len(part)})")
-        ax.fill_between(ci.index, ci.iloc[:, 0], ci.iloc[:, 1], step="post", color=c, alpha=0.07, lw=0)
+        c, dashes = colour(labels, arm), line_style(labels, arm)
+        ax.fill_between(ci.index, ci.iloc[:, 0], ci.iloc[:, 1], step="post", color=c, alpha=BAND_ALPHA, lw=0, zorder=1)
+        label = f"{labels.arm(arm)} (n = {len(part)})"
+        ax.step(sf.index, sf.values, where="post", color=c, ls=dashes, lw=1.8, label=label, zorder=3)
         censored = part.loc[part["event"] == 0, "time"]
-        ax.plot(censored, [km.predict(t) for t in censored], "|", color=c, ms=6)
+        ax.plot(censored, [km.predict(t) for t in censored], "|", color=c, ms=7, mew=1.2, zorder=4)
     ax.set_ylim(0, 1.03)
-    ax.set_xlim(0, window_days)
+    ax.set_xlim(0, end)
     ax.set_ylabel("without relapse")
     ax.set_title("Time to relapse (Kaplan–Meier), primary window", fontsize=10)
-    ax.grid(color="#eeeeee", lw=0.6)
+    ax.grid(color="#eeeeee", lw=0.6, zorder=0)
+    ax.set_axisbelow(True)
     ax.set_xticks(ticks)
-    ax.legend(fontsize=8, loc="upper right")
+    handles, names = ax.get_legend_handles_labels()
+    handles += [
+        Line2D([], [], color="#333333", marker="|", ls="none", ms=7, mew=1.2),
+        Patch(facecolor="#333333", alpha=2 * BAND_ALPHA, lw=0),
+    ]
+    names += ["censored", "95% confidence band"]
+    ax.legend(handles, names, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, handlelength=3)
     ax.tick_params(labelbottom=True)
     ax.set_xlabel("days from the start of the window")
+    _at_risk(table, frame, labels, arms, ticks)
+    return fig
+
+
+def _at_risk(table, frame: pd.DataFrame, labels: Labels, arms: list[str], ticks: list[int]) -> None:
+    """The numbers at risk at each tick, one row per arm, under the curves."""
     table.axis("off")
     table.set_ylim(-0.5, len(arms) + 0.5)
     table.text(
@@ -334,4 +394,3 @@ def kaplan_meier(frame: pd.DataFrame, labels: Labels, *, window_days: int) -> Fi
         )
         for t in ticks:
             table.text(t, y, str(int((times >= max(t, 1)).sum())), ha="center", va="center", fontsize=8)
-    return fig

@@ -13,9 +13,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+import re
 import string
 
 from django.conf import settings
+
+from trials.protocol import CriterionKind
+
+
+def names_any(text: str, words: list[str]) -> bool:
+    """Whether ``text`` holds one of ``words`` as a whole word, ignoring case."""
+    return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(w)}(?![A-Za-z0-9_])", text, re.IGNORECASE) for w in words)
 
 
 def group_letters(*, trial_code: str, arms: list[str]) -> dict[str, str]:
@@ -63,11 +71,38 @@ class Labels:
         return next(lv.title for lv in self.protocol.factor(factor).levels if lv.code == level)
 
     def criterion(self, code: str) -> str:
-        """A screening criterion: its code, with its text when not blinded (texts may name a drug)."""
-        if self.blinded:
-            return code
-        text = next((c.text for c in self.protocol.eligibility.criteria if c.code == code), "")
-        return f"{code}: {text}" if text else code
+        """A screening criterion as the protocol words it (its text), for the CONSORT diagram and table.
+
+        A blinded report shows a text that names a level, an arm, a factor or the trial's title
+        (a criterion may name the drug) as its kind and place in the protocol instead ("exclusion
+        criterion 3"), never as its code, which may name them too.
+        """
+        criteria = self.protocol.eligibility.criteria
+        criterion = next((c for c in criteria if c.code == code), None)
+        if criterion is None:  # dropped by an amendment: no text to show, nor to check
+            return "Unnamed criterion" if self.blinded else code
+        if self.blinded and names_any(criterion.text, self.forbidden()):
+            place = [c.code for c in criteria if c.kind == criterion.kind].index(code) + 1
+            return f"{criterion.kind.value.capitalize()} criterion {place}"
+        return criterion.text
+
+    def failed_criteria(self, failed: dict[str, int]) -> list[tuple[str, list[tuple[str, int]]]]:
+        """The criteria that screenings failed (code -> count), as headed groups in this order:
+        inclusion criteria not met, exclusion criteria met, criteria no longer in the protocol;
+        each criterion named by :meth:`criterion` with its count, in the order given. Groups
+        without a criterion are left out."""
+        kinds = {c.code: c.kind for c in self.protocol.eligibility.criteria}
+        headings = {
+            CriterionKind.INCLUSION: "Inclusion criteria not met",
+            CriterionKind.EXCLUSION: "Exclusion criteria met",
+            None: "Criteria no longer in the protocol",
+        }
+        groups = []
+        for kind, heading in headings.items():
+            items = [(self.criterion(code), n) for code, n in failed.items() if kinds.get(code) == kind]
+            if items:
+                groups.append((heading, items))
+        return groups
 
     def forbidden(self) -> list[str]:
         """Words a blinded report must never contain: level codes and titles, arm codes and titles,

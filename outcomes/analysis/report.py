@@ -111,6 +111,15 @@ def _n_pct(k: int, n: int) -> str:
 # --- sections -----------------------------------------------------------------------------------
 
 
+def _criteria_rows(flow: consort.Flow, labels: Labels) -> list[list[str]]:
+    """The enrolment table's rows for the failed criteria: a heading per kind, then each criterion."""
+    rows = []
+    for heading, items in labels.failed_criteria(flow.failed_criteria):
+        rows.append([f"    {heading[0].lower()}{heading[1:]}", ""])
+        rows += [[f"      {text}", str(n)] for text, n in items]
+    return rows
+
+
 def _consort_section(flow: consort.Flow, labels: Labels, margins: bool) -> str:
     header = [
         "",
@@ -139,7 +148,7 @@ def _consort_section(flow: consort.Flow, labels: Labels, margins: bool) -> str:
         ["Assessed for eligibility", str(flow.assessed)],
         ["Excluded", str(flow.excluded)],
         ["  not meeting criteria", str(flow.not_eligible)],
-        *[[f"    {labels.criterion(code)}", str(n)] for code, n in flow.failed_criteria.items()],
+        *_criteria_rows(flow, labels),
         ["  declined to participate", str(flow.declined)],
         ["  other reasons", str(flow.other)],
         ["  eligible, not randomised", str(flow.eligible_not_randomised)],

@@ -159,3 +159,37 @@ def test_every_text_of_the_diagram_lies_whole_inside_its_box(run, monkeypatch, l
             continue  # a heading between the boxes
         assert box.x0 <= extent.x0, text.get_text()
         assert extent.x1 <= box.x1 - 1, text.get_text()
+
+
+@pytest.mark.parametrize("blinded", [False, True])
+def test_the_diagram_names_each_failed_criterion_by_the_protocols_words(run, tmp_path, blinded):
+    from outcomes.analysis import figures
+    from outcomes.analysis.labels import Labels
+
+    data = dataset.load(run)
+    labels = Labels(protocol=data.protocol, trial_code=run.code, blinded=blinded)
+    fig = figures.consort(consort.flow(data), labels, show_margins=not blinded)
+    shown = " ".join(" ".join(t.get_text().split()) for t in fig.axes[0].texts)
+    figures.save(fig, tmp_path, "consort")
+    svg = (tmp_path / "consort.svg").read_text(encoding="utf-8")
+    assert "Uncontrolled blood pressure of 140/90 mmHg or more n = 1" in shown
+    assert "History of seizures n = 1" in shown
+    assert "BDI-II score above 14 n = 1" in shown
+    order = ["Inclusion criteria not met", "BDI-II", "Exclusion criteria met", "Uncontrolled", "History of seizures"]
+    assert [shown.index(words) for words in order] == sorted(shown.index(words) for words in order)
+    for code in ("EX_BP", "EX_SEIZURE", "IN_BDI"):
+        assert code not in shown
+        assert code not in svg
+    assert "History of seizures" in svg  # SVG text is searchable text
+
+
+def test_the_reports_enrolment_table_names_each_failed_criterion_by_the_protocols_words(run, tmp_path):
+    from outcomes.analysis import write_report
+
+    html = write_report(trial=run, out_dir=tmp_path).read_text(encoding="utf-8")
+    enrolment = html[html.index("<th>Enrolment</th>") : html.index("</table>", html.index("<th>Enrolment</th>"))]
+    assert "<th scope='row'>    inclusion criteria not met</th><td></td>" in enrolment
+    assert "<th scope='row'>      BDI-II score above 14</th><td>1</td>" in enrolment
+    assert "<th scope='row'>      History of seizures</th><td>1</td>" in enrolment
+    for code in ("EX_BP", "EX_SEIZURE", "IN_BDI"):
+        assert code not in html
