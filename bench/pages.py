@@ -179,7 +179,7 @@ def _load_records(args, people, dates: list[dt.date], rng: random.Random) -> Non
     began = time.perf_counter()
     columns = (
         "participant_id, day, source, amount, unit, grams, visit_code, change_reason, entered_by_participant, "
-        "entered_at, updated_at"
+        "entered_at, updated_at, missing"
     )
     stamp = "2024-01-01 00:00:00+00"
     total = 0
@@ -193,7 +193,7 @@ def _load_records(args, people, dates: list[dt.date], rng: random.Random) -> Non
                 day = first
                 while day <= last:
                     grams = 0 if rng.random() < 0.6 else rng.randint(1, 160)
-                    buffer.write(f"{p.pk}\t{day.isoformat()}\ttlfb\t{grams}\tg\t{grams}\t\t\tf\t{stamp}\t{stamp}\n")
+                    buffer.write(f"{p.pk}\t{day.isoformat()}\ttlfb\t{grams}\tg\t{grams}\t\t\tf\t{stamp}\t{stamp}\t{{}}\n")
                     day += dt.timedelta(days=1)
                     total += 1
                 copy.write(buffer.getvalue())
