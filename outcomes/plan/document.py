@@ -31,10 +31,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from trials.protocol import Code, ProtocolInvalid, Text, fingerprint
+from trials.protocol.document import file_text, yaml_data
 from trials.protocol.fields import _Strict
 
 
@@ -225,24 +225,13 @@ def validate(data: Any, protocol=None) -> AnalysisPlan:
 
 
 def parse(text: str, *, protocol=None, source: str = "<text>") -> AnalysisPlan:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else source
-        raise ProtocolInvalid([(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
-    return validate(data, protocol)
+    """Parse YAML text and validate it as a plan (against ``protocol`` when given)."""
+    return validate(yaml_data(text, source=source), protocol)
 
 
 def load_file(path: str | Path, *, protocol=None) -> AnalysisPlan:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProtocolInvalid([(str(path), f"cannot read the file: {exc.strerror or exc}")]) from None
-    except UnicodeDecodeError:
-        raise ProtocolInvalid([(str(path), "the file is not UTF-8 text")]) from None
-    return parse(text, protocol=protocol, source=str(path))
+    """Read and validate a plan file (against ``protocol`` when given)."""
+    return parse(file_text(path), protocol=protocol, source=str(path))
 
 
 def from_document(document: dict[str, Any]) -> AnalysisPlan:

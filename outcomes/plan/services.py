@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from core import audit, login
+from core import audit
 from core.errors import Conflict, Invalid
 from core.roles import MANAGE_PROTOCOL, Role
 from outcomes.models import AnalysisPlanLock, AnalysisPlanVersion
 from outcomes.plan.document import AnalysisPlan, check_against
 from participants.guards import require_role
+from participants.locks.services import ensure_reason_and_password
 from participants.models import AnalysisUnblinding
 
 LOCK_PLAN = frozenset({Role.INVESTIGATOR})
@@ -84,13 +85,7 @@ def analysis_plan_lock(*, actor, trial, reason: str, password: str, request=None
     reason or a wrong password (400, the password counting towards the sign-in lockout); no plan,
     or the latest version locked already (409); the trial unblinded for analysis (409)."""
     require_role(actor, LOCK_PLAN, trial=trial, doing="lock the analysis plan")
-    problems: dict[str, list[str]] = {}
-    if not (reason or "").strip():
-        problems["reason"] = ["This field is required."]
-    if not login.password_confirm(user=actor, password=password, request=request):
-        problems["password"] = ["The password is not right."]
-    if problems:
-        raise Invalid("locking the analysis plan needs a reason and your password", fields=problems)
+    ensure_reason_and_password(actor, reason, password, what="locking the analysis plan", request=request)
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):
         _refuse_after_unblinding(trial)
         latest = AnalysisPlanVersion.objects.select_for_update().filter(trial=trial).order_by("-number").first()

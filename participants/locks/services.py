@@ -68,7 +68,7 @@ def data_unlock(*, actor, lock: DataLock, reason: str) -> DataLock:
         return locked
 
 
-def _ensure_reason_and_password(actor, reason: str, password: str, *, what: str, request=None) -> None:
+def ensure_reason_and_password(actor, reason: str, password: str, *, what: str, request=None) -> None:
     """Refuse (400, naming each field) an unblinding without a reason or with the wrong password.
 
     The password goes through the sign-in lockout (:func:`core.login.password_confirm`): a wrong one
@@ -86,7 +86,7 @@ def _ensure_reason_and_password(actor, reason: str, password: str, *, what: str,
 
 def trial_unblind_for_analysis(*, actor, trial, reason: str, password: str, request=None) -> AnalysisUnblinding:
     require_role(actor, LOCKERS, trial=trial, doing="unblind the trial for analysis")
-    _ensure_reason_and_password(actor, reason, password, what="unblinding for analysis", request=request)
+    ensure_reason_and_password(actor, reason, password, what="unblinding for analysis", request=request)
     if active_lock(trial=trial) is None:
         raise Conflict("lock the trial's data before unblinding it for analysis", code="not_locked")
     before_analysis_unblinding.tell(trial=trial)
@@ -113,7 +113,7 @@ def participant_unblind(
     require_role(
         actor, protocol.unblinding.emergency_roles, site=participant.site, doing="unblind participants at this site"
     )
-    _ensure_reason_and_password(actor, reason, password, what="unblinding", request=request)
+    ensure_reason_and_password(actor, reason, password, what="unblinding", request=request)
     if not Allocation.objects.filter(participant=participant).exists():
         raise Conflict("the participant is not randomised", code="not_randomised")
     with transaction.atomic(), audit.context(actor=actor, reason=reason.strip()):

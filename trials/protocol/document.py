@@ -270,27 +270,36 @@ def validate(data: Any) -> Protocol:
         raise ProtocolInvalid(problems) from None
 
 
-def parse(text: str, *, source: str = "<text>") -> Protocol:
-    """Parse YAML or JSON text (JSON is YAML) and validate it as a protocol."""
+def yaml_data(text: str, *, source: str = "<text>") -> Any:
+    """YAML or JSON text (JSON is YAML) as data, or :class:`ProtocolInvalid` naming where it breaks.
+    Shared by every document kept as a file beside the protocol (the analysis plan)."""
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else source
         raise ProtocolInvalid([(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
-    return validate(data)
 
 
-def load_file(path: str | Path) -> Protocol:
-    """Read and validate a protocol file."""
+def file_text(path: str | Path) -> str:
+    """A document file's text, or :class:`ProtocolInvalid` saying why it cannot be read."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProtocolInvalid([(str(path), f"cannot read the file: {exc.strerror or exc}")]) from None
     except UnicodeDecodeError:
         raise ProtocolInvalid([(str(path), "the file is not UTF-8 text")]) from None
-    return parse(text, source=str(path))
+
+
+def parse(text: str, *, source: str = "<text>") -> Protocol:
+    """Parse YAML or JSON text (JSON is YAML) and validate it as a protocol."""
+    return validate(yaml_data(text, source=source))
+
+
+def load_file(path: str | Path) -> Protocol:
+    """Read and validate a protocol file."""
+    return parse(file_text(path), source=str(path))
 
 
 def from_document(document: dict[str, Any]) -> Protocol:
