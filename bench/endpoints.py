@@ -13,8 +13,9 @@ bulk-loads ``--days`` consecutive days of TLFB records for each (from 90 days be
 randomisation; about 60% abstinent, gaps none) with COPY, the audit and foreign-key triggers of
 that one table switched off while loading. It then times, in the same run and on the same rows:
 
-* every endpoint of every participant and window through the real code
-  (``outcomes.selectors.endpoints_for_export``, as ``manage.py export_endpoints`` does);
+* every endpoint of every participant and window through the real code (the rows of
+  ``outcomes.exports.tables.endpoint_table`` for the system, as ``manage.py export_endpoints``
+  writes them);
 * ``COPY (SELECT participant_id, day, grams FROM outcomes_drinkingrecord) TO STDOUT``, read
   to the end by this process;
 
@@ -58,7 +59,8 @@ def _copy_seconds() -> tuple[float, int]:
 def _run(args) -> None:
     from django.core.management import call_command
 
-    from outcomes import selectors
+    from outcomes.exports.policy import endpoints_scope
+    from outcomes.exports.tables import endpoint_table
     from trials.protocol import load_file
     from trials.services import protocol_load
 
@@ -71,11 +73,12 @@ def _run(args) -> None:
     print(f"loading {args.participants:,} participants x {args.days} days", flush=True)
     drinking_trial.load(args, trial)
 
+    table = endpoint_table(endpoints_scope(user=None, trial=trial))
     print("computing every endpoint (warm-up run, not timed)", flush=True)
-    selectors.endpoints_for_export(user=None, trial=trial)
+    list(table.rows())
     print("computing every endpoint", flush=True)
     began = time.perf_counter()
-    rows, _ = selectors.endpoints_for_export(user=None, trial=trial)
+    rows = list(table.rows())
     endpoint_seconds = time.perf_counter() - began
     expected = args.participants * len(windows)
     if len(rows) != expected:

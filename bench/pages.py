@@ -193,7 +193,9 @@ def _load_records(args, people, dates: list[dt.date], rng: random.Random) -> Non
                 day = first
                 while day <= last:
                     grams = 0 if rng.random() < 0.6 else rng.randint(1, 160)
-                    buffer.write(f"{p.pk}\t{day.isoformat()}\ttlfb\t{grams}\tg\t{grams}\t\t\tf\t{stamp}\t{stamp}\t{{}}\n")
+                    buffer.write(
+                        f"{p.pk}\t{day.isoformat()}\ttlfb\t{grams}\tg\t{grams}\t\t\tf\t{stamp}\t{stamp}\t{{}}\n"
+                    )
                     day += dt.timedelta(days=1)
                     total += 1
                 copy.write(buffer.getvalue())

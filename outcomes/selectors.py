@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.db.models import Max, QuerySet
 
-from core import permissions
 from core.clock import today_at
 from core.errors import Forbidden
 from core.roles import ENTER_DATA
@@ -20,7 +19,6 @@ from outcomes.models import (
     Source,
     detection_days,
 )
-from participants import blinding
 from participants.blinding import presenter
 from participants.guards import anchor_date, require_blinded, require_role
 from participants.models import AppointmentStatus, Participant
@@ -83,25 +81,6 @@ def endpoints_for_participants(*, user, trial, participant_ids) -> list[endpoint
     rows = endpoints.compute(trial=trial, participant_ids=participant_ids)
     _attach_levels(rows, user=user, trial=trial)
     return rows
-
-
-def endpoints_for_export(*, user, trial) -> tuple[list[endpoints.EndpointRow], list[str]]:
-    """Every row the export may hold and the factor columns it carries.
-
-    Without a user (the system itself): every participant and no factor. With a user: their sites
-    only, and the factors they may see at every one of those sites.
-    """
-    factor_codes = [f.code for f in trial.version_on().protocol.factors]
-    if user is None:
-        rows, columns = endpoints.compute(trial=trial), []
-    else:
-        rows = endpoints.compute(trial=trial, site_ids=permissions.site_ids(user, trial=trial))
-        visible = blinding.factors_visible_everywhere(user=user, trial=trial)
-        columns = [f for f in factor_codes if f in visible]
-    levels = presenter.levels_of_participants(trial=trial, factors=columns)
-    for row in rows:
-        row.levels = levels.get(row.participant_id, {})
-    return rows, columns
 
 
 # --- the timeline follow-back calendar ------------------------------------------------------------

@@ -12,7 +12,8 @@
 Definitions used by the CONSORT counts (see docs/analysis.md):
 
 * *received*: at least one infusion recorded (protocols that dose a drug) or at least one attended
-  psychological session (protocols with sessions) — either counts for the arm;
+  psychological session (protocols with sessions) — either counts for the arm; the same definition
+  as the safety population (``SAFFL``) of the ``adsl`` export (:mod:`outcomes.populations`);
   per factor margin, the component of that factor (infusion for the dosing factor, session for the
   therapy factor);
 * *lost to follow-up*: withdrew from follow-up (or from data use), or missed the follow-up visit
@@ -31,15 +32,14 @@ import pandas as pd
 
 from core.db import snapshot
 from outcomes import endpoints
+from outcomes.populations import exposure_of
 from participants.guards import active_lock, is_unblinded_for_analysis
 from participants.models import (
     AdverseEvent,
     Appointment,
     AppointmentStatus,
-    InfusionSession,
     Participant,
     Screening,
-    TherapySession,
     Withdrawal,
     WithdrawalScope,
 )
@@ -187,16 +187,9 @@ def _add_consort_flags(people: pd.DataFrame, trial, protocol: Protocol) -> None:
     scopes: dict[int, set[str]] = {}
     for pid, scope in Withdrawal.objects.filter(participant__trial=trial).values_list("participant_id", "scope"):
         scopes.setdefault(pid, set()).add(scope)
-    infused = set(
-        InfusionSession.objects.filter(visit__appointment__participant__trial=trial).values_list(
-            "visit__appointment__participant_id", flat=True
-        )
-    )
-    sessions = set(
-        TherapySession.objects.filter(visit__appointment__participant__trial=trial, attended=True).values_list(
-            "visit__appointment__participant_id", flat=True
-        )
-    )
+    exposure = exposure_of(Participant.objects.filter(trial=trial))
+    infused = {pid for pid, e in exposure.items() if e.infusions}
+    sessions = {pid for pid, e in exposure.items() if e.sessions}
     final = final_follow_up(protocol)
     missed_final = set(
         Appointment.objects.filter(

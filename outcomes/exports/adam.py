@@ -1,19 +1,38 @@
 """Analysis datasets in the spirit of CDISC ADaM: a subject-level table and a time-to-event table.
 
-``adsl``, one row per enrolled participant of the export's sites: trial, subject and site, sex,
-age, the factor levels the export may carry (and the arm only when it carries every factor, since
-an arm's code names them all), baseline drinking (the protocol's look-back before randomisation,
-computed by :mod:`outcomes.endpoints` with the same source priority as every endpoint), dates and
-disposition:
+Names are ADaM's, upper case, at most 8 characters; every coded variable has value labels.
 
-* ``EOSSTT`` ``DISCONTINUED`` after a withdrawal from follow-up or from data use (``DCSREAS`` the
-  kind, ``EOSDT`` its date), ``COMPLETED`` once the last outcome window has ended, ``ONGOING``
-  before that, ``NOT RANDOMISED`` for someone enrolled but never randomised.
+``adsl``, one row per enrolled participant of the export's sites:
+
+* ``STUDYID``, ``USUBJID`` (``<trial>-<study id>``), ``SUBJID``, ``SITEID`` (the site's code,
+  labelled with its name), ``SEX``, ``AGE`` at consent and ``AGEU`` when known;
+* for a scope that carries every factor only (:attr:`~outcomes.exports.policy.ExportScope.unblinded`):
+  ``ARM`` (the arm's title) and ``ARMCD`` (its code); then one column per factor the scope carries,
+  named by the factor's code upper-cased (``DRUG``, ``THERAPY``); then, again only with every
+  factor, ``TRT01P`` (planned treatment: the arm allocated) and ``TRT01A`` (actual treatment: the
+  arm allocated once the participant received anything, empty before; the tracker records no
+  infusion or session of another arm than the one allocated). The levels come from the blinding
+  presenter for the scope's factors, and the arm from those levels, so a blinded scope has nothing
+  to derive it from;
+* population flags, ``Y`` or ``N`` (ADaMIG: subject-level population flags are never empty):
+  ``RANDFL`` randomised; ``ITTFL`` randomised, analysed as allocated (so the same as ``RANDFL``);
+  ``SAFFL`` received at least one infusion or attended one psychological session; ``PPROTFL``
+  per protocol: received, every planned infusion completed and no deviation reviewed as important
+  (:mod:`outcomes.populations`), until the statistical analysis plan defines it;
+* ``ENRLDT``, ``RANDDT``; exposure: ``NINFUS`` infusions recorded, ``NINFCMP`` of them completed,
+  ``NSESS`` sessions attended (the same in every arm: no dose is given);
+* baseline drinking over the protocol's look-back before randomisation (computed by
+  :mod:`outcomes.endpoints` with the same source priority as every endpoint): ``BLASSESS``,
+  ``BLPDA``, ``BLPHDD``, ``BLGPD``, ``BLWHO``;
+* disposition: ``EOSSTT`` ``DISCONTINUED`` after a withdrawal from follow-up or from data use
+  (``DCSREAS`` the kind, ``EOSDT`` its date), ``COMPLETED`` once the last outcome window has ended,
+  ``ONGOING`` before that, ``NOT RANDOMISED`` for someone enrolled but never randomised.
 
 ``adtte``, one row per randomised participant: ``PARAMCD = TTHDD``, days from randomisation
 (study day 1 = day 1) to the first heavy drinking day in the protocol's primary window
 (``CNSR = 0``), or censored (``CNSR = 1``) at the last assessed day of that window; a participant
-with no assessed day there is censored at 0 days (``EVNTDESC = NO ASSESSMENT``).
+with no assessed day there is censored at 0 days (``EVNTDESC = NO ASSESSMENT``). It carries the
+subject's site, sex and the factor columns as ``adsl`` names them.
 """
 
 from __future__ import annotations
@@ -34,19 +53,44 @@ from outcomes.exports.tables import (
     factor_columns,
     levels_by_participant,
     participants_in,
+    sex_column,
+    site_column,
 )
-from participants.models import Sex, Withdrawal, WithdrawalScope
+from outcomes.populations import Exposure, exposure_of
+from participants.models import Withdrawal, WithdrawalScope
 from trials.protocol import WindowSpec
 
 BASELINE_WINDOW = "pre"
+FLAG = {"Y": "yes", "N": "no"}
+STATUSES = {
+    "COMPLETED": "the last outcome window has ended",
+    "DISCONTINUED": "withdrew from follow-up or from data use",
+    "ONGOING": "in follow-up",
+    "NOT RANDOMISED": "enrolled, never randomised",
+}
 
-_SUBJECT = [
-    Column("STUDYID", "STUDYID", "Study identifier", STRING),
-    Column("USUBJID", "USUBJID", "Unique subject identifier", STRING),
-    Column("SUBJID", "SUBJID", "Subject identifier for the study", STRING),
-    Column("SITEID", "SITEID", "Study site identifier", STRING),
-    Column("SEX", "SEX", "Sex", STRING, values=dict(Sex.choices)),
-]
+
+def _flag(name: str, label: str) -> Column:
+    return Column(name, name, label, STRING, values=FLAG, coded=True)
+
+
+def _yn(value: bool) -> str:
+    return "Y" if value else "N"
+
+
+def _subject_columns(scope) -> list[Column]:
+    return [
+        Column("STUDYID", "STUDYID", "Study identifier", STRING),
+        Column("USUBJID", "USUBJID", "Unique subject identifier", STRING),
+        Column("SUBJID", "SUBJID", "Subject identifier for the study", STRING),
+        site_column(scope, "SITEID", "SITEID"),
+        sex_column("SEX", "SEX"),
+    ]
+
+
+def _factors(scope, columns: list[Column]) -> list[Column]:
+    """The scope's factor columns with ADaM names, avoiding the names in ``columns``."""
+    return factor_columns(scope, taken={c.short for c in columns}, upper=True)
 
 
 def _date(anchor: dt.date, study_day: int | None) -> dt.date | None:
@@ -56,8 +100,8 @@ def _date(anchor: dt.date, study_day: int | None) -> dt.date | None:
 
 
 def _subjects(scope) -> list[dict]:
-    """The scope's participants, with allocation date (and arm code: callers show it only when
-    every factor is carried), in study id order."""
+    """The scope's participants with their allocation date, in study id order (no arm: that comes
+    from the levels the scope may carry)."""
     return [
         {
             "pk": pk,
@@ -67,9 +111,8 @@ def _subjects(scope) -> list[dict]:
             "age": age,
             "enrolled_on": enrolled,
             "anchor": anchor,
-            "arm": arm,
         }
-        for pk, sid, site, sex, age, enrolled, anchor, arm in participants_in(scope)
+        for pk, sid, site, sex, age, enrolled, anchor in participants_in(scope)
         .order_by("study_id")
         .values_list(
             "pk",
@@ -79,7 +122,6 @@ def _subjects(scope) -> list[dict]:
             "age_at_consent",
             "enrolled_on",
             "allocation__allocated_on",
-            "allocation__arm__code",
         )
     ]
 
@@ -112,50 +154,94 @@ def _dropouts(scope) -> dict[int, tuple[dt.date, str]]:
     return out
 
 
-def adsl_table(scope) -> Table:
-    taken = {c.short for c in _SUBJECT}
-    factors = factor_columns(scope, taken=taken)
-    arm = [Column("ARM", "ARM", "Arm (every factor level)", STRING)] if scope.unblinded else []
+def _arm_of(protocol, levels: dict[str, str]):
+    """The protocol's arm whose levels are ``levels`` (every factor's), or None."""
+    return next((arm for arm in protocol.arms if arm.levels == levels), None)
+
+
+def _adsl_columns(scope) -> tuple[list[Column], bool]:
+    """The columns of ``adsl``, and whether they carry the arm (only with every factor)."""
+    protocol = scope.trial.version_on().protocol
+    subject = [
+        *_subject_columns(scope),
+        Column("AGE", "AGE", "Age at consent", INTEGER),
+        Column("AGEU", "AGEU", "Age units", STRING, values={"YEARS": "years"}, coded=True),
+    ]
+    arms = {arm.code: arm.title for arm in protocol.arms}
+    armed = scope.unblinded
+    arm = [
+        Column("ARM", "ARM", "Description of planned arm", STRING),
+        Column("ARMCD", "ARMCD", "Planned arm code", STRING, values=arms, coded=True),
+    ]
+    treatment = [
+        Column("TRT01P", "TRT01P", "Planned treatment for period 01", STRING),
+        Column("TRT01A", "TRT01A", "Actual treatment for period 01", STRING),
+    ]
+    factors = _factors(scope, [*subject, *arm, *treatment])
     columns = [
-        *_SUBJECT,
-        Column("AGE", "AGE", "Age at consent (years)", INTEGER),
+        *subject,
+        *(arm if armed else []),
         *factors,
-        *arm,
-        Column("RANDFL", "RANDFL", "Randomised population flag", STRING, values={"Y": "yes", "N": "no"}),
+        *(treatment if armed else []),
+        _flag("RANDFL", "Randomised population flag"),
+        _flag("ITTFL", "Intent-to-treat population flag"),
+        _flag("SAFFL", "Safety population flag"),
+        _flag("PPROTFL", "Per-protocol population flag"),
         Column("ENRLDT", "ENRLDT", "Date of enrolment", DATE),
         Column("RANDDT", "RANDDT", "Date of randomisation", DATE),
+        Column("NINFUS", "NINFUS", "Infusions recorded", INTEGER),
+        Column("NINFCMP", "NINFCMP", "Infusions recorded as completed", INTEGER),
+        Column("NSESS", "NSESS", "Psychological sessions attended", INTEGER),
         Column("BLASSESS", "BLASSESS", "Baseline days assessed", INTEGER),
         Column("BLPDA", "BLPDA", "Baseline percent days abstinent", DECIMAL),
         Column("BLPHDD", "BLPHDD", "Baseline percent heavy drinking days", DECIMAL),
         Column("BLGPD", "BLGPD", "Baseline grams of ethanol per day", DECIMAL),
         Column("BLWHO", "BLWHO", "Baseline WHO risk level", INTEGER, values=dict(endpoints.WHO_LEVELS)),
-        Column("EOSSTT", "EOSSTT", "End of study status", STRING),
+        Column("EOSSTT", "EOSSTT", "End of study status", STRING, values=STATUSES, coded=True),
         Column("EOSDT", "EOSDT", "Date of discontinuation", DATE),
         Column("DCSREAS", "DCSREAS", "Reason for discontinuation", STRING),
     ]
+    return columns, armed
+
+
+def _baseline_values(base) -> tuple:
+    if base is None:
+        return (None,) * 5
+    return base.assessed_days, base.pda, base.phdd, base.grams_per_day, base.who_level
+
+
+def _status(s: dict, dropout, last_day: int, today: dt.date) -> str:
+    if s["anchor"] is None:
+        return "NOT RANDOMISED"
+    if dropout is not None:
+        return "DISCONTINUED"
+    if _date(s["anchor"], last_day) < today:
+        return "COMPLETED"
+    return "ONGOING"
+
+
+def adsl_table(scope) -> Table:
+    """One row per enrolled participant of the scope's sites (see the module)."""
+    columns, armed = _adsl_columns(scope)
+    codes = list(scope.factors)  # the factor columns, in the scope's order
 
     def rows() -> Iterator[tuple]:
         trial = scope.trial
         protocol = trial.version_on().protocol
         last_day = max(w.end for w in protocol.outcomes.windows)
         today = timezone.localdate()
-        subjects = _subjects(scope)
         levels = levels_by_participant(scope)
         baseline = _baseline(scope)
         dropouts = _dropouts(scope)
+        exposure = exposure_of(participants_in(scope))
         scopes = dict(WithdrawalScope.choices)
-        for s in subjects:
+        for s in _subjects(scope):
             own = levels.get(s["pk"], {})
             base = baseline.get(s["pk"])
             dropout = dropouts.get(s["pk"])
-            if s["anchor"] is None:
-                status = "NOT RANDOMISED"
-            elif dropout is not None:
-                status = "DISCONTINUED"
-            elif _date(s["anchor"], last_day) < today:
-                status = "COMPLETED"
-            else:
-                status = "ONGOING"
+            randomised = s["anchor"] is not None
+            got = exposure.get(s["pk"], Exposure()) if randomised else Exposure()
+            arm = _arm_of(protocol, own) if armed and randomised else None
             yield (
                 trial.code,
                 f"{trial.code}-{s['study_id']}",
@@ -163,17 +249,21 @@ def adsl_table(scope) -> Table:
                 s["site"],
                 s["sex"],
                 s["age"],
-                *(own.get(c.name) for c in factors),
-                *([s["arm"]] if arm else []),
-                "Y" if s["anchor"] is not None else "N",
+                "YEARS" if s["age"] is not None else None,
+                *((arm.title if arm else None, arm.code if arm else None) if armed else ()),
+                *(own.get(code) for code in codes),
+                *((arm.title if arm else None, arm.title if arm and got.received else None) if armed else ()),
+                _yn(randomised),
+                _yn(randomised),
+                _yn(got.received),
+                _yn(got.per_protocol(protocol)),
                 s["enrolled_on"],
                 s["anchor"],
-                base.assessed_days if base else None,
-                base.pda if base else None,
-                base.phdd if base else None,
-                base.grams_per_day if base else None,
-                base.who_level if base else None,
-                status,
+                got.infusions,
+                got.infusions_completed,
+                got.sessions,
+                *_baseline_values(base),
+                _status(s, dropout, last_day, today),
                 dropout[0] if dropout else None,
                 scopes.get(dropout[1], dropout[1]) if dropout else None,
             )
@@ -189,12 +279,14 @@ def adsl_table(scope) -> Table:
 
 
 def adtte_table(scope) -> Table:
-    taken = {c.short for c in _SUBJECT}
-    factors = factor_columns(scope, taken=taken)
+    """One row per randomised participant of the scope's sites (see the module)."""
+    subject = _subject_columns(scope)
+    factors = _factors(scope, subject)
+    codes = list(scope.factors)
     columns = [
-        *_SUBJECT,
+        *subject,
         *factors,
-        Column("PARAMCD", "PARAMCD", "Parameter code", STRING),
+        Column("PARAMCD", "PARAMCD", "Parameter code", STRING, values={"TTHDD": "Time to first heavy day"}, coded=True),
         Column("PARAM", "PARAM", "Parameter", STRING),
         Column("STARTDT", "STARTDT", "Time-to-event origin date", DATE),
         Column("ADT", "ADT", "Date of event or censoring", DATE),
@@ -226,7 +318,7 @@ def adtte_table(scope) -> Table:
                 s["study_id"],
                 s["site"],
                 s["sex"],
-                *(own.get(c.name) for c in factors),
+                *(own.get(code) for code in codes),
                 "TTHDD",
                 f"Time to first heavy drinking day, days {window.start} to {window.end}"[:200],
                 _date(s["anchor"], window.start),

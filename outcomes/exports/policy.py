@@ -15,6 +15,9 @@ holds and the factor columns it may carry, or refuses (403):
 So a factor column appears only when blinding allows the user to see that factor at every site
 in the file *and* this policy allows an unblinded export; it never widens what blinding allows.
 ``blinded=True`` asks for a file without any factor column, whoever asks.
+
+:func:`endpoints_scope` is the older, narrower export of ``manage.py export_endpoints``: the
+endpoint table only, for any member of the trial, with the factors blinding lets them see.
 """
 
 from __future__ import annotations
@@ -78,6 +81,26 @@ def export_scope(*, user, trial, blinded: bool = False) -> ExportScope:
         factors = tuple(code for code in every if code in visible)
     return ExportScope(
         trial=trial, user=user, site_ids=site_ids, factors=factors, blinded_requested=blinded, roles=held
+    )
+
+
+def endpoints_scope(*, user, trial) -> ExportScope:
+    """What ``manage.py export_endpoints`` writes for ``user``: the endpoint table of every site where
+    they hold any role in the trial, with the factors blinding lets them see at every one of those
+    sites (``user`` None: the system, every site and no factor). The same table as the ``endpoints``
+    dataset, for a wider set of people (every member of the trial, not only those who may export
+    the analysis datasets): it holds endpoints and no identity, and its factor columns are still
+    only those blinding allows."""
+    if user is None:
+        return ExportScope(trial=trial, user=None, site_ids=None, factors=())
+    every = tuple(f.code for f in trial.version_on().protocol.factors)
+    visible = blinding.factors_visible_everywhere(user=user, trial=trial)
+    return ExportScope(
+        trial=trial,
+        user=user,
+        site_ids=frozenset(permissions.site_ids(user, trial=trial)),
+        factors=tuple(code for code in every if code in visible),
+        roles=frozenset(permissions.roles(user, trial=trial)),
     )
 
 

@@ -7,23 +7,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from outcomes.exports.tables import BOOLEAN, INTEGER, STRING, Column, Table, participants_in
-from review.models import Signature
+from outcomes.exports.tables import BOOLEAN, INTEGER, STRING, YES_NO, Column, Table, participants_in, site_column
+from review.models import Signature, SignatureMeaning, SignatureScope
 from review.records import records_of
 from review.signing import digests
 
-COLUMNS = [
-    Column("study_id", "SUBJID", "Study id", STRING),
-    Column("site", "SITE", "Site", STRING),
-    Column("scope", "SIGSCOPE", "What was signed (casebook or visit)", STRING),
-    Column("visit", "VISIT", "Visit signed (event code)", STRING),
-    Column("meaning", "SIGMEAN", "Meaning of the signature", STRING),
-    Column("printed_name", "SIGNAME", "Signer's name as printed", STRING),
-    Column("signer", "SIGNER", "Signer's login name", STRING),
-    Column("signed_at", "SIGDTC", "Date and time signed (site's zone)", STRING),
-    Column("record_count", "SIGRECS", "Records signed", INTEGER),
-    Column("valid", "SIGVALID", "Still valid (records unchanged)", BOOLEAN),
-]
+
+def _columns(scope) -> list[Column]:
+    return [
+        Column("study_id", "SUBJID", "Study id", STRING),
+        site_column(scope),
+        Column("scope", "SIGSCOPE", "What was signed", STRING, values=dict(SignatureScope.choices), coded=True),
+        Column("visit", "VISIT", "Visit signed (event code)", STRING),
+        Column(
+            "meaning", "SIGMEAN", "Meaning of the signature", STRING, values=dict(SignatureMeaning.choices), coded=True
+        ),
+        Column("printed_name", "SIGNAME", "Signer's name as printed", STRING),
+        Column("signer", "SIGNER", "Signer's login name", STRING),
+        Column("signed_at", "SIGDTC", "Date and time signed (site's zone)", STRING),
+        Column("record_count", "SIGRECS", "Records signed", INTEGER),
+        Column("valid", "SIGVALID", "Still valid (records unchanged)", BOOLEAN, values=YES_NO),
+    ]
 
 
 def signatures_table(scope) -> Table:
@@ -57,7 +61,7 @@ def signatures_table(scope) -> Table:
         name="signatures",
         member="SIGNS",
         label="Investigators' signatures",
-        columns=COLUMNS,
+        columns=_columns(scope),
         rows=rows,
         keys=("study_id", "signed_at"),
     )

@@ -1,8 +1,10 @@
 """The tables an export holds, described once and written by every tabular format.
 
 A :class:`Table` is its columns (name, short name for SAS transport, label, type, value labels)
-and a function giving its rows lazily, so that building a table runs no query: the data
-dictionary is made from the tables' columns alone, and a writer pulls rows as it writes them.
+and a function giving its rows lazily, so that building a table reads no participant's data (only
+the protocol and the trial's sites, for the value labels): the data dictionary is made from the
+tables' columns alone, and a writer pulls rows as it writes them. Every coded variable has value
+labels (``Column.values``: code → meaning).
 
 Tables here: ``endpoints`` (one row per participant and window), ``drinking`` (the raw daily
 records, read with a server-side cursor; a day without an amount has the null flavour of its
@@ -22,8 +24,10 @@ from django.db import connection, transaction
 
 from core.missing import NULL_FLAVOURS, MissingCode
 from outcomes import endpoints
+from outcomes.models import Source
 from participants.blinding import presenter
-from participants.models import Participant
+from participants.models import Participant, Sex
+from trials.models import Site
 
 STRING, INTEGER, DECIMAL, DATE, BOOLEAN = "string", "integer", "decimal", "date", "boolean"
 CHUNK = 10_000
@@ -37,6 +41,9 @@ class Column:
     type: str
     values: dict | None = None  # value labels: code → label
     factor: bool = False
+    # Written in Stata and SPSS as the position of its value among ``values`` (1, 2, ...), labelled
+    # with the value itself: a text variable carries value labels there only as a number.
+    coded: bool = False
     # A numeric column's null flavour (core.missing) is in the column of this name: where it is
     # set, the stat formats write the value as the reason's missing value (tabular.py).
     reason_in: str | None = None
@@ -57,25 +64,47 @@ class Table:
     meta: dict = field(default_factory=dict)
 
 
-def factor_columns(scope, taken: set[str] | None = None) -> list[Column]:
-    """One string column per factor the scope carries, with its levels as value labels; their
-    short names avoid those in ``taken``."""
+def factor_columns(scope, taken: set[str] | None = None, *, upper: bool = False) -> list[Column]:
+    """One string column per factor the scope carries (in ``scope.factors``' order), with its levels
+    as value labels; their short names avoid those in ``taken``. Named by the factor's code, or
+    with ``upper`` by the short name (the code upper-cased, at most 8 characters), as ADaM names are."""
     protocol = scope.trial.version_on().protocol
     taken = set() if taken is None else taken
     columns = []
     for code in scope.factors:
         spec = protocol.factor(code)
+        short = unique_short(code, taken)
         columns.append(
             Column(
-                name=code,
-                short=unique_short(code, taken),
+                name=short if upper else code,
+                short=short,
                 label=spec.title[:40],
                 type=STRING,
                 values={lv.code: lv.title for lv in spec.levels},
                 factor=True,
+                coded=True,
             )
         )
     return columns
+
+
+YES_NO = {0: "no", 1: "yes"}
+# Every attribute a protocol may stratify (or minimise) its randomisation by (``stratify_by``,
+# ``minimise_over``), each a column of the endpoint table (and SITEID, SEX of the analysis datasets).
+STRATUM_COLUMNS = ("site", "sex")
+
+
+def site_column(scope, name: str = "site", short: str = "SITE") -> Column:
+    """The participant's site, coded: the codes of the scope's sites, labelled with their names."""
+    sites = Site.objects.filter(trial=scope.trial)
+    if scope.site_ids is not None:
+        sites = sites.filter(pk__in=scope.site_ids)
+    values = dict(sites.order_by("code").values_list("code", "name"))
+    return Column(name, short, "Study site identifier", STRING, values=values, coded=True)
+
+
+def sex_column(name: str = "sex", short: str = "SEX") -> Column:
+    return Column(name, short, "Sex", STRING, values=dict(Sex.choices), coded=True)
 
 
 def unique_short(name: str, taken: set[str]) -> str:
@@ -124,14 +153,14 @@ _ENDPOINT_COLUMNS = [
     Column("grams_per_day", "GPD", "Grams of ethanol per assessed day", DECIMAL),
     Column("first_drink_day", "FDRNKDAY", "Study day of the first drinking day", INTEGER),
     Column("first_heavy_day", "FHVYDAY", "Study day of the first heavy day", INTEGER),
-    Column("relapse", "RELAPSE", "Relapse (protocol rule)", INTEGER, values={0: "no", 1: "yes"}),
+    Column("relapse", "RELAPSE", "Relapse (protocol rule)", INTEGER, values=YES_NO),
     Column("relapse_day", "RELDAY", "Study day of relapse", INTEGER),
     Column("completeness", "COMPLETE", "Percent of the window's days assessed", DECIMAL),
     Column("unknown_days", "UNKNDAYS", "Days recorded as not known (no amount)", INTEGER),
     Column("total_grams", "TOTGRAMS", "Grams of ethanol in the window", DECIMAL),
     Column("last_assessed_day", "LASTADAY", "Study day of the last record", INTEGER),
     Column("first_positive_marker_day", "FMARKDAY", "Study day of the first positive marker", INTEGER),
-    Column("psnhdd_responder", "PSNHDD", "No heavy day after the grace period", BOOLEAN),
+    Column("psnhdd_responder", "PSNHDD", "No heavy day after the grace period", BOOLEAN, values=YES_NO),
     Column("who_level_baseline", "WHOBL", "WHO risk level at baseline", INTEGER, values=dict(endpoints.WHO_LEVELS)),
     Column("who_level", "WHOLVL", "WHO risk level in the window", INTEGER, values=dict(endpoints.WHO_LEVELS)),
     Column("who_level_drop", "WHODROP", "WHO risk levels dropped from baseline", INTEGER),
@@ -139,22 +168,30 @@ _ENDPOINT_COLUMNS = [
 
 
 def endpoint_table(scope) -> Table:
-    """One row per randomised participant and window of the protocol in force, as
-    ``manage.py export_endpoints`` writes them, then the extra derived columns, then the factors."""
-    factors = factor_columns(scope, taken={c.short for c in _ENDPOINT_COLUMNS})
+    """One row per randomised participant and window of the protocol in force: the endpoint
+    engine's columns, then the participant's site and sex (which hold every stratification factor
+    of the randomisation), then the factors the scope carries. ``manage.py export_endpoints`` and
+    ``manage.py export --dataset endpoints`` both write this table."""
+    strata = [site_column(scope), sex_column()]
+    factors = factor_columns(scope, taken={c.short for c in [*_ENDPOINT_COLUMNS, *strata]})
 
     def rows() -> Iterator[tuple]:
         computed = endpoints.compute(trial=scope.trial, site_ids=scope.site_ids)
+        people = {pk: (site, sex) for pk, site, sex in participants_in(scope).values_list("pk", "site__code", "sex")}
         levels = levels_by_participant(scope)
         for row in computed:
             own = levels.get(row.participant_id, {})
-            yield tuple(getattr(row, c.name) for c in _ENDPOINT_COLUMNS) + tuple(own.get(c.name) for c in factors)
+            yield (
+                *(getattr(row, c.name) for c in _ENDPOINT_COLUMNS),
+                *people[row.participant_id],
+                *(own.get(c.name) for c in factors),
+            )
 
     return Table(
         name="endpoints",
         member="ENDPTS",
         label="Drinking endpoints per participant and window",
-        columns=[*_ENDPOINT_COLUMNS, *factors],
+        columns=[*_ENDPOINT_COLUMNS, *strata, *factors],
         rows=rows,
         keys=("study_id", "window"),
     )
@@ -171,7 +208,7 @@ _DRINKING_COLUMNS = [
     Column("study_day", "STUDYDAY", "Study day (1 = randomisation, no 0)", INTEGER),
     Column("grams", "GRAMS", "Grams of ethanol", DECIMAL, reason_in="grams_nf"),
     Column("grams_nf", "GRAMSNF", "Why grams is empty (null flavour)", STRING, values=FLAVOUR_LABELS),
-    Column("source", "SOURCE", "Source of the record", STRING),
+    Column("source", "SOURCE", "Source of the record", STRING, values=dict(Source.choices), coded=True),
 ]
 
 
@@ -277,8 +314,9 @@ _DICTIONARY_COLUMNS = [
 
 
 def dictionary_table(tables: list[Table]) -> Table:
-    """Every variable of ``tables``: its names, label, type and value labels (factor levels with
-    their titles). Built from the tables' columns, so it lists only what the export may carry."""
+    """Every variable of ``tables``: its names, label, type and value labels (``code=meaning; ...``:
+    factor levels with their titles, sites with their names, flags...). Built from the tables'
+    columns, so it lists only what the export may carry."""
 
     def rows() -> Iterator[tuple]:
         for table in tables:

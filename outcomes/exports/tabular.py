@@ -11,10 +11,12 @@ Conventions, one per format:
 
 * CSV: a header of variable names; empty for a missing value; ``1``/``0`` for true/false; dates
   ``YYYY-MM-DD``; decimals as stored (``37.04``).
-* Stata and SPSS: variable names as in CSV, variable labels, and value labels: a factor column is
-  stored as its level's position in the protocol (1, 2, ...) labelled with the level's code, so
-  that reading it back with value labels applied gives the CSV's text; the data dictionary gives
-  the level titles.
+* Stata and SPSS: variable names as in CSV, variable labels, and value labels: a coded text
+  column (``Column.coded``: a factor, the site, sex, a ``Y``/``N`` flag, an arm code...) is stored
+  as its value's position among the column's values (1, 2, ...; a factor's levels in the
+  protocol's order) labelled with the value, so that reading it back with value labels applied
+  gives the CSV's text, and the data dictionary gives what each value means; a coded number
+  (relapse, a WHO level, censoring, a true/false) keeps its value and is labelled with its meaning.
 * SAS transport version 5: upper-case names of at most 8 characters (the ``short`` name of each
   column, listed in the data dictionary), labels of at most 40, text as is (the format has no
   value labels), dates as SAS dates.
@@ -189,6 +191,16 @@ def _cells(table: Table, fmt: str, names: list[str], codes: dict[str, dict]):
     return data, rows, specials
 
 
+def _dtype(column, coded: bool, values: list):
+    """The column's pandas type: dates stay ``datetime.date`` objects (pyreadstat writes them as
+    dates, not date-times); an empty numeric column is declared numeric, as its value labels are."""
+    if column.type == DATE:
+        return object
+    if not values and (coded or column.type in (INTEGER, DECIMAL, BOOLEAN)):
+        return "float64"
+    return None
+
+
 def frame(table: Table, fmt: str) -> Frame:
     """The table as a pandas data frame for pyreadstat, with its labels and, for a numeric column
     with a ``reason_in`` column, the reason each empty cell has as ``fmt`` says it."""
@@ -198,13 +210,12 @@ def frame(table: Table, fmt: str) -> Frame:
     names = [c.short if xpt else c.name for c in table.columns]
     codes: dict[str, dict] = {}
     for c, n in zip(table.columns, names, strict=True):
-        if c.factor and not xpt:
+        if c.coded and not xpt:
             codes[n] = {code: i for i, code in enumerate(c.values or {}, start=1)}
     data, rows, specials = _cells(table, fmt, names, codes)
-    # Dates stay ``datetime.date`` objects: pyreadstat writes them as dates (not date-times).
     df = pd.DataFrame(
         {
-            n: pd.Series(data[n], dtype=object if c.type == DATE else None)
+            n: pd.Series(data[n], dtype=_dtype(c, n in codes, data[n]))
             for c, n in zip(table.columns, names, strict=True)
         },
         columns=names,

@@ -1,7 +1,8 @@
 """The shared worked example: import it as a running trial and export the endpoints unchanged.
 
 The export carries the example's columns, then ``unknown_days`` (days recorded as not remembered:
-none in the example), then the factors the user may see."""
+none in the example), then the further derived columns, the participant's site and sex, and the
+factors the user may see."""
 
 from __future__ import annotations
 
@@ -12,6 +13,19 @@ from django.core.management import call_command
 
 from tests.conftest import password_in
 from tests.outcomes.conftest import DATA
+
+# After the example's columns and unknown_days, before the factors.
+MORE = [
+    "total_grams",
+    "last_assessed_day",
+    "first_positive_marker_day",
+    "psnhdd_responder",
+    "who_level_baseline",
+    "who_level",
+    "who_level_drop",
+    "site",
+    "sex",
+]
 
 
 def _read(path) -> list[list[str]]:
@@ -33,8 +47,19 @@ def test_export_reproduces_the_expected_endpoints(imported, make_user, tmp_path)
     out = tmp_path / "endpoints.csv"
     call_command("export_endpoints", trial="KARE", out=str(out), actor=assessor.username, stdin=password_in())
     rows = _read(out)
-    assert len(rows[0]) == len(_read(DATA / "expected_endpoints.csv")[0]) + 1
+    assert rows[0] == [*_read(DATA / "expected_endpoints.csv")[0], "unknown_days", *MORE]
     assert _example(rows) == _read(DATA / "expected_endpoints.csv")
+
+
+def test_every_row_has_the_participants_site_and_sex(imported, tmp_path):
+    out = tmp_path / "endpoints.csv"
+    call_command("export_endpoints", trial="KARE", out=str(out), system=True)
+    with open(out, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    with open(DATA / "participants.csv", newline="") as handle:
+        people = {p["study_id"]: (p["site"], p["sex"]) for p in csv.DictReader(handle)}
+    assert len(rows) == 3 * len(people)
+    assert [(r["site"], r["sex"]) for r in rows] == [people[r["study_id"]] for r in rows]
 
 
 def test_the_system_exports_every_participant_and_no_factor(imported, tmp_path):
@@ -42,7 +67,7 @@ def test_the_system_exports_every_participant_and_no_factor(imported, tmp_path):
     out = tmp_path / "endpoints.csv"
     call_command("export_endpoints", trial="KARE", out=str(out), system=True)
     rows = _read(out)
-    assert len(rows[0]) == len(_read(DATA / "expected_endpoints.csv")[0]) + 1
+    assert rows[0] == [*_read(DATA / "expected_endpoints.csv")[0], "unknown_days", *MORE]
     assert _example(rows) == _read(DATA / "expected_endpoints.csv")
 
 
@@ -52,7 +77,7 @@ def test_the_unblinded_statistician_exports_every_factor(imported, make_user, tm
     call_command("export_endpoints", trial="KARE", out=str(out), actor=statistician.username, stdin=password_in())
     rows = _read(out)
     expected = _read(DATA / "expected_endpoints.csv")
-    assert rows[0] == [*expected[0], "unknown_days", "drug", "therapy"]
+    assert rows[0] == [*expected[0], "unknown_days", *MORE, "drug", "therapy"]
     assert _example([r[:-2] for r in rows]) == expected
     assert rows[1][-2:] == ["ketamine", "therapy"]
 
@@ -65,4 +90,4 @@ def test_export_shows_only_the_factors_the_user_may_see(imported, make_user, tmp
     out = tmp_path / "endpoints.csv"
     call_command("export_endpoints", trial="KARE", out=str(out), actor=user.username, stdin=password_in())
     header = _read(out)[0]
-    assert header[19:] == factors
+    assert header[header.index("sex") + 1 :] == factors

@@ -1,25 +1,21 @@
 """``manage.py export_endpoints --trial CODE --out FILE.csv --as USERNAME | --system``: one row per
-participant and window, with the factor levels the person may see (none for the system)."""
+participant and window, with the participant's site and sex and the factor levels the person may
+see (none for the system).
+
+The file is the ``endpoints`` dataset of ``manage.py export --format csv`` (the same table, written
+by the same CSV writer, so the same columns in the same order); only who may write it differs
+(:func:`outcomes.exports.policy.endpoints_scope`)."""
 
 from __future__ import annotations
 
-import csv
+from django.core.management.base import BaseCommand, CommandError
 
-from django.core.management.base import BaseCommand
-
-from core.errors import DomainError
+from core.db import snapshot
 from core.management_utils import actor_from_options, add_actor_arguments
-from outcomes import selectors
-from outcomes.endpoints import COLUMNS
-from outcomes.management.commands._csv import refusal, trial_or_error
-
-
-def cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
+from outcomes.exports.policy import endpoints_scope
+from outcomes.exports.tables import endpoint_table
+from outcomes.exports.tabular import csv_chunks
+from outcomes.management.commands._csv import trial_or_error
 
 
 class Command(BaseCommand):
@@ -37,13 +33,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         trial = trial_or_error(options["trial"])
         actor = actor_from_options(options)
+        scope = endpoints_scope(user=actor, trial=trial)
+        counter = [0]
         try:
-            rows, factors = selectors.endpoints_for_export(user=actor, trial=trial)
-        except DomainError as exc:
-            raise refusal(exc) from None
-        with open(options["out"], "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow([*COLUMNS, *factors])
-            for row in rows:
-                writer.writerow([cell(getattr(row, c)) for c in COLUMNS] + [row.levels.get(f, "") for f in factors])
-        self.stdout.write(self.style.SUCCESS(f"{trial.code}: {len(rows)} row(s) written to {options['out']}"))
+            with open(options["out"], "wb") as handle, snapshot():
+                for block in csv_chunks(endpoint_table(scope), counter):
+                    handle.write(block)
+        except OSError as exc:
+            raise CommandError(f"cannot write {options['out']}: {exc.strerror or exc}") from None
+        self.stdout.write(self.style.SUCCESS(f"{trial.code}: {counter[0]} row(s) written to {options['out']}"))

@@ -90,7 +90,13 @@ def test_adsl_has_one_row_per_participant_with_baseline_drinking_and_disposition
     first = dict(zip(header, rows[1], strict=True))
     assert len(rows) == 7
     assert first["USUBJID"] == "KARE-K03000"
-    assert (first["SITEID"], first["SEX"], first["ARM"], first["RANDDT"]) == ("exeter", "M", "KT", "2024-07-08")
+    assert (first["SITEID"], first["SEX"], first["ARMCD"], first["RANDDT"]) == ("exeter", "M", "KT", "2024-07-08")
+    assert (first["ARM"], first["TRT01P"], first["DRUG"], first["THERAPY"]) == (
+        "Ketamine + therapy",
+        "Ketamine + therapy",
+        "ketamine",
+        "therapy",
+    )
     assert first["BLASSESS"] == "90"
     assert first["EOSSTT"] == "COMPLETED"
 

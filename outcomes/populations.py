@@ -1,0 +1,63 @@
+"""What each participant received, and the analysis populations it puts them in: one definition for
+the subject-level dataset (``adsl``: ``SAFFL``, ``PPROTFL``) and the analysis report's CONSORT
+counts (*received*), so that the two never disagree.
+
+* exposure: the infusions recorded (any, and those recorded as completed) and the psychological
+  sessions attended; the same for every level of every factor (the placebo is infused and the
+  education delivered as the drug and the therapy are), so none of it tells an arm;
+* received (the safety population): at least one infusion recorded or one session attended;
+* per protocol (until the statistical analysis plan defines it): received, every infusion the
+  protocol plans (``dosing.infusions``) recorded as completed, and no protocol deviation reviewed
+  as important. A deviation not yet reviewed does not count: the flag is meant to be read once
+  every deviation has been reviewed, before the blind is broken.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from participants.models import Deviation, InfusionSession, TherapySession
+from trials.protocol import Protocol
+
+
+@dataclass(frozen=True)
+class Exposure:
+    infusions: int = 0  # infusions recorded, completed or stopped early
+    infusions_completed: int = 0
+    sessions: int = 0  # psychological sessions attended
+    important_deviations: int = 0  # deviations reviewed as important
+
+    @property
+    def received(self) -> bool:
+        """At least one infusion recorded or one session attended (the safety population)."""
+        return self.infusions > 0 or self.sessions > 0
+
+    def per_protocol(self, protocol: Protocol) -> bool:
+        """Received, every planned infusion completed, and no deviation reviewed as important."""
+        planned = protocol.dosing.infusions if protocol.dosing else 0
+        return self.received and self.infusions_completed >= planned and self.important_deviations == 0
+
+
+def exposure_of(participants) -> dict[int, Exposure]:
+    """``{participant id: Exposure}`` of ``participants`` (a queryset); a participant who received
+    nothing and has no important deviation is absent (read it as ``Exposure()``). Four queries."""
+    infusions: Counter[int] = Counter()
+    completed: Counter[int] = Counter()
+    for pid, done in InfusionSession.objects.filter(visit__appointment__participant__in=participants).values_list(
+        "visit__appointment__participant_id", "completed"
+    ):
+        infusions[pid] += 1
+        completed[pid] += bool(done)
+    sessions = Counter(
+        TherapySession.objects.filter(visit__appointment__participant__in=participants, attended=True).values_list(
+            "visit__appointment__participant_id", flat=True
+        )
+    )
+    deviations = Counter(
+        Deviation.objects.filter(participant__in=participants, important=True).values_list("participant_id", flat=True)
+    )
+    return {
+        pid: Exposure(infusions[pid], completed[pid], sessions[pid], deviations[pid])
+        for pid in set(infusions) | set(sessions) | set(deviations)
+    }
