@@ -6,10 +6,12 @@ counts (*received*), so that the two never disagree.
   sessions attended; the same for every level of every factor (the placebo is infused and the
   education delivered as the drug and the therapy are), so none of it tells an arm;
 * received (the safety population): at least one infusion recorded or one session attended;
-* per protocol (until the statistical analysis plan defines it): received, every infusion the
-  protocol plans (``dosing.infusions``) recorded as completed, and no protocol deviation reviewed
-  as important. A deviation not yet reviewed does not count: the flag is meant to be read once
-  every deviation has been reviewed, before the blind is broken.
+* per protocol: as the statistical analysis plan defines it (``populations.per_protocol``: the
+  least infusions completed and sessions attended, and whether a deviation reviewed as important
+  excludes), once the trial has a plan; without one, received, every infusion the protocol plans
+  (``dosing.infusions``) recorded as completed, and no protocol deviation reviewed as important.
+  A deviation not yet reviewed does not count: the flag is meant to be read once every deviation
+  has been reviewed, before the blind is broken.
 """
 
 from __future__ import annotations
@@ -33,8 +35,15 @@ class Exposure:
         """At least one infusion recorded or one session attended (the safety population)."""
         return self.infusions > 0 or self.sessions > 0
 
-    def per_protocol(self, protocol: Protocol) -> bool:
-        """Received, every planned infusion completed, and no deviation reviewed as important."""
+    def per_protocol(self, protocol: Protocol, rule=None) -> bool:
+        """Under the analysis plan's ``rule`` (its ``populations.per_protocol``) when given: received,
+        at least its infusions completed and sessions attended, and no deviation reviewed as
+        important where it excludes them. Without one: received, every planned infusion completed,
+        and no deviation reviewed as important."""
+        if rule is not None:
+            clean = self.important_deviations == 0 or not rule.exclude_important_deviations
+            enough = self.infusions_completed >= rule.min_infusions and self.sessions >= rule.min_sessions
+            return self.received and enough and clean
         planned = protocol.dosing.infusions if protocol.dosing else 0
         return self.received and self.infusions_completed >= planned and self.important_deviations == 0
 

@@ -56,6 +56,8 @@ from outcomes.exports.tables import (
     sex_column,
     site_column,
 )
+from outcomes.plan.document import from_document
+from outcomes.plan.selectors import plan_latest
 from outcomes.populations import Exposure, exposure_of
 from participants.models import Withdrawal, WithdrawalScope
 from trials.protocol import WindowSpec
@@ -234,6 +236,8 @@ def adsl_table(scope) -> Table:
         baseline = _baseline(scope)
         dropouts = _dropouts(scope)
         exposure = exposure_of(participants_in(scope))
+        plan = plan_latest(trial)
+        rule = from_document(plan.document).populations.per_protocol if plan is not None else None
         scopes = dict(WithdrawalScope.choices)
         for s in _subjects(scope):
             own = levels.get(s["pk"], {})
@@ -256,7 +260,7 @@ def adsl_table(scope) -> Table:
                 _yn(randomised),
                 _yn(randomised),
                 _yn(got.received),
-                _yn(got.per_protocol(protocol)),
+                _yn(got.per_protocol(protocol, rule)),
                 s["enrolled_on"],
                 s["anchor"],
                 got.infusions,

@@ -15,7 +15,9 @@ from outcomes.exports.adam import adsl_table
 from outcomes.exports.policy import export_scope
 from outcomes.exports.tables import endpoint_table
 from participants.models import Participant
+from tests.conftest import ROOT
 from tests.outcomes.analysis.conftest import vitals
+from trials.protocol import load_file
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +132,33 @@ def test_every_endpoint_row_of_a_simulated_trial_has_the_participants_site_and_s
     assert {r[names.index("sex")] for r in rows} == {"M", "F"}
     for row in rows:
         assert (row[names.index("site")], row[names.index("sex")]) == expected[row[0]]
+
+
+def test_the_analysis_plan_defines_the_per_protocol_population():
+    from outcomes.plan.document import PerProtocol
+    from outcomes.populations import Exposure
+
+    protocol = load_file(ROOT / "protocols" / "kare.yaml")
+    two_and_five = Exposure(infusions=2, infusions_completed=2, sessions=5)
+    assert not two_and_five.per_protocol(protocol)  # the protocol plans three infusions
+    assert two_and_five.per_protocol(protocol, PerProtocol(min_infusions=2, min_sessions=5))
+    assert not two_and_five.per_protocol(protocol, PerProtocol(min_infusions=2, min_sessions=6))
+    flagged = Exposure(infusions=3, infusions_completed=3, sessions=7, important_deviations=1)
+    assert not flagged.per_protocol(protocol, PerProtocol(min_infusions=3, min_sessions=0))
+    assert flagged.per_protocol(
+        protocol, PerProtocol(min_infusions=3, min_sessions=0, exclude_important_deviations=False)
+    )
+
+
+def test_adsl_takes_the_per_protocol_rule_from_the_trials_analysis_plan(clinic, people):
+    """Three infusions and no session: per protocol by the protocol's default, not under the shipped
+    plan, which asks for five sessions."""
+    from outcomes.plan.document import load_file as load_plan
+    from outcomes.plan.services import analysis_plan_load
+
+    trial = people["every_infusion"].trial
+    study_id = people["every_infusion"].study_id
+    assert _adsl(trial)[study_id]["PPROTFL"] == "Y"
+    plan = load_plan(ROOT / "protocols" / "kare.sap.yaml", protocol=trial.version_on().protocol)
+    analysis_plan_load(trial=trial, plan=plan)
+    assert _adsl(trial)[study_id]["PPROTFL"] == "N"
