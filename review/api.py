@@ -242,7 +242,7 @@ def _empty_items(record, user) -> dict:
         "kind": record.kind.code,
         "record_id": record.pk,
         "description": record.describe(),
-        "missing": record.obj.missing or {},
+        "missing": record.reasons_shown(user),
         "empty_items": [vars(e) for e in empty_items(record, user)],
     }
 

@@ -164,10 +164,21 @@ class Record:
         return self.kind.page(self.obj) if self.kind.page is not None else None
 
     def shown_value(self, name: str, user) -> str:
-        """The item's value as text for ``user`` (a hidden one is never read)."""
-        if name in self.hidden(user):
+        """The item's value as text for ``user`` (a hidden one is never read; nor is the reason a
+        hidden item is empty, among the record's reasons)."""
+        hidden = self.hidden(user)
+        if name in hidden:
             return "(hidden)"
+        if name == "missing":
+            return _reasons_text(self.reasons_shown(user))
         return _text(self.obj, name)
+
+    def reasons_shown(self, user) -> dict:
+        """The record's reasons items are empty (``missing``), without those of items ``user`` may
+        not see: a reason's note could say what a hidden value is."""
+        hidden = self.hidden(user)
+        reasons = getattr(self.obj, "missing", None) or {}
+        return {name: r for name, r in reasons.items() if name.partition(".")[0] not in hidden}
 
 
 def _participant_of(kind: Kind, obj) -> Any:

@@ -230,3 +230,24 @@ def test_the_page_saves_a_reason_and_puts_a_refusal_at_the_item(client, trial, v
     assert refused.status_code == 403
     visit.refresh_from_db()
     assert visit.missing["seen_by"]["code"] == "not_applicable"
+
+
+def test_the_reason_a_hidden_item_is_empty_is_hidden_with_it(as_user, trial):
+    """A pharmacist (who sees the drug) says why the dose given is empty; the blinded coordinator
+    reads no word of it, in the API or on a query's page."""
+    infusion = InfusionSession.objects.filter(visit__appointment__participant=trial.participant).first()
+    InfusionSession.objects.filter(pk=infusion.pk).update(dose_mg_given=None, dissociation_score=None)
+    missing_reasons_record(
+        actor=trial.pharmacist,
+        kind="infusion",
+        record_id=infusion.pk,
+        given={
+            "dose_mg_given": {"code": "unknown", "note": "ketamine vial count not recorded"},
+            "dissociation_score": {"code": "not_done", "note": ""},
+        },
+    )
+    shown = as_user(trial.coordinator).get(f"/api/records/infusion/{infusion.pk}/empty-items/").json()
+    assert shown["missing"] == {"dissociation_score": {"code": "not_done", "note": ""}}
+    record = record_of(InfusionSession.objects.get(pk=infusion.pk))
+    assert "ketamine" not in record.shown_value("missing", trial.coordinator)
+    assert "ketamine" in record.shown_value("missing", trial.pharmacist)
