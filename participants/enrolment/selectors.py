@@ -184,7 +184,8 @@ def participant_history(*, user, participant: Participant, per_site: dict | None
     unblinding, appointments, visits, infusions with their vitals, sessions, adverse events), oldest
     first, the allocation's arm and slot left out for one blinded to any factor (see
     :func:`participants.blinding.presenter.allocation_hidden_fields`), and an infusion's dose for
-    one blind to the drug (:func:`participants.blinding.presenter.infusion_hidden_fields`).
+    one blind to the drug (:func:`participants.blinding.presenter.infusion_hidden_fields`), with the
+    infusion's reasons for empty items.
     ``per_site``, the request's dict of blinding decisions (see :func:`participants.blinding.present`),
     saves deciding again."""
     events = history.events_for(
@@ -199,9 +200,12 @@ def participant_history(*, user, participant: Participant, per_site: dict | None
             (AdverseEvent, Q(participant_id=participant.pk)),
         ]
     )
+    dose_hidden = tuple(presenter.infusion_hidden_fields(participant=participant, user=user, per_site=per_site))
+    # The reasons items are empty go too when the dose does: the reason the dose given is empty
+    # could say what it was.
     events += history.events_for(
         [(InfusionSession, Q(visit__appointment__participant_id=participant.pk))],
-        hidden=presenter.infusion_hidden_fields(participant=participant, user=user, per_site=per_site),
+        hidden=(*dose_hidden, "missing") if dose_hidden else (),
     )
     # An appointment's kind ("therapy" for every session, whatever the programme) would read as a
     # level of the therapy factor to one blinded to it; its event code and title say the same.

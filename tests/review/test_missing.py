@@ -251,3 +251,25 @@ def test_the_reason_a_hidden_item_is_empty_is_hidden_with_it(as_user, trial):
     record = record_of(InfusionSession.objects.get(pk=infusion.pk))
     assert "ketamine" not in record.shown_value("missing", trial.coordinator)
     assert "ketamine" in record.shown_value("missing", trial.pharmacist)
+
+
+@pytest.mark.postgres
+def test_the_casebooks_history_keeps_an_infusions_reasons_from_one_blind_to_the_dose(trial):
+    from participants.enrolment.selectors import participant_history
+
+    infusion = InfusionSession.objects.filter(visit__appointment__participant=trial.participant).first()
+    InfusionSession.objects.filter(pk=infusion.pk).update(dose_mg_given=None)
+    missing_reasons_record(
+        actor=trial.pharmacist,
+        kind="infusion",
+        record_id=infusion.pk,
+        given={"dose_mg_given": {"code": "unknown", "note": "ketamine vial count not recorded"}},
+    )
+
+    def reasons_seen(user) -> list:
+        events = participant_history(user=user, participant=trial.participant)
+        infusions = [e for e in events if e["model"] == "participants.infusionsession"]
+        return [e["changes"]["missing"] for e in infusions if "missing" in (e["changes"] or {})]
+
+    assert "ketamine vial count not recorded" in str(reasons_seen(trial.pharmacist))
+    assert reasons_seen(trial.coordinator) == []
