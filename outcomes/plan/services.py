@@ -44,10 +44,10 @@ def analysis_plan_load(
     sha = plan.fingerprint()
     reason = (reason or "").strip()
     with transaction.atomic():
-        _refuse_after_unblinding(trial)
         latest = AnalysisPlanVersion.objects.select_for_update().filter(trial=trial).order_by("-number").first()
         if latest is not None and latest.sha256 == sha:
-            return latest, False
+            return latest, False  # the same plan again changes nothing, before or after unblinding
+        _refuse_after_unblinding(trial)
         if latest is not None and not amend:
             raise Conflict(
                 f"{trial.code} has analysis plan version {latest.number} ({latest.label}) and this file differs: "

@@ -148,6 +148,7 @@ def test_an_amendment_after_the_lock_must_be_locked_again_before_unblinding(kare
     with pytest.raises(Conflict) as refused:
         analysis_plan_load(trial=kare, plan=_plan(kare), amend=True, reason="after seeing the arms")
     assert refused.value.code == "unblinded"
+    assert analysis_plan_load(trial=kare, plan=amended)[1] is False  # the same plan again: nothing
     assert AnalysisPlanVersion.objects.filter(trial=kare).count() == 2
 
 
