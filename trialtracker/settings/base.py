@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
         # what an event may say of its relatedness (read) and what an assessment may give (write)
         "CausalityEnum": "participants.models.Causality",
         "AssessedCausalityEnum": "participants.safety.services.ASSESSED",
+        # why an item is empty: the same four reasons wherever they are given or shown
+        "MissingCodeEnum": "core.missing.MissingCode",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
