@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from outcomes.analysis.report import write_report
 
-# A picture as report._figure writes it: the PNG linked to the SVG, the caption naming both files.
+# A picture as html.figure_html writes it: the PNG linked to the SVG, the caption naming both files.
 _FIGURE = re.compile(
     r"<figure><a href='(?P<name>[\w-]+)\.svg'><img src='(?P=name)\.png' alt='(?P<alt>[^']*)'></a>"
     r"<figcaption>(?P<caption>[^<]*) \(<a href='(?P=name)\.svg'>SVG</a>, <a href='(?P=name)\.png'>PNG</a>\)"

@@ -14,13 +14,13 @@ model and the hazard ratios per factor.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 
 from outcomes.analysis import consort, dataset, figures, stats
+from outcomes.analysis.html import STYLESHEET, figure_html, mean_sd, n_pct, num, p_value, table
 from outcomes.analysis.labels import Labels
 from outcomes.plan.selectors import is_locked, plan_latest
 from participants.models import Sex
@@ -60,52 +60,6 @@ def factorial_estimates(trial) -> dict:
         "arms": {arm: stats.describe(primary.loc[primary["arm"] == arm, "pda"]) for arm in data.arms},
         "estimates": {e.name: e.as_dict() for e in model.estimates},
     }
-
-
-# --- formatting ---------------------------------------------------------------------------------
-
-
-def _num(value, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:.{digits}f}"
-
-
-def _p(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _table(header: list[str], rows: list[list[str]], *, caption: str = "", first_is_label: bool = True) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = []
-    for row in rows:
-        cells = [
-            f"<th scope='row'>{escape(c)}</th>" if i == 0 and first_is_label else f"<td>{escape(c)}</td>"
-            for i, c in enumerate(row)
-        ]
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _figure(name: str, alt: str) -> str:
-    return (
-        f"<figure><a href='{name}.svg'><img src='{name}.png' alt='{escape(alt)}'></a>"
-        f"<figcaption>{escape(alt)} (<a href='{name}.svg'>SVG</a>, <a href='{name}.png'>PNG</a>)</figcaption></figure>"
-    )
-
-
-def _mean_sd(values: pd.Series) -> str:
-    s = stats.describe(values)
-    if not s["n"]:
-        return "–"
-    return f"{_num(s['mean'])} ({_num(s['sd'])}) [n = {s['n']}]"
-
-
-def _n_pct(k: int, n: int) -> str:
-    return f"{k} ({100 * k / n:.0f}%)" if n else "0"
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -159,9 +113,9 @@ def _consort_section(flow: consort.Flow, labels: Labels, margins: bool) -> str:
     ratio = ":".join(str(a.ratio) for a in labels.protocol.arms)
     return (
         "<section id='consort'><h2>Participant flow (CONSORT 2010)</h2>"
-        + _figure("consort", "CONSORT flow diagram")
-        + _table(["Enrolment", "n"], enrolment)
-        + _table(
+        + figure_html("consort", "CONSORT flow diagram")
+        + table(["Enrolment", "n"], enrolment)
+        + table(
             header,
             rows,
             caption="Allocation, follow-up and analysis" + (" by arm and factor margin" if margins else ""),
@@ -178,20 +132,20 @@ def _baseline_section(people: pd.DataFrame, labels: Labels, sites: list[str]) ->
     groups = [(labels.arm(a), people[people["arm"] == a]) for a in labels.order] + [("Total", people)]
     rows = [["Participants", *[str(len(g)) for _, g in groups]]]
     for sex, name in Sex.choices:
-        rows.append([f"{name}, n (%)", *[_n_pct(int((g["sex"] == sex).sum()), len(g)) for _, g in groups]])
-    rows.append(["Age, mean (SD)", *[_mean_sd(g["age"]) for _, g in groups]])
+        rows.append([f"{name}, n (%)", *[n_pct(int((g["sex"] == sex).sum()), len(g)) for _, g in groups]])
+    rows.append(["Age, mean (SD)", *[mean_sd(g["age"]) for _, g in groups]])
     rows.append(
         [
             "Grams of ethanol per day before randomisation, mean (SD)",
-            *[_mean_sd(g["baseline_grams_per_day"]) for _, g in groups],
+            *[mean_sd(g["baseline_grams_per_day"]) for _, g in groups],
         ]
     )
-    rows.append(["PDA before randomisation, mean (SD)", *[_mean_sd(g["baseline_pda"]) for _, g in groups]])
+    rows.append(["PDA before randomisation, mean (SD)", *[mean_sd(g["baseline_pda"]) for _, g in groups]])
     for site in sites:
-        rows.append([f"Site {site}, n (%)", *[_n_pct(int((g["site"] == site).sum()), len(g)) for _, g in groups]])
+        rows.append([f"Site {site}, n (%)", *[n_pct(int((g["site"] == site).sum()), len(g)) for _, g in groups]])
     return (
         "<section id='baseline'><h2>Baseline characteristics</h2>"
-        + _table(["", *[name for name, _ in groups]], rows)
+        + table(["", *[name for name, _ in groups]], rows)
         + "<p>Drinking before randomisation: the protocol's look-back days before the anchor, "
         "over the days with a record.</p></section>"
     )
@@ -205,15 +159,15 @@ def _pda_section(data, primary: pd.DataFrame, labels: Labels, model: stats.Model
             [
                 labels.arm(arm),
                 str(s["n"]),
-                _num(s["mean"]),
-                _num(s["sd"]),
-                f"{_num(s['ci_low'])} to {_num(s['ci_high'])}",
+                num(s["mean"]),
+                num(s["sd"]),
+                f"{num(s['ci_low'])} to {num(s['ci_high'])}",
             ]
         )
     html = (
         f"<section id='pda'><h2>Percentage of days abstinent, window {escape(data.primary_window)}</h2>"
-        + _table(["", "n analysed", "mean", "SD", "95% CI of the mean"], rows)
-        + _figure("pda", "PDA per arm")
+        + table(["", "n analysed", "mean", "SD", "95% CI of the mean"], rows)
+        + figure_html("pda", "PDA per arm")
     )
     primary_endpoint = data.protocol.outcomes.primary_endpoint.value
     if primary_endpoint != "pda":
@@ -229,10 +183,10 @@ def _pda_section(data, primary: pd.DataFrame, labels: Labels, model: stats.Model
     if model.note:
         return html + f"<p>{escape(model.note)}.</p></section>"
     rows = [
-        [e.label, _num(e.estimate, 2), _num(e.se, 2), f"{_num(e.ci_low, 2)} to {_num(e.ci_high, 2)}", _p(e.p)]
+        [e.label, num(e.estimate, 2), num(e.se, 2), f"{num(e.ci_low, 2)} to {num(e.ci_high, 2)}", p_value(e.p)]
         for e in model.estimates
     ]
-    html += _table(["contrast (PDA points)", "estimate", "SE", "95% CI", "p"], rows)
+    html += table(["contrast (PDA points)", "estimate", "SE", "95% CI", "p"], rows)
     html += (
         f"<p>Ordinary least squares, <code>{escape(model.formula)}</code>, n = {model.n} (participants with at "
         "least one assessed day). Each factor is coded +0.5 for its first level and −0.5 for its second, so a "
@@ -248,15 +202,15 @@ def _survival_section(result: stats.SurvivalResult, labels: Labels, data, blinde
     html = "<section id='relapse'><h2>Time to relapse</h2>"
     if result.n == 0:
         return html + f"<p>{escape(result.note)}.</p></section>"
-    html += _figure("time_to_relapse", "Kaplan–Meier curves of time to relapse")
+    html += figure_html("time_to_relapse", "Kaplan–Meier curves of time to relapse")
     rows = [
-        [labels.arm(arm), _num(result.medians.get(arm), 0) if arm in result.medians else "–"] for arm in labels.order
+        [labels.arm(arm), num(result.medians.get(arm), 0) if arm in result.medians else "–"] for arm in labels.order
     ]
-    html += _table(["", "median days to relapse"], rows)
+    html += table(["", "median days to relapse"], rows)
     if result.logrank_p is not None:
         html += (
-            f"<p>Log-rank test across {'groups' if blinded else 'arms'}: χ² = {_num(result.logrank_statistic, 2)} "
-            f"on {result.logrank_df} df, p = {_p(result.logrank_p)}. {result.events} relapses among "
+            f"<p>Log-rank test across {'groups' if blinded else 'arms'}: χ² = {num(result.logrank_statistic, 2)} "
+            f"on {result.logrank_df} df, p = {p_value(result.logrank_p)}. {result.events} relapses among "
             f"{result.n} participants.</p>"
         )
     if not blinded:
@@ -264,13 +218,13 @@ def _survival_section(result: stats.SurvivalResult, labels: Labels, data, blinde
             rows = [
                 [
                     f"{labels.factor(e.name.split(':', 1)[1])}: {e.label}",
-                    _num(e.estimate, 2),
-                    f"{_num(e.ci_low, 2)} to {_num(e.ci_high, 2)}",
-                    _p(e.p),
+                    num(e.estimate, 2),
+                    f"{num(e.ci_low, 2)} to {num(e.ci_high, 2)}",
+                    p_value(e.p),
                 ]
                 for e in result.hazard_ratios
             ]
-            html += _table(["Cox model, hazard ratio per factor", "HR", "95% CI", "p"], rows)
+            html += table(["Cox model, hazard ratio per factor", "HR", "95% CI", "p"], rows)
         if result.note:
             html += f"<p>{escape(result.note)}.</p>"
     html += (
@@ -297,7 +251,7 @@ def _adverse_events_section(data, labels: Labels) -> str:
     rows.append(["Serious", *[cell(events[(events["arm"] == a) & events["serious"]]) for a in labels.order]])
     return (
         "<section id='adverse-events'><h2>Adverse events</h2>"
-        + _table(header, rows, caption="events (participants with at least one), by CTCAE grade")
+        + table(header, rows, caption="events (participants with at least one), by CTCAE grade")
         + "</section>"
     )
 
@@ -311,29 +265,17 @@ def _completeness_section(data, labels: Labels) -> str:
         for arm in labels.order:
             arm_rows = part[part["arm"] == arm]
             any_day = int((arm_rows["assessed_days"] > 0).sum())
-            cells.append(f"{_num(arm_rows['completeness'].mean())}% ({any_day}/{len(arm_rows)})")
+            cells.append(f"{num(arm_rows['completeness'].mean())}% ({any_day}/{len(arm_rows)})")
         rows.append([f"{window.code} (days {window.start} to {window.end})", *cells])
     return (
         "<section id='completeness'><h2>Data completeness</h2>"
-        + _table(
+        + table(
             ["window", *[labels.arm(a) for a in labels.order]],
             rows,
             caption="mean % of the window's days with a record (participants with at least one)",
         )
         + "</section>"
     )
-
-
-STYLESHEET = """
-body { font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; }
-th[scope=row], thead th:first-child { text-align: left; font-weight: normal; white-space: pre; }
-caption { text-align: left; font-style: italic; padding-bottom: 0.25rem; }
-figure { margin: 1rem 0; } img { max-width: 100%; border: 1px solid #eee; }
-.meta { color: #555; }
-"""
 
 
 def plan_text(version) -> str:
