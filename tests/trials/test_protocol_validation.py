@@ -172,6 +172,26 @@ def _rsi_without_a_version(doc):
     del doc["reference_safety_information"]["version"]
 
 
+def _contact_names_the_drug(doc):
+    doc["sites"][0]["contact"]["place"] = "Ketamine clinic, Barrack Road"
+
+
+def _contact_names_the_trial(doc):
+    doc["sites"][1]["contact"]["reply_to"] = "kare.trial@example.org"
+
+
+def _contact_phone_impossible(doc):
+    doc["sites"][0]["contact"]["phone"] = "12"
+
+
+def _contact_name_forges_a_header(doc):
+    doc["sites"][0]["contact"]["name"] = "Team <boss@example.org>"
+
+
+def _contact_reply_to_not_an_address(doc):
+    doc["sites"][0]["contact"]["reply_to"] = "appointments at example.org"
+
+
 INVALID: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("missing_arm", _drop_arm, "arms", "has 4 cells but 3 arms are given"),
     ("arm_unknown_level", _arm_unknown_level, "arms.0.levels.drug", "unknown level 'aspirin'"),
@@ -207,6 +227,11 @@ INVALID: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("rsi_listed_twice", _rsi_listed_twice, "reference_safety_information", "listed more than once: nausea"),
     ("rsi_without_a_drug", _rsi_without_a_drug, "reference_safety_information", "doses no study drug"),
     ("rsi_without_a_version", _rsi_without_a_version, "reference_safety_information.version", "Field required"),
+    ("contact_names_the_drug", _contact_names_the_drug, "sites.0.contact.place", "must not name 'ketamine'"),
+    ("contact_names_the_trial", _contact_names_the_trial, "sites.1.contact.reply_to", "must not name 'kare'"),
+    ("contact_phone_impossible", _contact_phone_impossible, "sites.0.contact.phone", "international form"),
+    ("contact_name_forges_a_header", _contact_name_forges_a_header, "sites.0.contact.name", "one line without"),
+    ("contact_reply_to_not_an_address", _contact_reply_to_not_an_address, "sites.0.contact.reply_to", "not an email"),
 ]
 INVALID_IDS = [case[0] for case in INVALID]
 

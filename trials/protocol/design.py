@@ -7,10 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
+import phonenumbers
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from pydantic import (
     Field,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -35,10 +39,51 @@ class VersionInfo(_Strict):
     effective_date: dt.date
 
 
+class SiteContact(_Strict):
+    """What a participant's reminders say of the site: a neutral name (the sender's display name
+    and the signature), the place to come to, the number to call to rearrange, and the address a
+    reply goes to. Each is read over a shoulder as often as by the participant, so none may name
+    the trial, its drug or its arms (the protocol checks, :meth:`Protocol._check_site_contacts`)."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
+    place: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    phone: str
+    reply_to: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _one_line_name(cls, value: str) -> str:
+        if any(c in value for c in '\r\n<>"@,;'):
+            raise ValueError('a display name is one line without < > " @ , ;')
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _dialable(cls, value: str) -> str:
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            raise ValueError("a phone number in international form, +44 20 7946 0000") from None
+        if not phonenumbers.is_possible_number(number):
+            raise ValueError("not a possible phone number")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+    @field_validator("reply_to")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        if value:
+            try:
+                validate_email(value)
+            except DjangoValidationError:
+                raise ValueError("not an email address") from None
+        return value
+
+
 class SiteSpec(_Strict):
     code: Code
     name: Text
     time_zone: str = "Europe/London"
+    contact: SiteContact | None = None
 
     @field_validator("time_zone")
     @classmethod

@@ -81,9 +81,32 @@ class Protocol(_Strict):
         problems += self._check_dosing(levels)
         problems += self._check_therapy(levels)
         problems += self._check_outcomes()
+        problems += self._check_site_contacts()
         if problems:
             raise _Problems(problems)
         return self
+
+    def _check_site_contacts(self) -> list[tuple[str, str]]:
+        """A site's contact texts go to participants unsealed: none may name the trial, a factor, a
+        level or an arm (by code or title, ignoring case)."""
+        words = {self.trial.code, self.trial.title, self.trial.short_title}
+        for factor in self.factors:
+            words |= {factor.code, factor.title}
+            words |= {lv.code for lv in factor.levels} | {lv.title for lv in factor.levels}
+        words |= {arm.code for arm in self.arms} | {arm.title for arm in self.arms}
+        words = {w.casefold() for w in words if w and len(w) > 2}
+        problems = []
+        for i, site in enumerate(self.sites):
+            if site.contact is None:
+                continue
+            for field in ("name", "place", "reply_to"):
+                text = getattr(site.contact, field).casefold()
+                named = sorted(w for w in words if w in text)
+                if named:
+                    problems.append(
+                        (f"sites.{i}.contact.{field}", f"participants read this: it must not name {named[0]!r}")
+                    )
+        return problems
 
     def _check_arms(self, levels: dict[str, set[str]]) -> list[tuple[str, str]]:
         problems = []
