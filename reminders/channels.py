@@ -42,14 +42,18 @@ def message_id(key: str) -> str:
     return f"<{safe}@{domain}>"
 
 
-def send_email(*, to: str, subject: str, text: str, html: str, key: str, unsubscribe_url: str) -> str:
-    """Send one email on this thread's connection; returns the provider's message id (or the Message-ID we gave it)."""
+def send_email(
+    *, to: str, subject: str, text: str, html: str, key: str, unsubscribe_url: str, sender: str = "", reply_to: str = ""
+) -> str:
+    """Send one email on this thread's connection, from ``sender`` (``REMINDERS_FROM_EMAIL`` when
+    empty) with ``reply_to`` when given; returns the provider's message id (or the Message-ID we gave it)."""
     held = _email_connection(settings.REMINDERS_EMAIL_BACKEND or settings.EMAIL_BACKEND)
     msg = mail.EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=settings.REMINDERS_FROM_EMAIL,
+        from_email=sender or settings.REMINDERS_FROM_EMAIL,
         to=[to],
+        reply_to=[reply_to] if reply_to else None,
         headers={
             "Message-ID": message_id(key),
             "X-Idempotency-Key": key,
@@ -176,8 +180,9 @@ def _raise_for_anymail(exc: Exception) -> None:
         raise PermanentSendError(f"the email provider refused the message ({status})") from None
 
 
-def send_sms(*, to: str, body: str, key: str) -> str:
-    return sms_backend().send(Sms(to=to, body=body, idempotency_key=key))
+def send_sms(*, to: str, body: str, key: str, sender: str = "") -> str:
+    """Send one SMS from ``sender`` (the backend's configured number when empty)."""
+    return sms_backend().send(Sms(to=to, body=body, idempotency_key=key, sender=sender))
 
 
 class RecordingEmailBackend(RecordingBackendMixin, BaseEmailBackend):

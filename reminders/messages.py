@@ -1,24 +1,33 @@
 """Reminder texts, rendered when a reminder is sent from the templates deployed at that moment.
 
-Every text is neutral: a first name at most, the date, and a link. No trial name, drug, diagnosis,
-arm or site, so a message read over someone's shoulder says nothing about the study.
+Every text is neutral, so that a message read over someone's shoulder says nothing about the study:
+a first name at most, the day and time, and a link; and, from the site's contact in the protocol in
+force (:class:`~trials.protocol.design.SiteContact`), its neutral name, the place and the number to
+call to rearrange. No trial name, drug, diagnosis or arm: the protocol refuses a contact that names
+one. The sender is the contact's name at the site's address (:func:`sender`), and replies go to the
+contact's address.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
 
-from django.template.loader import render_to_string
+from django.conf import settings
+from django.template import Context
+from django.template.defaultfilters import linebreaksbr, urlize
+from django.template.loader import get_template, render_to_string
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from reminders.models import Channel, Kind, Language, Notification
 
 SUBJECTS = {
-    Language.ENGLISH: {
-        Kind.APPOINTMENT: "A reminder of your appointment",
-        Kind.MISSED_VISIT: "We missed you",
-        Kind.DIARY: "Your daily check-in",
-    }
+    Kind.APPOINTMENT: pgettext_lazy("email subject", "A reminder of your appointment"),
+    Kind.MISSED_VISIT: pgettext_lazy("email subject", "We missed you"),
+    Kind.DIARY: pgettext_lazy("email subject", "Your daily check-in"),
 }
 
 
@@ -29,34 +38,87 @@ class Rendered:
     html: str
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who a reminder comes from: ``email`` for the From header (a display name and an address),
+    ``reply_to`` (may be empty), ``sms`` the number an SMS is sent from (empty: the provider's
+    configured one)."""
+
+    email: str
+    reply_to: str
+    sms: str
+
+
+def sender(site_code: str, contact) -> Sender:
+    """The sender of a site's reminders: the address ``REMINDERS_SITE_SENDERS`` gives the site (the
+    shared ``REMINDERS_FROM_EMAIL`` otherwise) under the contact's neutral name; replies to the
+    contact's address; SMS from ``REMINDERS_SITE_SMS_SENDERS``' number for the site."""
+    configured_name, address = parseaddr(settings.REMINDERS_FROM_EMAIL)
+    address = settings.REMINDERS_SITE_SENDERS.get(site_code) or address
+    name = contact.name if contact is not None else configured_name
+    return Sender(
+        email=formataddr((name, address)) if name else address,
+        reply_to=contact.reply_to if contact is not None else "",
+        sms=settings.REMINDERS_SITE_SMS_SENDERS.get(site_code, ""),
+    )
+
+
 def when(day: dt.date, today: dt.date) -> str:
-    delta = (day - today).days
+    """The day, said as people say it, in the active language: today, tomorrow, or the weekday and date."""
+    # Translators: a date format (Django's date filter), the weekday, the day and the month
+    delta, date = (day - today).days, date_format(day, pgettext("reminder date", "l j F"))
     if delta == 0:
-        return "today"
+        return gettext("today (%(date)s)") % {"date": date}
     if delta == 1:
-        return "tomorrow"
+        return gettext("tomorrow (%(date)s)") % {"date": date}
     if delta == -1:
-        return "yesterday"
-    return f"on {day:%A} {day.day} {day:%B}"
+        return gettext("yesterday (%(date)s)") % {"date": date}
+    return gettext("on %(date)s") % {"date": date}
+
+
+def _text(name: str, context: dict) -> str:
+    """A text template rendered without HTML escaping: a name like O'Brien stays as it is in a
+    plain-text email or an SMS. The HTML version escapes the same text (:func:`_html`)."""
+    return get_template(name).template.render(Context(context, autoescape=False)).strip()
+
+
+def _html(text: str, language: str) -> str:
+    body = linebreaksbr(urlize(text, autoescape=True), autoescape=True)
+    return render_to_string("reminders/messages/email.html", {"body": body, "language": language})
 
 
 def render(
-    notification: Notification, *, first_name: str, language: str, today: dt.date, link: str, opt_out: str = ""
+    notification: Notification,
+    *,
+    first_name: str,
+    language: str,
+    today: dt.date,
+    link: str,
+    opt_out: str = "",
+    contact=None,
 ) -> Rendered:
-    language = language if language in SUBJECTS else Language.ENGLISH
+    """The reminder's texts. ``contact`` is the site's :class:`~trials.protocol.design.SiteContact`
+    (None: the texts leave out the place and the number); an appointment's own place, when the site
+    booked one, comes before the contact's."""
+    language = language if language in Language.values else Language.ENGLISH
+    with translation.override(language):
+        return _render(notification, language, first_name, today, link, opt_out, contact)
+
+
+def _render(notification, language, first_name, today, link, opt_out, contact) -> Rendered:
+    appointment = notification.appointment if notification.appointment_id else None
     context = {
         "first_name": (first_name or "").split(" ")[0][:40],
-        "day": notification.subject_date,
         "when": when(notification.subject_date, today),
+        "time": appointment.booked_time if appointment is not None else None,
+        "place": (appointment.place if appointment is not None else "") or (contact.place if contact else ""),
+        "phone": contact.phone if contact else "",
+        "signature": contact.name if contact else "",
         "link": link,
         "opt_out": opt_out,
     }
-    base = f"reminders/{language}/{notification.kind}"
+    base = f"reminders/messages/{notification.kind}"
     if notification.channel == Channel.SMS:
-        text = render_to_string(f"{base}.sms.txt", context).strip()
-        return Rendered(subject="", text=text, html="")
-    return Rendered(
-        subject=SUBJECTS[language][notification.kind],
-        text=render_to_string(f"{base}.email.txt", context).strip() + "\n",
-        html=render_to_string(f"{base}.email.html", context),
-    )
+        return Rendered(subject="", text=_text(f"{base}.sms.txt", context), html="")
+    text = _text(f"{base}.email.txt", context) + "\n"
+    return Rendered(subject=str(SUBJECTS[notification.kind]), text=text, html=_html(text, language))

@@ -19,7 +19,11 @@ class Channel(models.TextChoices):
 
 
 class Language(models.TextChoices):
+    """The languages reminders and the participant's pages are written in (the message files in
+    ``reminders/locale``); each label is the language's own name for itself."""
+
     ENGLISH = "en", "English"
+    SPANISH = "es", "Español"
 
 
 @audit.track()

@@ -142,6 +142,13 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
     return outcome
 
 
+def site_contact(participant: Participant, day: dt.date):
+    """The contact the protocol in force on ``day`` gives the participant's site, or None."""
+    protocol = participant.trial.version_on(day).protocol
+    spec = next((site for site in protocol.sites if site.code == participant.site.code), None)
+    return spec.contact if spec is not None else None
+
+
 def _deliver(n: Notification, participant, identity, preference, local_now: dt.datetime) -> str:
     """Render and send one reminder, and set its outcome on the row (the caller saves it): sent;
     retry with backoff after a transient failure; failed after a permanent one or the last attempt."""
@@ -150,6 +157,7 @@ def _deliver(n: Notification, participant, identity, preference, local_now: dt.d
     try:
         # An SMS is stopped by replying STOP; only an email carries an opt-out link.
         opt_out = links.opt_out_url(participant.pk, Channel.EMAIL) if n.channel == Channel.EMAIL else ""
+        contact = site_contact(participant, local_now.date())
         rendered = messages.render(
             n,
             first_name=identity.first_name,
@@ -157,7 +165,9 @@ def _deliver(n: Notification, participant, identity, preference, local_now: dt.d
             today=local_now.date(),
             link=links.page_url(n.pk),
             opt_out=opt_out,
+            contact=contact,
         )
+        sender = messages.sender(participant.site.code, contact)
         if n.channel == Channel.EMAIL:
             provider_id = channels.send_email(
                 to=identity.email,
@@ -166,9 +176,13 @@ def _deliver(n: Notification, participant, identity, preference, local_now: dt.d
                 html=rendered.html,
                 key=n.idempotency_key,
                 unsubscribe_url=opt_out,
+                sender=sender.email,
+                reply_to=sender.reply_to,
             )
         else:
-            provider_id = channels.send_sms(to=identity.phone, body=rendered.text, key=n.idempotency_key)
+            provider_id = channels.send_sms(
+                to=identity.phone, body=rendered.text, key=n.idempotency_key, sender=sender.sms
+            )
     except PermanentSendError as exc:
         n.state, n.last_error = State.FAILED, str(exc)[:500]
         return "failed"

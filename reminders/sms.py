@@ -39,6 +39,7 @@ class Sms:
     to: str
     body: str
     idempotency_key: str
+    sender: str = ""  # the number to send from; empty: the backend's configured one
 
 
 class SmsBackend:
@@ -112,7 +113,8 @@ class TwilioSmsBackend(SmsBackend):
     """Twilio's Messages REST API through ``requests``.
 
     Settings: ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``, and ``TWILIO_FROM`` (a number) or
-    ``TWILIO_MESSAGING_SERVICE_SID``; ``TWILIO_API_URL`` for a regional edge. The idempotency key
+    ``TWILIO_MESSAGING_SERVICE_SID``, unless the message names its site's number (``sender``);
+    ``TWILIO_API_URL`` for a regional edge. The idempotency key
     goes in ``I-Twilio-Idempotency-Token``; the status callback reports delivery to
     ``/hooks/twilio/status``. Requests go through this thread's :func:`http_session`.
     """
@@ -126,7 +128,9 @@ class TwilioSmsBackend(SmsBackend):
         if not sid or not token:
             raise PermanentSendError("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)")
         data = {"To": message.to, "Body": message.body, "StatusCallback": f"{settings.SITE_URL}/hooks/twilio/status"}
-        if settings.TWILIO_MESSAGING_SERVICE_SID:
+        if message.sender:
+            data["From"] = message.sender
+        elif settings.TWILIO_MESSAGING_SERVICE_SID:
             data["MessagingServiceSid"] = settings.TWILIO_MESSAGING_SERVICE_SID
         else:
             data["From"] = settings.TWILIO_FROM

@@ -136,6 +136,14 @@ def test_a_messaging_service_is_named_instead_of_a_from_number(twilio, settings)
     assert "From" not in request.form
 
 
+def test_a_sites_own_number_is_the_sender_even_with_a_messaging_service(twilio, settings):
+    settings.TWILIO_MESSAGING_SERVICE_SID = "MG0123456789abcdef0123456789abcdef"
+    TwilioSmsBackend().send(Sms(to=MOBILE, body="Hello", idempotency_key="key-site", sender="+441632960001"))
+    (request,) = twilio.requests
+    assert request.form["From"] == "+441632960001"
+    assert "MessagingServiceSid" not in request.form
+
+
 def test_an_accepted_sms_returns_twilios_sid(twilio):
     twilio.answer = {"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued"}
     assert _sms() == "SM0123456789abcdef0123456789abcdef"

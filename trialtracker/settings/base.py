@@ -270,7 +270,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="trials@localhost")
 ANYMAIL = env.json("ANYMAIL", default={})
 
 # --- participant reminders (docs/reminders.md) ------------------------------------------------
-REMINDERS_FROM_EMAIL = env("REMINDERS_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)  # a neutral sender name
+# The reminders' sender: a neutral address ("appointments", never "trials"); each site's contact in
+# the protocol gives the display name and the reply-to. Per site, the address (verified with the
+# provider) and the SMS number: "exeter=appointments.exeter@example.org,london=...".
+REMINDERS_FROM_EMAIL = env("REMINDERS_FROM_EMAIL", default="appointments@localhost")
+REMINDERS_SITE_SENDERS = env.dict("REMINDERS_SITE_SENDERS", default={})
+REMINDERS_SITE_SMS_SENDERS = env.dict("REMINDERS_SITE_SMS_SENDERS", default={})
 REMINDERS_EMAIL_BACKEND = env("REMINDERS_EMAIL_BACKEND", default="")  # empty: EMAIL_BACKEND
 # A worker's email connection idle longer than this is closed and a new one opened: mail servers drop idle ones.
 REMINDERS_EMAIL_IDLE_SECONDS = env.int("REMINDERS_EMAIL_IDLE_SECONDS", default=30)
