@@ -99,6 +99,11 @@ def main() -> None:
         "REMINDERS_RECORDING_URL": recording,
         "REMINDERS_DISPATCH_MAX_PER_RUN": str(args.reminders),
         "REMINDERS_CLAIM_TIMEOUT_SECONDS": "3600",
+        # Every send takes its slot from the shared bucket, as in production, at a rate no run
+        # reaches: the figure includes pacing's round trip without being limited by it.
+        "REMINDERS_PACING_URL": recording,
+        "REMINDERS_RATE_PER_SECOND": "sms=1000000,email=1000000",
+        "REMINDERS_RATE_BURST": "sms=1000000,email=1000000",
     }
     print(f"creating database {name}", flush=True)
     _admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -30,7 +30,14 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
-from reminders.sms import PermanentSendError, RecordingBackendMixin, Sms, TransientSendError, close_http_session
+from reminders.sms import (
+    PermanentSendError,
+    RecordingBackendMixin,
+    Sms,
+    TransientSendError,
+    close_http_session,
+    retry_after,
+)
 from reminders.sms import backend as sms_backend
 
 log = logging.getLogger(__name__)
@@ -175,7 +182,12 @@ def _raise_for_anymail(exc: Exception) -> None:
         raise PermanentSendError("the provider refused the recipient") from None
     if isinstance(exc, AnymailAPIError):
         status = getattr(exc, "status_code", None)
-        if status is None or status >= 500 or status == 429:
+        if status == 429:
+            headers = getattr(getattr(exc, "response", None), "headers", None)
+            raise TransientSendError(
+                "the email provider answered 429: too many messages", retry_after=retry_after(headers)
+            ) from None
+        if status is None or status >= 500:
             raise TransientSendError(f"the email provider could not take the message ({status})") from None
         raise PermanentSendError(f"the email provider refused the message ({status})") from None
 

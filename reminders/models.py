@@ -116,6 +116,9 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     cancel_reason = models.CharField(max_length=200, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The slot this row holds in its sender's rate bucket (reminders.pacing): it goes out then
+    # without taking another.
+    paced_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     link_used_at = models.DateTimeField(null=True, blank=True)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +27,7 @@ from django.utils import timezone
 from core import audit
 from core.db import one_to_one
 from participants.models import AppointmentStatus, Participant, WithdrawalScope
-from reminders import channels, links, messages
+from reminders import channels, links, messages, pacing
 from reminders.models import Channel, ContactPreference, Kind, Notification, State
 from reminders.planning import INTERVENTION_KINDS, STOPS_EVERYTHING, withdrawal_scopes
 from reminders.preferences import contact_problem, in_quiet_hours, out_of_quiet_hours, zone_for
@@ -125,8 +127,15 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
             n.state, n.last_error, n.claimed_at = State.FAILED, problem, None
             n.save(update_fields=["state", "last_error", "claimed_at", "updated_at"])
             return "failed"
-        outcome = _deliver(n, participant, identity, preference, local_now)
-        n.claimed_at = None
+        contact = site_contact(participant, local_now.date())
+        sender = messages.sender(participant.site.code, contact)
+        slot = _pace(n, sender, now)
+        if slot is not None:
+            n.state, n.due_at, n.paced_until, n.claimed_at = State.PENDING, slot, slot, None
+            n.save(update_fields=["state", "due_at", "paced_until", "claimed_at", "updated_at"])
+            return "paced"
+        outcome = _deliver(n, participant, identity, preference, local_now, contact, sender)
+        n.claimed_at = n.paced_until = None
         n.save(
             update_fields=[
                 "state",
@@ -136,10 +145,31 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
                 "provider_message_id",
                 "sent_at",
                 "claimed_at",
+                "paced_until",
                 "updated_at",
             ]
         )
     return outcome
+
+
+def sender_key(channel: str, sender: messages.Sender) -> str:
+    """Whose rate a message counts against: the number an SMS goes from, the address of an email."""
+    return sender.sms if channel == Channel.SMS else parseaddr(sender.email)[1]
+
+
+def _pace(n: Notification, sender: messages.Sender, now: dt.datetime) -> dt.datetime | None:
+    """Wait for the message's slot in its sender's bucket (:mod:`reminders.pacing`) when it is near,
+    and return None: it may go. When the slot is further than ``REMINDERS_PACE_SLEEP_SECONDS``,
+    return its time: the row goes back to the outbox, due then, holding the slot."""
+    if n.paced_until is not None:
+        delay = (n.paced_until - now).total_seconds()  # the slot the row holds
+    else:
+        delay = pacing.reserve(n.channel, sender_key(n.channel, sender))
+    if delay > settings.REMINDERS_PACE_SLEEP_SECONDS:
+        return n.paced_until or now + dt.timedelta(seconds=delay)
+    if delay > 0:
+        time.sleep(delay)
+    return None
 
 
 def site_contact(participant: Participant, day: dt.date):
@@ -149,15 +179,16 @@ def site_contact(participant: Participant, day: dt.date):
     return spec.contact if spec is not None else None
 
 
-def _deliver(n: Notification, participant, identity, preference, local_now: dt.datetime) -> str:
+def _deliver(n: Notification, participant, identity, preference, local_now: dt.datetime, contact, sender) -> str:
     """Render and send one reminder, and set its outcome on the row (the caller saves it): sent;
-    retry with backoff after a transient failure; failed after a permanent one or the last attempt."""
+    retry with backoff after a transient failure; failed after a permanent one or the last attempt.
+    A provider's rate limit with its delay holds the sender's bucket for that long and retries the
+    row then, without counting it as a failed attempt: the message was not at fault."""
     now = local_now.astimezone(dt.UTC)
     n.attempts += 1
     try:
         # An SMS is stopped by replying STOP; only an email carries an opt-out link.
         opt_out = links.opt_out_url(participant.pk, Channel.EMAIL) if n.channel == Channel.EMAIL else ""
-        contact = site_contact(participant, local_now.date())
         rendered = messages.render(
             n,
             first_name=identity.first_name,
@@ -167,7 +198,6 @@ def _deliver(n: Notification, participant, identity, preference, local_now: dt.d
             opt_out=opt_out,
             contact=contact,
         )
-        sender = messages.sender(participant.site.code, contact)
         if n.channel == Channel.EMAIL:
             provider_id = channels.send_email(
                 to=identity.email,
@@ -188,6 +218,12 @@ def _deliver(n: Notification, participant, identity, preference, local_now: dt.d
         return "failed"
     except (TransientSendError, Exception) as exc:
         n.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
+        delay = getattr(exc, "retry_after", None)
+        if delay is not None:
+            pacing.hold(n.channel, sender_key(n.channel, sender), delay)
+            n.attempts -= 1
+            n.state, n.due_at = State.PENDING, now + dt.timedelta(seconds=max(delay, 1.0))
+            return "retry"
         if not isinstance(exc, TransientSendError):
             log.exception("reminders: sending notification %s failed", n.pk)
         if n.attempts >= settings.REMINDERS_MAX_ATTEMPTS:

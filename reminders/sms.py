@@ -13,6 +13,7 @@ another; the failed message is not retried here but by the dispatcher, later, wi
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import uuid
@@ -27,7 +28,25 @@ class SendError(Exception):
 
 
 class TransientSendError(SendError):
-    """The provider could not take the message now (timeout, 5xx, rate limit): try again later."""
+    """The provider could not take the message now (timeout, 5xx, rate limit): try again later.
+
+    ``retry_after``: the seconds the provider asked its sender to wait (a 429's ``Retry-After``),
+    or None when it said nothing or the failure was not a rate limit."""
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after(headers) -> float:
+    """The delay a ``Retry-After`` header asks for, in seconds (1 when absent or unreadable, at
+    most an hour: a provider asking for longer gets the outbox's backoff instead)."""
+    value = (headers or {}).get("Retry-After", "")
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return 1.0
+    return min(max(seconds, 0.0), 3600.0) if math.isfinite(seconds) else 1.0
 
 
 class PermanentSendError(SendError):
@@ -144,7 +163,11 @@ class TwilioSmsBackend(SmsBackend):
             )
         except requests.RequestException as exc:
             raise TransientSendError(f"Twilio did not answer: {exc.__class__.__name__}") from None
-        if response.status_code in (429,) or response.status_code >= 500:
+        if response.status_code == 429:
+            raise TransientSendError(
+                "Twilio answered 429: too many messages", retry_after=retry_after(response.headers)
+            )
+        if response.status_code >= 500:
             raise TransientSendError(f"Twilio answered {response.status_code}")
         if response.status_code >= 400:
             try:

@@ -56,6 +56,7 @@ class FakeTwilio:
     connections: list[tuple[str, int]] = field(default_factory=list)
     status: int = 201
     answer: dict = field(default_factory=lambda: {"sid": "SM00000000000000000000000000000001"})
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class TwilioHandler(http.server.BaseHTTPRequestHandler):
@@ -74,6 +75,8 @@ class TwilioHandler(http.server.BaseHTTPRequestHandler):
         self.send_response(twilio.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in twilio.headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -154,6 +157,23 @@ def test_a_rate_limit_or_a_server_error_is_transient(twilio, status):
     twilio.status, twilio.answer = status, {"code": 20429, "message": "Too many requests"}
     with pytest.raises(TransientSendError, match=str(status)):
         _sms()
+
+
+@pytest.mark.parametrize(("header", "seconds"), [("12", 12.0), (None, 1.0), ("soon", 1.0), ("99999", 3600.0)])
+def test_a_rate_limit_carries_the_delay_twilio_asked_for(twilio, header, seconds):
+    twilio.status, twilio.answer = 429, {"code": 20429, "message": "Too many requests"}
+    if header is not None:
+        twilio.headers = {"Retry-After": header}
+    with pytest.raises(TransientSendError) as limited:
+        _sms()
+    assert limited.value.retry_after == seconds
+
+
+def test_a_server_error_asks_for_no_particular_delay(twilio):
+    twilio.status, twilio.answer = 503, {"message": "unavailable"}
+    with pytest.raises(TransientSendError) as failed:
+        _sms()
+    assert failed.value.retry_after is None
 
 
 def test_a_refusal_is_permanent_with_twilios_message(twilio):
@@ -428,3 +448,17 @@ def test_a_refused_recipient_is_permanent_for_a_5xx_and_transient_for_a_4xx(smtp
     with pytest.raises(error):
         _email(1)
     assert smtp.messages == []
+
+
+def test_an_email_providers_429_carries_its_delay_and_a_5xx_none():
+    from types import SimpleNamespace
+
+    from anymail.exceptions import AnymailAPIError
+
+    limited = AnymailAPIError("slow down", status_code=429, response=SimpleNamespace(headers={"Retry-After": "20"}))
+    with pytest.raises(TransientSendError) as raised:
+        channels._raise_for_anymail(limited)
+    assert raised.value.retry_after == 20.0
+    with pytest.raises(TransientSendError) as raised:
+        channels._raise_for_anymail(AnymailAPIError("down", status_code=502))
+    assert raised.value.retry_after is None

@@ -250,11 +250,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 # Only one beat process may run (docs/operations.md). Due times live in the database, not here.
+# The dispatcher claims due reminders this often: paced rows are due at their slots, so the cadence
+# bounds how late a slot is taken (a claim with nothing due is one indexed query).
+REMINDERS_DISPATCH_EVERY_SECONDS = env.float("REMINDERS_DISPATCH_EVERY_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {
     "reminders-dispatch": {
         "task": "reminders.tasks.dispatch_reminders",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": REMINDERS_DISPATCH_EVERY_SECONDS,
+        "options": {"expires": max(REMINDERS_DISPATCH_EVERY_SECONDS - 1, 1)},
     },
     "reminders-plan": {"task": "reminders.tasks.plan_reminders", "schedule": crontab(hour=1, minute=0)},
     "reminders-digest": {"task": "reminders.tasks.coordinator_digest", "schedule": crontab(hour=7, minute=0)},
@@ -276,6 +279,14 @@ ANYMAIL = env.json("ANYMAIL", default={})
 REMINDERS_FROM_EMAIL = env("REMINDERS_FROM_EMAIL", default="appointments@localhost")
 REMINDERS_SITE_SENDERS = env.dict("REMINDERS_SITE_SENDERS", default={})
 REMINDERS_SITE_SMS_SENDERS = env.dict("REMINDERS_SITE_SMS_SENDERS", default={})
+# Pacing (reminders.pacing): a token bucket per channel and sender in Redis, shared by the workers.
+# Messages per second and how many may go at once; a channel without a rate is not paced.
+REMINDERS_PACING_URL = env("REMINDERS_PACING_URL", default=REDIS_URL)
+REMINDERS_RATE_PER_SECOND = env.dict(
+    "REMINDERS_RATE_PER_SECOND", cast={"value": float}, default={"sms": 1.0, "email": 10.0}
+)
+REMINDERS_RATE_BURST = env.dict("REMINDERS_RATE_BURST", cast={"value": int}, default={"sms": 5, "email": 50})
+REMINDERS_PACE_SLEEP_SECONDS = env.float("REMINDERS_PACE_SLEEP_SECONDS", default=0.5)
 REMINDERS_EMAIL_BACKEND = env("REMINDERS_EMAIL_BACKEND", default="")  # empty: EMAIL_BACKEND
 # A worker's email connection idle longer than this is closed and a new one opened: mail servers drop idle ones.
 REMINDERS_EMAIL_IDLE_SECONDS = env.int("REMINDERS_EMAIL_IDLE_SECONDS", default=30)

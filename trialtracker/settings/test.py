@@ -15,3 +15,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Tests ask for many tokens from one address; the throttle's own tests lower it again.
 LOGIN_THROTTLE_RATE = "10000/min"
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+# Sends are not paced in tests unless the environment says so (the pacing tests and worker tests
+# name a Redis of their own): a bucket left in a shared Redis would slow the next test's sends.
+REMINDERS_PACING_URL = env("REMINDERS_PACING_URL", default="")  # noqa: F405
