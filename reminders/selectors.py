@@ -1,9 +1,12 @@
-"""Reads of reminders: a participant's outbox, and the coordinators' escalation worklist."""
+"""Reads of reminders: a participant's outbox, the days of their diary already reported, and the
+coordinators' escalation worklist."""
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import reduce
 from operator import or_
 
@@ -11,10 +14,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core import permissions
+from core.missing import MissingCode
+from outcomes.models import DrinkingRecord, Source
+from participants.guards import anchor_date
 from participants.models import Appointment, AppointmentStatus, Participant, Withdrawal, WithdrawalScope
 from participants.schedule.due import INTERVENTION_KINDS
 from reminders.models import ContactPreference, Notification, ParticipantResponse, ResponseKind, State
 from trials.models import Site
+
+DIARY_MAX_DAYS = 7
 
 
 def notifications_of(*, participant, state: str = "") -> QuerySet[Notification]:
@@ -38,6 +46,68 @@ def notification_for_link(*, notification_id: int) -> Notification | None:
 
 def participant_for_link(*, participant_id: int) -> Participant | None:
     return Participant.objects.filter(pk=participant_id).first()
+
+
+@dataclass(frozen=True)
+class ReportedDay:
+    """A day of the diary already reported: its ``amount`` in the protocol's unit, or none and
+    ``missing``, the reason (``unknown``: the participant did not remember it)."""
+
+    day: dt.date
+    amount: Decimal | None
+    missing: str = ""
+
+    def __post_init__(self):
+        if self.amount is not None:  # as a person writes it: 4.5 and 10, not 4.50 or 1E+1
+            whole = self.amount == self.amount.to_integral_value()
+            object.__setattr__(self, "amount", self.amount.quantize(Decimal(1)) if whole else self.amount.normalize())
+
+    @property
+    def not_remembered(self) -> bool:
+        return self.missing == MissingCode.UNKNOWN
+
+
+def diary_period_start(participant: Participant, today: dt.date) -> dt.date:
+    """The first day a diary report on ``today`` (the participant's date) covers: randomisation,
+    at most :data:`DIARY_MAX_DAYS` back. The period ends yesterday."""
+    anchor = anchor_date(participant) or today
+    return max(anchor, today - dt.timedelta(days=DIARY_MAX_DAYS))
+
+
+def diary_days_reported(*, participant: Participant, today: dt.date, unit) -> list[ReportedDay]:
+    """The days of the diary period already reported, by day: those with a drinking record from the
+    diary source, whoever entered it (the participant, or staff transcribing a paper diary), and
+    those a diary answer from before reports were stored as drinking records lists. Amounts are in
+    ``unit`` (the protocol's :class:`~trials.protocol.outcomes.UnitSpec`): a record entered in
+    another unit is shown converted from its grams, to one decimal."""
+    start = diary_period_start(participant, today)
+    found: dict[dt.date, ReportedDay] = {}
+    earlier = ParticipantResponse.objects.filter(
+        participant=participant, kind=ResponseKind.DIARY, payload__stored_as_drinking_records=False
+    )
+    for payload in earlier.values_list("payload", flat=True):
+        for text in payload.get("days", []):
+            day = dt.date.fromisoformat(text)
+            if start <= day < today:
+                found[day] = ReportedDay(day=day, amount=_decimal((payload.get("amounts") or {}).get(text)))
+    records = DrinkingRecord.objects.filter(participant=participant, source=Source.DIARY, day__gte=start, day__lt=today)
+    for r in records.only("day", "amount", "unit", "grams", "missing"):
+        if r.grams is None:
+            code = (r.missing.get("amount") or {}).get("code", MissingCode.UNKNOWN)
+            found[r.day] = ReportedDay(day=r.day, amount=None, missing=code)
+        elif r.unit == unit.code:
+            found[r.day] = ReportedDay(day=r.day, amount=r.amount)
+        else:
+            amount = (r.grams / Decimal(unit.grams)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            found[r.day] = ReportedDay(day=r.day, amount=amount)
+    return [found[day] for day in sorted(found)]
+
+
+def _decimal(text) -> Decimal | None:
+    try:
+        return Decimal(str(text)) if text not in (None, "") else None
+    except InvalidOperation:
+        return None
 
 
 def worklist_entries(

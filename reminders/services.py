@@ -10,26 +10,28 @@ records through :func:`outcomes.services.diary_days_record`, in the transaction 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import audit
 from core.errors import Conflict, Invalid
+from core.missing import MissingCode
 from core.roles import READ_IDENTITY, Role
 from outcomes import services as outcome_services
-from outcomes.models import DrinkingRecord, Source
-from participants.guards import anchor_date, require_role
+from participants.guards import require_role
 from participants.models import Appointment, Identity, Participant, StaffNotification
 from participants.tasks import staff_notifications_queue
 from reminders import preferences as prefs
 from reminders.models import Channel, ContactPreference, Language, Notification, ParticipantResponse, ResponseKind
 from reminders.planning import reminders_plan
-from reminders.selectors import worklist_entries
+from reminders.selectors import diary_days_reported, diary_period_start, worklist_entries
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-DIARY_MAX_DAYS = 7
 
 
 def contact_preferences_set(
@@ -190,88 +192,106 @@ def reschedule_request(*, notification: Notification, note: str = "") -> Partici
 
 def diary_days_due(participant: Participant, today: dt.date) -> list[dt.date]:
     """The days a diary report asks for: from randomisation, at most a week back, up to yesterday,
-    less the days already reported.
-
-    A day is reported when it has a drinking record from the diary source, whoever entered it (the
-    participant through a link, or staff transcribing a diary), or when a diary answer from before
-    reports were stored as drinking records lists it.
+    less the days already reported (:func:`reminders.selectors.diary_days_reported`): a participant
+    never reports a day twice.
     """
-
-    anchor = anchor_date(participant) or today
-    start = max(anchor, today - dt.timedelta(days=DIARY_MAX_DAYS))
-    reported = set(
-        DrinkingRecord.objects.filter(
-            participant=participant, source=Source.DIARY, day__gte=start, day__lt=today
-        ).values_list("day", flat=True)
-    )
-    earlier = ParticipantResponse.objects.filter(
-        participant=participant, kind=ResponseKind.DIARY, payload__stored_as_drinking_records=False
-    )
-    for payload in earlier.values_list("payload", flat=True):
-        reported.update(dt.date.fromisoformat(day) for day in payload.get("days", []))
+    unit = participant.trial.version_on(today).protocol.outcomes.unit
+    start = diary_period_start(participant, today)
+    reported = {r.day for r in diary_days_reported(participant=participant, today=today, unit=unit)}
     days = (start + dt.timedelta(days=i) for i in range((today - start).days))
     return [day for day in days if day not in reported]
 
 
 # The checks are the outcomes service's; the participant reads them in plainer words.
 _AMOUNT_WORDS = {
-    outcome_services.NOT_A_NUMBER: "Enter a number (0 if you did not drink).",
-    outcome_services.NEGATIVE: "The number cannot be negative.",
-    outcome_services.TOO_PRECISE: "Use at most two decimals.",
+    outcome_services.NOT_A_NUMBER: gettext_lazy("Enter a number (0 if you did not drink)."),
+    outcome_services.NEGATIVE: gettext_lazy("The number cannot be negative."),
+    outcome_services.TOO_PRECISE: gettext_lazy("Use at most two decimals."),
+    outcome_services.AMOUNT_AND_REASON: gettext_lazy("Enter a number or tick “I don’t remember”, not both."),
 }
-_TOO_MUCH = "That is more than we can record for one day; please check it."
+_NEITHER = gettext_lazy("Enter a number (0 if you did not drink), or tick “I don’t remember”.")
+_TOO_MUCH = gettext_lazy("That is more than we can record for one day; please check it.")
 
 
-def _in_the_participants_words(fields: dict[str, list[str]], days: list[dt.date]) -> dict[str, list[str]]:
-    """``days.<i>.amount`` of the outcomes service as ``day_<date>`` of the page, reworded."""
+def _in_the_participants_words(
+    fields: dict[str, list[str]], entries: list[outcome_services.DayEntry]
+) -> dict[str, list[str]]:
+    """``days.<i>.amount`` of the outcomes service as ``day_<date>`` of the page, reworded: a day
+    with neither an amount nor "I don't remember" is told it needs one of them."""
     out: dict[str, list[str]] = {}
     for path, messages in fields.items():
         parts = path.split(".")
-        if len(parts) != 3 or parts[0] != "days" or not parts[1].isdigit() or int(parts[1]) >= len(days):
+        if len(parts) != 3 or parts[0] != "days" or not parts[1].isdigit() or int(parts[1]) >= len(entries):
             out.setdefault("days", []).extend(messages)
             continue
-        day = days[int(parts[1])]
-        field = f"day_{day.isoformat()}"
-        if parts[2] == "amount":
+        entry = entries[int(parts[1])]
+        field = f"day_{entry.day.isoformat()}"
+        if parts[2] == "amount" and not entry.missing and entry.amount == "":
+            words = [_NEITHER]
+        elif parts[2] == "amount":
             words = [_AMOUNT_WORDS.get(m, _TOO_MUCH) for m in messages]
         else:  # in practice a day reported meanwhile through another link; named, as the page may no longer show it
-            words = [f"{day:%A} {day.day} {day:%B} is already reported or cannot be reported here."]
-        out.setdefault(field, []).extend(w for w in words if w not in out.get(field, []))
+            words = [
+                _("%(day)s is already reported or cannot be reported here.")
+                % {"day": formats.date_format(entry.day, "l j F")}
+            ]
+        out.setdefault(field, []).extend(str(w) for w in words if str(w) not in out.get(field, []))
     return out
 
 
-def diary_report(*, notification: Notification, amounts: dict[dt.date, str], today: dt.date) -> ParticipantResponse:
-    """The participant reports drinking (in the protocol's unit) for each day :func:`diary_days_due` asks for.
+def diary_report(
+    *,
+    notification: Notification,
+    amounts: dict[dt.date, str],
+    today: dt.date,
+    not_remembered: Collection[dt.date] = (),
+) -> ParticipantResponse:
+    """The participant reports drinking (in the protocol's unit) for each day :func:`diary_days_due`
+    asks for, or that they do not remember it (a day in ``not_remembered``).
 
     The days become diary drinking records through :func:`outcomes.services.diary_days_record`
     (grams from the protocol's unit, the checks of staff entry, no staff actor, data queries
     against positive biomarkers), in one transaction with the :class:`ParticipantResponse` and the
-    link marked used, audited with the reason "diary reported by the participant". ``today`` is
-    the participant's own date.
+    link marked used, audited with the reason "diary reported by the participant". A day not
+    remembered is stored without an amount and with the reason ``unknown``: missing in the
+    endpoints, never abstinent. ``today`` is the participant's own date.
 
-    Refused (400, by day as ``day_<date>``, in words for the participant): a day not asked for, an
-    amount that is not a number, negative, with more than two decimals or above the protocol's
-    plausible maximum. Refused (409, :class:`Conflict`): data locked, consent for data use
-    withdrawn, withdrawn from follow-up, re-consent needed; :class:`LinkUsed` for a used link.
-    Nothing is written on refusal, and the link can still be used.
+    Refused (400, by day as ``day_<date>``, in words for the participant): a day not asked for,
+    a day with neither an amount nor "not remembered", or with both, an amount that is not a
+    number, negative, with more than two decimals or above the protocol's plausible maximum.
+    Refused (409, :class:`Conflict`): data locked, consent for data use withdrawn, withdrawn from
+    follow-up, re-consent needed; :class:`LinkUsed` for a used link. Nothing is written on
+    refusal, and the link can still be used.
     """
     participant = Participant.objects.select_related("trial", "site").get(pk=notification.participant_id)
     unit = participant.trial.version_on(today).protocol.outcomes.unit
     due = diary_days_due(participant, today)
-    problems = {f"day_{day.isoformat()}": ["This day is not asked for."] for day in sorted(set(amounts) - set(due))}
+    asked = set(amounts) | set(not_remembered)
+    problems = {
+        f"day_{day.isoformat()}": [
+            _("%(day)s is already saved or is not asked for here.") % {"day": formats.date_format(day, "l j F")}
+        ]
+        for day in sorted(asked - set(due))
+    }
     if not due:
-        problems["days"] = ["There is nothing to report now."]
+        problems["days"] = [_("There is nothing to report now.")]
     if problems:
         raise Invalid("the report is not valid; nothing was saved", fields=problems)
     entries = [
-        outcome_services.DayEntry(day=day, amount=(amounts.get(day) or "").strip(), unit=unit.code) for day in due
+        outcome_services.DayEntry(
+            day=day,
+            amount=(amounts.get(day) or "").strip(),
+            unit=unit.code,
+            missing=MissingCode.UNKNOWN if day in not_remembered else "",
+        )
+        for day in due
     ]
     with transaction.atomic(), audit.context(reason=outcome_services.DIARY_REASON):
         n = _mark_used(notification)
         try:
             records = outcome_services.diary_days_record(participant=participant, days=entries, today=today)
         except Invalid as exc:
-            fields = _in_the_participants_words(exc.fields, due)
+            fields = _in_the_participants_words(exc.fields, entries)
             raise Invalid("the report is not valid; nothing was saved", fields=fields) from None
         return ParticipantResponse.objects.create(
             participant=participant,

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import Conflict, Invalid
 from outcomes.services import ensure_may_self_report
 from participants.models import AppointmentStatus, Participant
-from reminders import links, selectors, services
+from reminders import links, selectors, services, units
 from reminders.models import Kind, Notification
 from reminders.preferences import zone_for
 from reminders.sending import notification_delivery_report
@@ -81,19 +81,20 @@ def reminder_page(request, token: str):
 
 
 def _diary(request, n: Notification, participant: Participant, today: dt.date) -> HttpResponse:
+    """The diary form: per day an amount or "I don't remember"; the days already reported shown
+    read-only; on a refusal the form again (400), each error beside its day and in a summary."""
     try:
         ensure_may_self_report(participant)  # asked before the form is filled in, and again on saving
     except Conflict:
         return _page(request, "link_problem", status=409, problem="closed")
     days = services.diary_days_due(participant, today)
-    unit = participant.trial.version_on(today).protocol.outcomes.unit
     if not days:
         return _page(request, "done", what="nothing_due")
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        amounts = {day: request.POST.get(f"day_{day.isoformat()}", "") for day in days}
+        amounts, not_remembered = _diary_answers(request.POST, days)
         try:
-            services.diary_report(notification=n, amounts=amounts, today=today)
+            services.diary_report(notification=n, amounts=amounts, not_remembered=not_remembered, today=today)
             return _page(request, "done", what="diary")
         except services.LinkUsed:
             return _page(request, "link_problem", status=410, problem="used")
@@ -104,18 +105,55 @@ def _diary(request, n: Notification, participant: Participant, today: dt.date) -
             days = services.diary_days_due(participant, today)  # a day reported meanwhile is no longer asked
             if not days:
                 return _page(request, "done", what="nothing_due")
-    rows = [
-        {
-            "field": f"day_{day.isoformat()}",
-            "day": day,
-            "value": request.POST.get(f"day_{day.isoformat()}", ""),
-            "errors": errors.get(f"day_{day.isoformat()}", []),
-        }
-        for day in days
-    ]
+    unit = participant.trial.version_on(today).protocol.outcomes.unit
+    rows = [_diary_row(request, day, errors) for day in days]
     shown = {row["field"] for row in rows}
     general = [m for field, messages in errors.items() if field not in shown for m in messages]
-    return _page(request, "diary", status=400 if errors else 200, rows=rows, unit=unit.name, general=general)
+    return _page(
+        request,
+        "diary",
+        status=400 if errors else 200,
+        rows=rows,
+        unit=unit.name,
+        guide=units.guide_for(unit),
+        reported=selectors.diary_days_reported(participant=participant, today=today, unit=unit),
+        general=general,
+        has_errors=bool(errors),
+    )
+
+
+def _diary_answers(post, days: list[dt.date]) -> tuple[dict[dt.date, str], set[dt.date]]:
+    """The amounts and the days not remembered as sent: every day asked for, and any other day
+    the form sent with an answer (from a page opened before that day was saved elsewhere), which
+    the service refuses by name rather than this page dropping it unseen."""
+    amounts: dict[dt.date, str] = {day: post.get(f"day_{day.isoformat()}", "") for day in days}
+    not_remembered: set[dt.date] = set()
+    for name, value in post.items():
+        prefix, _, text = name.partition("_")
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            continue
+        if prefix == "day" and (day in amounts or value.strip()):
+            amounts[day] = value
+        elif prefix == "unknown" and value:
+            not_remembered.add(day)
+    return amounts, not_remembered
+
+
+def _diary_row(request, day: dt.date, errors: dict[str, list[str]]) -> dict:
+    """One day of the form as sent (on a refusal) or empty: its amount and "I don't remember"
+    fields, and its errors with the id the fields point at (``aria-describedby``)."""
+    field = f"day_{day.isoformat()}"
+    return {
+        "field": field,
+        "unknown_field": f"unknown_{day.isoformat()}",
+        "error_id": f"{field}-error",
+        "day": day,
+        "value": request.POST.get(field, ""),
+        "not_remembered": bool(request.POST.get(f"unknown_{day.isoformat()}")),
+        "errors": errors.get(field, []),
+    }
 
 
 @require_http_methods(["GET", "POST"])

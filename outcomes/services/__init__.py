@@ -21,6 +21,7 @@ services``, ``from outcomes.services import drinking_days_record``):
 
 from outcomes.services.biomarkers import biomarker_record, is_positive
 from outcomes.services.days import (
+    AMOUNT_AND_REASON,
     CENT,
     NEGATIVE,
     NOT_A_NUMBER,
@@ -36,6 +37,7 @@ from outcomes.services.questionnaires import questionnaire_record
 from outcomes.services.self_report import DIARY_REASON, diary_days_record, ensure_may_self_report
 
 __all__ = [
+    "AMOUNT_AND_REASON",
     "CENT",
     "DIARY_REASON",
     "NEGATIVE",

@@ -27,6 +27,7 @@ CENT = Decimal("0.01")
 NOT_A_NUMBER = "Give a number."
 NEGATIVE = "The amount cannot be negative."
 TOO_PRECISE = "Give at most 2 decimals."
+AMOUNT_AND_REASON = "Give an amount or a reason there is none, not both."
 
 
 def unit_grams(unit: str, protocol) -> Decimal | None:
@@ -104,7 +105,7 @@ def check_day(
         problems["unit"] = [f"Choose one of: {', '.join(outcomes.units_known)}."]
     if missing:
         if amount is not None and str(amount).strip() != "":
-            problems["amount"] = ["Give an amount or a reason there is none, not both."]
+            problems["amount"] = [AMOUNT_AND_REASON]
         if wrong := reasons.entry_problems(missing, note):
             problems["missing"] = wrong
         return None, problems

@@ -11,17 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 
 from participants.enrolment import services as enrolment
 from participants.models import Participant
 from participants.randomisation import services as randomisation
+from reminders import links
 from reminders import services as reminder_services
 from reminders.dispatch import notifications_dispatch
-from reminders.models import Notification, State
+from reminders.models import Kind, Notification, State
 from reminders.sms import InMemorySmsBackend
 from reminders.tasks import enqueue_sends
 from tests.participants.conftest import LIST_SEED, People
@@ -137,3 +140,43 @@ def pending(participant=None):
     if participant is not None:
         rows = rows.filter(participant=participant)
     return rows.order_by("due_at", "pk")
+
+
+# --- the diary page ----------------------------------------------------------------------------------
+
+MARCH_20, MARCH_21, MARCH_22 = dt.date(2025, 3, 20), dt.date(2025, 3, 21), dt.date(2025, 3, 22)
+
+
+@pytest.fixture
+def staff(more_kare, make_user):
+    return make_user("coordinator", more_kare)
+
+
+@pytest.fixture
+def diarist(clock, more_kare, staff):
+    """A MORE-KARE participant (diary first in the source priority, UK units of 8 g, heavy from 60 g
+    for men) randomised on Thursday 20 March 2025, with daily diary prompts by SMS."""
+    clock.go(london(2025, 3, 20, 11))
+    contacts = Contacts(People(more_kare, staff), staff)
+    participant = contacts.enrolled(sex="M")
+    contacts.prefer(participant, preferred_time=dt.time(20, 30), email_consent=False)
+    randomisation.participant_randomise(actor=staff, participant=participant)
+    return participant
+
+
+@pytest.fixture
+def link(diarist, clock):
+    """The diary prompt of Sunday 23 March, opened that evening: it asks for 20, 21 and 22 March."""
+    clock.go(london(2025, 3, 23, 12))
+    call_command("replan_reminders", "--trial", "MORE-KARE", "--system", stdout=StringIO())
+    clock.go(london(2025, 3, 23, 21))
+    return pending(diarist).get(kind=Kind.DIARY, subject_date=dt.date(2025, 3, 23))
+
+
+def link_path(n: Notification) -> str:
+    return f"/r/{links.token_for(n.pk)}/"
+
+
+def diary_answers(**by_day: str) -> dict[str, str]:
+    """The diary form's fields: ``d20="2"`` is 2 on 20 March 2025."""
+    return {f"day_2025-03-{day[1:]}": amount for day, amount in by_day.items()}

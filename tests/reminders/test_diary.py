@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Q
 
 from core import history
@@ -18,50 +16,11 @@ from outcomes.models import DrinkingRecord, Source
 from outcomes.services import DayEntry, drinking_days_record
 from participants.enrolment import services as enrolment
 from participants.locks.services import data_lock
-from participants.randomisation import services as randomisation
-from reminders import links
 from reminders import services as reminder_services
 from reminders.models import Kind, Notification, ParticipantResponse, ResponseKind
-from tests.participants.conftest import People
-from tests.reminders.conftest import Contacts, london, pending
+from tests.reminders.conftest import MARCH_20, MARCH_21, MARCH_22, diary_answers, link_path
 
 pytestmark = pytest.mark.django_db
-
-MARCH_20, MARCH_21, MARCH_22 = dt.date(2025, 3, 20), dt.date(2025, 3, 21), dt.date(2025, 3, 22)
-
-
-@pytest.fixture
-def staff(more_kare, make_user):
-    return make_user("coordinator", more_kare)
-
-
-@pytest.fixture
-def diarist(clock, more_kare, staff):
-    """A MORE-KARE participant (diary first in the source priority, UK units of 8 g, heavy from 60 g
-    for men) randomised on Thursday 20 March 2025, with daily diary prompts by SMS."""
-    clock.go(london(2025, 3, 20, 11))
-    contacts = Contacts(People(more_kare, staff), staff)
-    participant = contacts.enrolled(sex="M")
-    contacts.prefer(participant, preferred_time=dt.time(20, 30), email_consent=False)
-    randomisation.participant_randomise(actor=staff, participant=participant)
-    return participant
-
-
-@pytest.fixture
-def link(diarist, clock):
-    """The diary prompt of Sunday 23 March, opened that evening: it asks for 20, 21 and 22 March."""
-    clock.go(london(2025, 3, 23, 12))
-    call_command("replan_reminders", "--trial", "MORE-KARE", "--system", stdout=StringIO())
-    clock.go(london(2025, 3, 23, 21))
-    return pending(diarist).get(kind=Kind.DIARY, subject_date=dt.date(2025, 3, 23))
-
-
-def _path(n: Notification) -> str:
-    return f"/r/{links.token_for(n.pk)}/"
-
-
-def _answers(**by_day: str) -> dict[str, str]:
-    return {f"day_2025-03-{day[1:]}": amount for day, amount in by_day.items()}
 
 
 def _nothing_written(link: Notification) -> None:
@@ -76,7 +35,7 @@ def test_a_report_becomes_diary_records_that_the_endpoints_count(client, diarist
     drinking_days_record(
         actor=staff, participant=diarist, days=[DayEntry(day=MARCH_21, amount=Decimal(0), unit="g")], source="tlfb"
     )
-    page = client.post(_path(link), _answers(d20="0", d21="4.5", d22="8"))
+    page = client.post(link_path(link), diary_answers(d20="0", d21="4.5", d22="8"))
     assert page.status_code == 200, page.content
     diary = DrinkingRecord.objects.filter(participant=diarist, source=Source.DIARY).order_by("day")
     assert [(r.day, r.amount, r.unit, r.grams) for r in diary] == [
@@ -95,11 +54,11 @@ def test_a_report_becomes_diary_records_that_the_endpoints_count(client, diarist
 
 
 def test_a_refused_report_writes_nothing_and_the_link_still_works(client, diarist, link):
-    refused = client.post(_path(link), _answers(d20="0", d21="126", d22="2"))  # 126 units = 1008 g
+    refused = client.post(link_path(link), diary_answers(d20="0", d21="126", d22="2"))  # 126 units = 1008 g
     assert refused.status_code == 400
     assert b"more than we can record for one day" in refused.content
     _nothing_written(link)
-    ok = client.post(_path(link), _answers(d20="0", d21="12", d22="2"))
+    ok = client.post(link_path(link), diary_answers(d20="0", d21="12", d22="2"))
     assert ok.status_code == 200
     assert sorted(DrinkingRecord.objects.values_list("grams", flat=True)) == [
         Decimal("0.00"),
@@ -110,7 +69,7 @@ def test_a_refused_report_writes_nothing_and_the_link_still_works(client, diaris
 
 def test_a_locked_participant_gets_a_clear_page_and_nothing_is_written(client, diarist, link, more_kare, make_user):
     data_lock(actor=make_user("data_manager", more_kare), trial=more_kare, participant=diarist, reason="month closed")
-    for page in (client.get(_path(link)), client.post(_path(link), _answers(d20="0", d21="1", d22="2"))):
+    for page in (client.get(link_path(link)), client.post(link_path(link), diary_answers(d20="0", d21="1", d22="2"))):
         assert page.status_code == 409
         assert b"cannot take your answers" in page.content
         assert b"month closed" not in page.content
@@ -126,16 +85,16 @@ def test_a_participant_who_withdrew_consent_for_data_use_cannot_report(client, d
     enrolment.withdrawal_record(
         actor=staff, participant=diarist, scope="data_use", withdrawn_on=dt.date(2025, 3, 23), reason="asked"
     )
-    page = client.post(_path(link), _answers(d20="0", d21="1", d22="2"))
+    page = client.post(link_path(link), diary_answers(d20="0", d21="1", d22="2"))
     assert page.status_code == 409
     assert b"cannot take your answers" in page.content
     _nothing_written(link)
 
 
 def test_a_day_is_reported_once(client, diarist, link):
-    assert client.post(_path(link), _answers(d20="0", d21="1", d22="2")).status_code == 200
+    assert client.post(link_path(link), diary_answers(d20="0", d21="1", d22="2")).status_code == 200
     earlier = Notification.objects.get(participant=diarist, kind=Kind.DIARY, subject_date=MARCH_22, channel="sms")
-    assert b"nothing to fill in" in client.get(_path(earlier)).content
+    assert b"nothing to fill in" in client.get(link_path(earlier)).content
     with pytest.raises(Invalid) as refused:
         reminder_services.diary_report(notification=earlier, amounts={MARCH_21: "5"}, today=dt.date(2025, 3, 23))
     assert "day_2025-03-21" in refused.value.fields
@@ -149,11 +108,11 @@ def test_diary_days_entered_by_staff_are_not_asked_for_again(client, diarist, li
         days=[DayEntry(day=MARCH_21, amount=Decimal(1), unit="uk_unit")],
         source="diary",
     )
-    page = client.get(_path(link))
-    assert b"Thursday 20 March" in page.content
-    assert b"Friday 21 March" not in page.content
-    assert b"Saturday 22 March" in page.content
-    assert client.post(_path(link), _answers(d20="0", d22="2")).status_code == 200
+    page = client.get(link_path(link))
+    assert b'name="day_2025-03-20"' in page.content
+    assert b'name="day_2025-03-21"' not in page.content
+    assert b'name="day_2025-03-22"' in page.content
+    assert client.post(link_path(link), diary_answers(d20="0", d22="2")).status_code == 200
     assert sorted(DrinkingRecord.objects.values_list("day", "entered_by_participant")) == [
         (MARCH_20, True),
         (MARCH_21, False),
@@ -175,7 +134,7 @@ def test_days_of_a_report_kept_only_as_an_answer_are_not_asked_for_again(diarist
 
 @pytest.mark.postgres
 def test_the_records_are_audited_as_reported_by_the_participant(client, diarist, link):
-    assert client.post(_path(link), _answers(d20="0", d21="1", d22="2")).status_code == 200
+    assert client.post(link_path(link), diary_answers(d20="0", d21="1", d22="2")).status_code == 200
     ids = DrinkingRecord.objects.filter(participant=diarist).values_list("pk", flat=True)
     events = history.events_for([(DrinkingRecord, Q(pgh_obj_id__in=list(ids)))])
     assert [e["label"] for e in events] == ["insert"] * 3
