@@ -63,10 +63,23 @@ def sender(site_code: str, contact) -> Sender:
     )
 
 
+def day_format(*, with_year: bool = False) -> str:
+    """How a day is written in the active language (Django's date format): "Tuesday 3 March",
+    "martes 3 de marzo"; with the year, "Tuesday 3 March 2026"."""
+    if with_year:
+        # Translators: a date format (Django's date filter), the weekday, the day, the month and the year
+        return pgettext("reminder date", "l j F Y")
+    # Translators: a date format (Django's date filter), the weekday, the day and the month
+    return pgettext("reminder date", "l j F")
+
+
+def say_day(day: dt.date) -> str:
+    return date_format(day, day_format())
+
+
 def when(day: dt.date, today: dt.date) -> str:
     """The day, said as people say it, in the active language: today, tomorrow, or the weekday and date."""
-    # Translators: a date format (Django's date filter), the weekday, the day and the month
-    delta, date = (day - today).days, date_format(day, pgettext("reminder date", "l j F"))
+    delta, date = (day - today).days, say_day(day)
     if delta == 0:
         return gettext("today (%(date)s)") % {"date": date}
     if delta == 1:

@@ -14,7 +14,7 @@ from collections.abc import Collection
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,6 +26,7 @@ from outcomes import services as outcome_services
 from participants.guards import require_role
 from participants.models import Appointment, Identity, Participant, StaffNotification
 from participants.tasks import staff_notifications_queue
+from reminders import messages
 from reminders import preferences as prefs
 from reminders.models import Channel, ContactPreference, Language, Notification, ParticipantResponse, ResponseKind
 from reminders.planning import reminders_plan
@@ -219,21 +220,20 @@ def _in_the_participants_words(
     """``days.<i>.amount`` of the outcomes service as ``day_<date>`` of the page, reworded: a day
     with neither an amount nor "I don't remember" is told it needs one of them."""
     out: dict[str, list[str]] = {}
-    for path, messages in fields.items():
+    for path, codes in fields.items():
         parts = path.split(".")
         if len(parts) != 3 or parts[0] != "days" or not parts[1].isdigit() or int(parts[1]) >= len(entries):
-            out.setdefault("days", []).extend(messages)
+            out.setdefault("days", []).extend(codes)
             continue
         entry = entries[int(parts[1])]
         field = f"day_{entry.day.isoformat()}"
         if parts[2] == "amount" and not entry.missing and entry.amount == "":
             words = [_NEITHER]
         elif parts[2] == "amount":
-            words = [_AMOUNT_WORDS.get(m, _TOO_MUCH) for m in messages]
+            words = [_AMOUNT_WORDS.get(m, _TOO_MUCH) for m in codes]
         else:  # in practice a day reported meanwhile through another link; named, as the page may no longer show it
             words = [
-                _("%(day)s is already reported or cannot be reported here.")
-                % {"day": formats.date_format(entry.day, "l j F")}
+                _("%(day)s is already reported or cannot be reported here.") % {"day": messages.say_day(entry.day)}
             ]
         out.setdefault(field, []).extend(str(w) for w in words if str(w) not in out.get(field, []))
     return out
@@ -269,7 +269,7 @@ def diary_report(
     asked = set(amounts) | set(not_remembered)
     problems = {
         f"day_{day.isoformat()}": [
-            _("%(day)s is already saved or is not asked for here.") % {"day": formats.date_format(day, "l j F")}
+            _("%(day)s is already saved or is not asked for here.") % {"day": messages.say_day(day)}
         ]
         for day in sorted(asked - set(due))
     }

@@ -5,6 +5,9 @@ A link that is forged, mistyped, expired or already used answers with a short pa
 what to do instead, never with an error page; nothing is written. So does a diary link of a
 participant whose answers cannot be stored now (data locked, withdrawn, re-consent needed): the
 page does not say which, and the link stays usable.
+
+Each page speaks the participant's stored language, as the reminder that brought them did; a link
+that names nobody answers in the browser's language if the reminders speak it, else in English.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+from functools import wraps
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,16 +30,49 @@ from core.errors import Conflict, Invalid
 from outcomes.services import ensure_may_self_report
 from participants.models import AppointmentStatus, Participant
 from reminders import links, selectors, services, units
-from reminders.models import Kind, Notification
+from reminders.messages import day_format
+from reminders.models import Kind, Language, Notification
 from reminders.preferences import zone_for
 from reminders.sending import notification_delivery_report
 
 
 def _page(request, template: str, status: int = 200, **context) -> HttpResponse:
-    response = render(request, f"reminders/{template}.html", context, status=status)
+    """A participant's page in the language active now (:func:`_speaking`)."""
+    response = render(
+        request,
+        f"reminders/{template}.html",
+        {"day_format": day_format(), "day_year_format": day_format(with_year=True), **context},
+        status=status,
+    )
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
+    response["Content-Language"] = translation.get_language()
     return response
+
+
+def _speaking(request, participant: Participant | None):
+    """The participant's stored language; for a link that names nobody, the browser's
+    ``Accept-Language`` among those the reminders speak, else English."""
+    language = None
+    if participant is not None:
+        preference = selectors.contact_preference_of(participant=participant)
+        language = preference.language if preference is not None else None
+    if language not in Language.values:
+        accepted = translation.get_language_from_request(request)
+        language = next((code for code in Language.values if accepted.split("-")[0] == code), Language.ENGLISH)
+    return translation.override(language)
+
+
+def _in_language(view):
+    """Run a participant page's view in the browser's language until the view knows whose link it
+    is and speaks theirs (:func:`_speaking`)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with _speaking(request, None):
+            return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _local_today(participant: Participant) -> dt.date:
@@ -43,6 +81,7 @@ def _local_today(participant: Participant) -> dt.date:
 
 
 @require_http_methods(["GET", "POST"])
+@_in_language
 def reminder_page(request, token: str):
     """Confirm or ask to reschedule an appointment, or report the diary, from a reminder's link."""
     try:
@@ -57,6 +96,11 @@ def reminder_page(request, token: str):
     if n.link_used_at is not None:
         return _page(request, "link_problem", status=410, problem="used")
     participant = n.participant
+    with _speaking(request, participant):
+        return _reminder(request, n, participant)
+
+
+def _reminder(request, n: Notification, participant: Participant) -> HttpResponse:
     today = _local_today(participant)
     if n.kind == Kind.DIARY:
         return _diary(request, n, participant, today)
@@ -76,7 +120,8 @@ def reminder_page(request, token: str):
                 return _page(request, "done", what="reschedule")
         except services.LinkUsed:
             return _page(request, "link_problem", status=410, problem="used")
-        return _page(request, "appointment", status=400, n=n, day=appointment.booked_date, error="Choose an option.")
+        error = gettext("Choose an option.")
+        return _page(request, "appointment", status=400, n=n, day=appointment.booked_date, error=error)
     return _page(request, "appointment", n=n, day=appointment.booked_date if n.kind == Kind.APPOINTMENT else None)
 
 
@@ -157,6 +202,7 @@ def _diary_row(request, day: dt.date, errors: dict[str, list[str]]) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@_in_language
 def opt_out_page(request, token: str):
     """Stop emails: a page with one button (a GET changes nothing; mail scanners follow links)."""
     try:
@@ -166,10 +212,11 @@ def opt_out_page(request, token: str):
     participant = selectors.participant_for_link(participant_id=participant_id)
     if participant is None:
         return _page(request, "link_problem", status=404, problem="invalid")
-    if request.method == "POST":
-        services.contact_opt_out(participant=participant, channel=channel, via="link in a message")
-        return _page(request, "done", what="opted_out", channel=channel)
-    return _page(request, "opt_out", channel=channel)
+    with _speaking(request, participant):
+        if request.method == "POST":
+            services.contact_opt_out(participant=participant, channel=channel, via="link in a message")
+            return _page(request, "done", what="opted_out", channel=channel)
+        return _page(request, "opt_out", channel=channel)
 
 
 def _twilio_signature_ok(request) -> bool:

@@ -301,3 +301,40 @@ def test_an_amended_policy_replans_pending_reminders_with_a_dry_run_first(clock,
     assert {n.due_at.astimezone(LONDON).time() for n in follow_ups} == {dt.time(18)}
     v9 = Appointment.objects.get(participant=participant, event_code="V9")
     assert Notification.objects.filter(appointment=v9, state=State.CANCELLED).count() == 6
+
+
+# --- the participant's language ------------------------------------------------------------------------
+
+
+def test_a_participant_who_reads_spanish_gets_the_page_in_spanish(client, clock, contacts):
+    clock.go(london(2025, 7, 28, 11))
+    participant = contacts.randomised(prefs={"language": "es"})
+    reminder = pending(participant).filter(appointment__event_code="V9", channel="sms").first()
+    page = client.get(_path(reminder))
+    assert page.status_code == 200
+    assert page["Content-Language"] == "es"
+    assert b'<html lang="es">' in page.content
+    assert "Su cita es el <strong>lunes 27 de octubre de 2025</strong>." in page.content.decode()
+    assert "Allí estaré" in page.content.decode()
+    refused = client.post(_path(reminder), {"action": "neither"})
+    assert refused.status_code == 400
+    assert "Elija una opción." in refused.content.decode()
+    done = client.post(_path(reminder), {"action": "confirm"})
+    assert "Le esperamos el lunes 27 de octubre." in done.content.decode()
+
+
+def test_a_link_that_names_nobody_answers_in_the_browsers_language_if_spoken(client):
+    spanish = client.get("/r/not-a-token/", HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9")
+    assert spanish.status_code == 404
+    assert "No reconocemos este enlace." in spanish.content.decode()
+    welsh = client.get("/r/not-a-token/", HTTP_ACCEPT_LANGUAGE="cy")
+    assert "We do not recognise this link." in welsh.content.decode()
+    assert welsh["Content-Language"] == "en"
+
+
+def test_the_opt_out_page_speaks_the_participants_language(client, reminder, contacts):
+    contacts.prefer(reminder.participant, language="es")
+    path = links.opt_out_url(reminder.participant.pk, "email").split("trials.example.org", 1)[1]
+    page = client.get(path)
+    assert "Dejar de recibir correos" in page.content.decode()
+    assert "No recibirá más recordatorios por correo electrónico." in client.post(path).content.decode()
