@@ -283,14 +283,14 @@ def _completeness(people: pd.DataFrame, records: pd.DataFrame, cutoff: dt.date, 
         starts = anchors.map(lambda a, w=window: date_of_study_day(a, w.start))
         ends = anchors.map(lambda a, w=window: min(date_of_study_day(a, w.end), cutoff))
         begun = starts[starts <= cutoff].index
-        assessed = _days_between(records, starts, ends).groupby("participant_id").size()
+        assessed = _days_between(records, starts, ends).groupby("participant_id").size().to_dict()
         for pid in begun:
             rows.append(
                 {
                     "participant_id": pid,
                     "window": window.code,
                     "elapsed_days": (ends[pid] - starts[pid]).days + 1,
-                    "assessed_days": int(assessed.get(pid, 0)),
+                    "assessed_days": assessed.get(pid, 0),
                 }
             )
     frame = pd.DataFrame.from_records(rows, columns=["participant_id", "window", "elapsed_days", "assessed_days"])
