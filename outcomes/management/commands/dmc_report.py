@@ -43,8 +43,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--trial", required=True, help="trial code")
         which = parser.add_mutually_exclusive_group(required=True)
-        which.add_argument("--open", dest="closed", action="store_false", help="pooled over the arms, for everyone")
-        which.add_argument("--closed", dest="closed", action="store_true", help="by arm, for the unblinded only")
+        which.add_argument("--open", action="store_true", help="pooled over the arms, for everyone")
+        which.add_argument("--closed", action="store_true", help="by arm, for the unblinded only")
         parser.add_argument("--out", required=True, help="directory to write the report into")
         parser.add_argument("--cutoff", help="data cut-off date, YYYY-MM-DD (default: today)")
         parser.add_argument("--pdf", action="store_true", help="write the PDF beside the HTML")
