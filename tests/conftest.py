@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite, and the rule for tests that need real services.
 
-Tests marked ``postgres`` or ``redis`` skip when the service is not configured or not answering,
+Tests marked ``postgres`` or ``redis`` skip when the service is not configured or not answering
+(``weasyprint`` when WeasyPrint cannot load Pango),
 unless ``TRIALTRACKER_REQUIRE_SERVICES=1`` (set by CI), which turns such a skip into a failure; a
 fixture that needs a program (``redis-server``) follows the same rule through :func:`service_missing`.
 Tests marked ``sqlite`` check the embedded default's own behaviour and skip on PostgreSQL. Tests of
@@ -51,6 +52,14 @@ def _redis_problem() -> str | None:
     return None
 
 
+def _weasyprint_problem() -> str | None:
+    try:
+        import weasyprint  # noqa: F401  (loads Pango when imported)
+    except OSError as exc:
+        return f"WeasyPrint cannot load its system libraries: {exc}"
+    return None
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         # Schemathesis names each operation's test but gives them all one node id: pytest-xdist tells
@@ -76,7 +85,11 @@ def service_missing(service: str, problem: str) -> NoReturn:
 def pytest_runtest_setup(item):
     if item.get_closest_marker("sqlite") and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         pytest.skip("the embedded default's own behaviour: runs on SQLite")
-    for marker, probe in (("postgres", _postgres_problem), ("redis", _redis_problem)):
+    for marker, probe in (
+        ("postgres", _postgres_problem),
+        ("redis", _redis_problem),
+        ("weasyprint", _weasyprint_problem),
+    ):
         if item.get_closest_marker(marker) is None:
             continue
         problem = probe()

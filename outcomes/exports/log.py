@@ -45,3 +45,23 @@ def export_log_report(*, trial, user, blinded: bool, via: str, content: bytes) -
     )
     randomised = Allocation.objects.filter(participant__trial=trial).count()
     return export_log_close(log=log, rows=randomised, size=len(content), sha256=hashlib.sha256(content).hexdigest())
+
+
+def export_log_committee(
+    *, trial, user, closed: bool, cutoff, randomised: int, format: str, via: str, content: bytes
+) -> ExportLog:
+    """Record that ``user`` (None: the system) was given a data monitoring committee report of
+    ``trial`` at the data cut-off ``cutoff``: dataset ``dmc-closed`` (by arm: every factor) or
+    ``dmc-open`` (pooled: no factor), in ``format`` (``html`` or ``pdf``), with the participants
+    randomised by the cut-off as its rows and the SHA-256 of the file given."""
+    factors = [factor.code for factor in trial.version_on().protocol.factors] if closed else []
+    log = export_log_open(
+        trial=trial,
+        user=user,
+        format=format,
+        dataset="dmc-closed" if closed else "dmc-open",
+        filters={"cutoff": cutoff.isoformat(), "closed": closed},
+        factors=factors,
+        via=via,
+    )
+    return export_log_close(log=log, rows=randomised, size=len(content), sha256=hashlib.sha256(content).hexdigest())

@@ -314,6 +314,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every step of laying out a PDF at INFO
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 # --- encryption at rest of identity and contact details (django-fernet-encrypted-fields) -----
