@@ -44,13 +44,15 @@ def test_the_main_job_runs_a_whole_trial_through_the_services_and_writes_its_rep
     for step in range(1, 8):
         assert f"[{step}/7]" in output
     assert "screening flow of KARE" in output
-    assert "factorial model of PDA" in output
+    assert (
+        "primary endpoint of the analysis plan version 1: Percentage of days abstinent (pda) over days 1-182" in output
+    )
 
     # The drug's effect put in: +10.75 points of PDA for ketamine (about +10 at the margins).
     drug = factorial_estimates(trial)["estimates"]["main:drug"]
     assert 0 < drug["estimate"] < 25
 
-    for name in ("report.html", "consort.png", "consort.svg", "pda.png", "time_to_relapse.svg"):
+    for name in ("report.html", "consort.png", "consort.svg", "primary.png", "time_to_relapse.svg"):
         assert (tmp_path / name).stat().st_size > 0
     blinded = (tmp_path / "blinded" / "report.html").read_text(encoding="utf-8").lower()
     assert "ketamine" not in blinded
