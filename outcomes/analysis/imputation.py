@@ -120,14 +120,15 @@ def rubin(estimates, variances, df_complete: float) -> dict:
     u = np.asarray(variances, dtype=float)
     m = len(q)
     qbar, within = float(q.mean()), float(u.mean())
-    between = float(q.var(ddof=1)) if m > 1 else 0.0
+    # equal estimates have no spread, whatever rounding the variance's arithmetic leaves
+    between = float(q.var(ddof=1)) if m > 1 and np.ptp(q) > 0 else 0.0
     total = within + (1 + 1 / m) * between
     if between <= 0 or total <= 0:
         df = float(df_complete)
     else:
         lam = (1 + 1 / m) * between / total
-        df_old = (m - 1) / lam**2
-        df_obs = (df_complete + 1) / (df_complete + 3) * df_complete * (1 - lam)
+        df_old = (m - 1) / lam**2 if lam**2 > 0 else math.inf  # a spread too small to square
+        df_obs = (df_complete + 1) / (df_complete + 3) * df_complete * within / total  # 1 - lam, unrounded
         df = 1 / (1 / df_old + 1 / df_obs)
     se = math.sqrt(total)
     half = float(scipy_stats.t.ppf(0.975, df)) * se
