@@ -165,7 +165,7 @@ def primary_section(analysis: PlannedAnalysis, labels: Labels, *, blinded: bool)
         return html + f"<p>{escape(result.name)} is not a continuous endpoint: no linear model.</p></section>"
     if result.model is None:
         return html + _populations_html(result, labels, False) + "</section>"
-    two = len(result.model.estimates) > 1
+    two = len(analysis.plan.model.factors) == 2
     html += f"<h3>{'Factorial model' if two else 'Comparison of the two arms'}: {result.method}</h3>"
     if result.model.note:
         return html + f"<p>{escape(result.model.note)}.</p></section>"

@@ -298,6 +298,19 @@ def plan_text(version) -> str:
     return f"{head}, locked on {lock.locked_at:%Y-%m-%d} by {who}."
 
 
+def _primary_figure(data, analysis: planned.PlannedAnalysis, labels: Labels, interaction: bool):
+    endpoint = analysis.primary
+    return figures.pda(
+        data.window(endpoint.window),
+        labels,
+        interaction=interaction,
+        outcome=endpoint.endpoint,
+        name=endpoint.name,
+        unit=endpoint.unit,
+        window=endpoint.window,
+    )
+
+
 def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
     """Write the report into ``out_dir`` (created if needed) and return the HTML file's path.
 
@@ -326,17 +339,7 @@ def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
 
     written += figures.save(figures.consort(flow, labels, show_margins=margins), out_dir, "consort")
     interaction = not blinded and len(protocol.factors) == 2 and factors_ok
-    endpoint = analysis.primary
-    figure = figures.pda(
-        data.window(endpoint.window),
-        labels,
-        interaction=interaction,
-        outcome=endpoint.endpoint,
-        name=endpoint.name,
-        unit=endpoint.unit,
-        window=endpoint.window,
-    )
-    written += figures.save(figure, out_dir, "primary")
+    written += figures.save(_primary_figure(data, analysis, labels, interaction), out_dir, "primary")
     if survival.n:
         written += figures.save(
             figures.kaplan_meier(surv_frame, labels, window_days=window.end - window.start + 1),
