@@ -3,9 +3,13 @@
 :func:`load` returns an :class:`AnalysisData` holding:
 
 * ``participants``: one row per randomised participant with site, sex, age, arm, one column per
-  factor (its level), and the CONSORT flags (received, lost, discontinued, analysed) defined below;
+  factor (its level), the CONSORT flags (received, lost, discontinued, analysed) defined below and
+  the analysis populations (``safety``: received; ``per_protocol``: as the ``adsl`` export's
+  ``PPROTFL``, under the stored analysis plan's rule, :mod:`outcomes.populations`);
 * ``endpoints``: one row per participant and window of the endpoint engine (primary window and
-  every other window of the protocol), with the participant's arm;
+  every other window of the protocol), with the participant's arm. ``heavy_days`` (a count of
+  assessed days) is empty, not 0, for a participant without an assessed day in the window, as
+  the percentages are; ``psnhdd_responder`` is 1, 0 or empty;
 * ``screenings``: one row per screening (outcome, failed criteria, randomised or not);
 * ``adverse_events``: one row per adverse event (grade, serious) with the participant's arm.
 
@@ -32,7 +36,9 @@ import pandas as pd
 
 from core.db import snapshot
 from outcomes import endpoints
-from outcomes.populations import exposure_of
+from outcomes.plan.document import from_document
+from outcomes.plan.selectors import plan_latest
+from outcomes.populations import Exposure, exposure_of
 from participants.guards import active_lock, is_unblinded_for_analysis
 from participants.models import (
     AdverseEvent,
@@ -73,8 +79,12 @@ class AnalysisData:
         return self.protocol.outcomes.primary_window
 
     def primary(self) -> pd.DataFrame:
-        """Participants joined with their endpoints in the primary window."""
-        rows = self.endpoints[self.endpoints["window"] == self.primary_window]
+        """Participants joined with their endpoints in the protocol's primary window."""
+        return self.window(self.primary_window)
+
+    def window(self, code: str) -> pd.DataFrame:
+        """Every randomised participant joined with their endpoints in the window ``code``."""
+        rows = self.endpoints[self.endpoints["window"] == code]
         columns = ["participant_id", *[c for c in rows.columns if c not in self.participants.columns]]
         return self.participants.merge(rows[columns], on="participant_id", how="left")
 
@@ -147,7 +157,10 @@ _ENDPOINT_COLUMNS = [
     "assessed_days",
     "pda",
     "phdd",
+    "heavy_days",
+    "ddd",
     "grams_per_day",
+    "psnhdd_responder",
     "relapse",
     "relapse_day",
     "last_assessed_day",
@@ -183,7 +196,8 @@ def _participants(trial, protocol: Protocol) -> pd.DataFrame:
 def _add_consort_flags(people: pd.DataFrame, trial, protocol: Protocol) -> None:
     """Add the CONSORT flags the module defines (``received_infusion``, ``received_session``,
     ``received``, ``withdrew_follow_up``, ``missed_final_follow_up``, ``lost``, ``discontinued``)
-    to ``people``, from the trial's withdrawals, infusions, attended sessions and missed visits."""
+    and the populations (``safety``, ``per_protocol``) to ``people``, from the trial's
+    withdrawals, infusions, attended sessions, important deviations and missed visits."""
     scopes: dict[int, set[str]] = {}
     for pid, scope in Withdrawal.objects.filter(participant__trial=trial).values_list("participant_id", "scope"):
         scopes.setdefault(pid, set()).add(scope)
@@ -207,6 +221,10 @@ def _add_consort_flags(people: pd.DataFrame, trial, protocol: Protocol) -> None:
     people["missed_final_follow_up"] = pids.isin(missed_final)
     people["lost"] = people["withdrew_follow_up"] | people["missed_final_follow_up"]
     people["discontinued"] = pids.map(lambda p: WithdrawalScope.INTERVENTION.value in scopes.get(p, set()))
+    people["safety"] = people["received"]
+    plan = plan_latest(trial)
+    rule = from_document(plan.document).populations.per_protocol if plan is not None else None
+    people["per_protocol"] = pids.map(lambda p: exposure.get(p, Exposure()).per_protocol(protocol, rule)).astype(bool)
 
 
 def _endpoints(trial, protocol: Protocol, people: pd.DataFrame) -> pd.DataFrame:
@@ -224,7 +242,10 @@ def _endpoints(trial, protocol: Protocol, people: pd.DataFrame) -> pd.DataFrame:
             "assessed_days": r.assessed_days,
             "pda": _float(r.pda),
             "phdd": _float(r.phdd),
+            "heavy_days": float(r.heavy_days) if r.assessed_days else None,
+            "ddd": _float(r.ddd),
             "grams_per_day": _float(r.grams_per_day),
+            "psnhdd_responder": None if r.psnhdd_responder is None else float(r.psnhdd_responder),
             "relapse": r.relapse,
             "relapse_day": r.relapse_day,
             "last_assessed_day": r.last_assessed_day,
@@ -233,7 +254,7 @@ def _endpoints(trial, protocol: Protocol, people: pd.DataFrame) -> pd.DataFrame:
         for r in rows
     ]
     ends = pd.DataFrame.from_records(records, columns=_ENDPOINT_COLUMNS)
-    for column in ("pda", "phdd", "grams_per_day", "completeness"):
+    for column in ("pda", "phdd", "heavy_days", "ddd", "grams_per_day", "psnhdd_responder", "completeness"):
         ends[column] = ends[column].astype(float)
     pids = people["participant_id"]
     baseline = ends[ends["window"] == PRE_ANCHOR].set_index("participant_id")

@@ -231,13 +231,23 @@ def consort(flow: Flow, labels: Labels, *, show_margins: bool) -> Figure:
 # --- outcomes -----------------------------------------------------------------------------------
 
 
-def pda(primary: pd.DataFrame, labels: Labels, *, interaction: bool) -> Figure:
-    """PDA per arm (participants, mean and 95% CI); with ``interaction``, the 2×2 means plot beside."""
+def pda(
+    primary: pd.DataFrame,
+    labels: Labels,
+    *,
+    interaction: bool,
+    outcome: str = "pda",
+    name: str = "Percentage of days abstinent",
+    unit: str = "% of assessed days",
+    window: str = "primary window",
+) -> Figure:
+    """The endpoint ``outcome`` per arm (participants, mean and 95% CI), by default PDA; with
+    ``interaction``, the 2×2 means plot beside. A percentage gets the axis 0 to 100."""
     fig = Figure(figsize=(9.5 if interaction else 6, 3.8))
     ax = fig.add_subplot(1, 2 if interaction else 1, 1)
     rng = np.random.default_rng(0)
     for i, arm in enumerate(labels.order):
-        values = primary.loc[primary["arm"] == arm, "pda"].dropna()
+        values = primary.loc[primary["arm"] == arm, outcome].dropna()
         summary = stats.describe(values)
         c = colour(labels, arm)
         ax.scatter(i + rng.uniform(-0.18, 0.18, len(values)), values, s=10, color=c, alpha=0.35, linewidths=0)
@@ -253,9 +263,10 @@ def pda(primary: pd.DataFrame, labels: Labels, *, interaction: bool) -> Figure:
                 ms=6,
             )
     ax.set_xticks(range(len(labels.order)), [_wrap(labels.arm(a)) for a in labels.order])
-    ax.set_ylabel("PDA, % of assessed days")
-    ax.set_ylim(-3, 103)
-    ax.set_title("Percentage of days abstinent, primary window", fontsize=10)
+    ax.set_ylabel(unit)
+    if unit.startswith("%"):
+        ax.set_ylim(-3, 103)
+    ax.set_title(f"{name}, window {window}", fontsize=10)
     ax.grid(axis="y", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
     if interaction:
@@ -264,7 +275,7 @@ def pda(primary: pd.DataFrame, labels: Labels, *, interaction: bool) -> Figure:
         for j, level_b in enumerate(b.levels):
             means, lows, highs = [], [], []
             for level_a in a.levels:
-                values = primary.loc[(primary[a.code] == level_a.code) & (primary[b.code] == level_b.code), "pda"]
+                values = primary.loc[(primary[a.code] == level_a.code) & (primary[b.code] == level_b.code), outcome]
                 s = stats.describe(values)
                 means.append(s["mean"])
                 lows.append(s["mean"] - s["ci_low"])
@@ -273,7 +284,7 @@ def pda(primary: pd.DataFrame, labels: Labels, *, interaction: bool) -> Figure:
             ax2.errorbar(xs, means, yerr=[lows, highs], marker="o", capsize=3, label=level_b.code, color=COLOURS[j])
         ax2.set_xticks(range(len(a.levels)), [lv.code for lv in a.levels])
         ax2.set_xlabel(a.title)
-        ax2.set_ylabel("mean PDA (95% CI)")
+        ax2.set_ylabel(f"mean, {unit} (95% CI)")
         ax2.set_title(f"Interaction: {a.code} × {b.code}", fontsize=10)
         ax2.legend(title=b.title, fontsize=8, title_fontsize=8)
         ax2.grid(axis="y", color="#dddddd", lw=0.6)

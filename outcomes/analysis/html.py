@@ -66,4 +66,6 @@ th[scope=row], thead th:first-child { text-align: left; font-weight: normal; whi
 caption { text-align: left; font-style: italic; padding-bottom: 0.25rem; }
 figure { margin: 1rem 0; } img { max-width: 100%; border: 1px solid #eee; }
 .meta { color: #555; }
+.warning, .refusal { border-left: 4px solid #b35900; background: #fff4e5; padding: 0.5rem 0.75rem; }
+.refusal { border-left-color: #a00000; background: #fdecea; }
 """

@@ -1,14 +1,16 @@
 """The analysis report: one self-contained HTML page with its pictures beside it (PNG and SVG).
 
 :func:`write_report` reads the trial's data set (:mod:`outcomes.analysis.dataset`), computes the
-CONSORT flow, the baseline table, PDA per arm, the factorial model, time to relapse, adverse
-events and completeness, and writes ``report.html`` with ``consort``, ``pda`` and
+CONSORT flow, the baseline table, the analyses of the statistical analysis plan (the primary
+endpoint with its adjusted model, populations, missing-data sensitivity and completeness verdict,
+and the secondary endpoints: :mod:`outcomes.analysis.planned`), time to relapse, adverse events
+and completeness, and writes ``report.html`` with ``consort``, ``primary`` and
 ``time_to_relapse`` pictures. Images are referenced by relative names; the page loads nothing
 from elsewhere.
 
 A blinded report names arms only by group letters (:mod:`outcomes.analysis.labels`) and leaves
-out everything that would tell which groups share a level: the factor margins, the factorial
-model and the hazard ratios per factor.
+out everything that would tell which groups share a level: the factor margins, every model (the
+factorial model, its imputations and tipping point) and the hazard ratios per factor.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from outcomes.analysis import consort, dataset, figures, stats
+from outcomes.analysis import consort, dataset, figures, plan_sections, planned, stats
 from outcomes.analysis.html import STYLESHEET, figure_html, mean_sd, n_pct, num, p_value, table
 from outcomes.analysis.labels import Labels
-from outcomes.plan.selectors import is_locked, plan_latest
+from outcomes.plan.selectors import is_locked
 from participants.models import Sex
 
 GRADES = {1: "1 mild", 2: "2 moderate", 3: "3 severe", 4: "4 life-threatening", 5: "5 death"}
@@ -40,25 +42,78 @@ def _load(trial) -> dataset.AnalysisData:
 
 
 def factorial_estimates(trial) -> dict:
-    """The key estimates of PDA in the primary window, unblinded, for printing or checking.
+    """The key estimates of the plan's primary endpoint over its window, unblinded, for printing or
+    checking (see docs/analysis.md): the plan's primary analysis in ``estimates``, beside it the
+    complete-case and multiple-imputation results, the tipping point, the populations and the
+    completeness verdict. Raises :class:`NothingToAnalyse` when nobody is randomised.
 
-    ``{"outcome", "window", "n", "formula", "note", "arms": {arm: {n, mean, sd, ci_low, ci_high}},
-    "estimates": {name: {label, estimate, se, ci_low, ci_high, p}}}`` where names are
-    ``main:<factor>``, ``interaction`` and ``cell:<arm>-<arm>`` for two factors (the corner
-    contrast is ``cell:<first arm>-<last arm>``), or ``difference`` for one factor. Raises
-    :class:`NothingToAnalyse` when nobody is randomised.
+    ``estimates`` names are ``main:<factor>``, ``interaction`` and ``cell:<arm>-<arm>`` for two
+    factors (the corner contrast is ``cell:<first arm>-<last arm>``), or ``difference`` for one;
+    it is empty when the plan refuses an estimate (``completeness["refused"]``).
     """
     data = _load(trial)
-    primary = data.primary()
-    model = stats.factorial_model(primary, data.protocol)
+    plan, version = planned.plan_for(trial, data.protocol)
+    return estimates_dict(planned.run(data, plan, version))
+
+
+def _model_dict(model: stats.ModelResult | None) -> dict | None:
+    if model is None:
+        return None
     return {
-        "outcome": "pda",
-        "window": data.primary_window,
         "n": model.n,
         "formula": model.formula,
         "note": model.note,
-        "arms": {arm: stats.describe(primary.loc[primary["arm"] == arm, "pda"]) for arm in data.arms},
         "estimates": {e.name: e.as_dict() for e in model.estimates},
+    }
+
+
+def estimates_dict(analysis: planned.PlannedAnalysis) -> dict:
+    """:func:`factorial_estimates`' answer from an analysis already run."""
+    result = analysis.primary
+    model = result.model
+    verdict = result.verdict
+    return {
+        "outcome": result.endpoint,
+        "name": result.name,
+        "window": result.window,
+        "plan": None if (v := analysis.version) is None else {"number": v.number, "label": v.label},
+        "method": result.method,
+        "population": analysis.plan.estimand.population.value,
+        "adjusted_for": list(analysis.plan.model.adjust_for),
+        "n": model.n if model else 0,
+        "formula": model.formula if model else "",
+        "note": model.note if model else verdict.message,
+        "arms": result.arms,
+        "estimates": {e.name: e.as_dict() for e in model.estimates} if model else {},
+        "adjusted_p": result.adjusted_p,
+        "multiplicity": analysis.plan.multiplicity.method,
+        "completeness": {
+            "mean": verdict.completeness,
+            "threshold": verdict.threshold,
+            "below": verdict.below,
+            "refused": verdict.refused,
+            "message": verdict.message,
+        },
+        "complete_case": _model_dict(result.complete_case),
+        "multiple_imputation": _model_dict(result.imputed),
+        "tipping_point": [
+            {
+                "factor": point.factor,
+                "contrast": point.contrast,
+                "changes_at": point.changes_at,
+                "rows": [{"delta": r.delta, **r.estimate.as_dict()} for r in point.rows],
+            }
+            for point in result.tipping
+        ],
+        "populations": {
+            row.key: {
+                "role": row.role,
+                "randomised": row.randomised,
+                "analysed": row.analysed,
+                **(_model_dict(row.model) or {}),
+            }
+            for row in result.populations
+        },
     }
 
 
@@ -149,53 +204,6 @@ def _baseline_section(people: pd.DataFrame, labels: Labels, sites: list[str]) ->
         + "<p>Drinking before randomisation: the protocol's look-back days before the anchor, "
         "over the days with a record.</p></section>"
     )
-
-
-def _pda_section(data, primary: pd.DataFrame, labels: Labels, model: stats.ModelResult | None) -> str:
-    rows = []
-    for arm in labels.order:
-        s = stats.describe(primary.loc[primary["arm"] == arm, "pda"])
-        rows.append(
-            [
-                labels.arm(arm),
-                str(s["n"]),
-                num(s["mean"]),
-                num(s["sd"]),
-                f"{num(s['ci_low'])} to {num(s['ci_high'])}",
-            ]
-        )
-    html = (
-        f"<section id='pda'><h2>Percentage of days abstinent, window {escape(data.primary_window)}</h2>"
-        + table(["", "n analysed", "mean", "SD", "95% CI of the mean"], rows)
-        + figure_html("pda", "PDA per arm")
-    )
-    primary_endpoint = data.protocol.outcomes.primary_endpoint.value
-    if primary_endpoint != "pda":
-        html += f"<p>The protocol's primary endpoint is {escape(primary_endpoint)}; this report analyses PDA.</p>"
-    if model is None:
-        html += (
-            "<p>The factorial model and the factor margins are left out of the blinded report: they would "
-            "show which groups share a level.</p>"
-        )
-        return html + "</section>"
-    two = len(data.protocol.factors) == 2
-    html += "<h3>" + ("Factorial model" if two else "Comparison of the two arms") + "</h3>"
-    if model.note:
-        return html + f"<p>{escape(model.note)}.</p></section>"
-    rows = [
-        [e.label, num(e.estimate, 2), num(e.se, 2), f"{num(e.ci_low, 2)} to {num(e.ci_high, 2)}", p_value(e.p)]
-        for e in model.estimates
-    ]
-    html += table(["contrast (PDA points)", "estimate", "SE", "95% CI", "p"], rows)
-    html += (
-        f"<p>Ordinary least squares, <code>{escape(model.formula)}</code>, n = {model.n} (participants with at "
-        "least one assessed day). Each factor is coded +0.5 for its first level and −0.5 for its second, so a "
-        "factor's coefficient is its effect at the margins (averaged over the other factor's levels)"
-        + (", the interaction is the difference of the simple effects" if two else "")
-        + (", and site enters with sum-to-zero coding" if model.adjusted_for_site else "")
-        + ". Cell contrasts are linear combinations of the coefficients.</p>"
-    )
-    return html + "</section>"
 
 
 def _survival_section(result: stats.SurvivalResult, labels: Labels, data, blinded: bool) -> str:
@@ -290,6 +298,19 @@ def plan_text(version) -> str:
     return f"{head}, locked on {lock.locked_at:%Y-%m-%d} by {who}."
 
 
+def _primary_figure(data, analysis: planned.PlannedAnalysis, labels: Labels, interaction: bool):
+    endpoint = analysis.primary
+    return figures.pda(
+        data.window(endpoint.window),
+        labels,
+        interaction=interaction,
+        outcome=endpoint.endpoint,
+        name=endpoint.name,
+        unit=endpoint.unit,
+        window=endpoint.window,
+    )
+
+
 def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
     """Write the report into ``out_dir`` (created if needed) and return the HTML file's path.
 
@@ -310,14 +331,15 @@ def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
     flow = consort.flow(data)
     factors_ok = all(len(f.levels) == 2 for f in protocol.factors) and len(protocol.factors) <= 2
     margins = not blinded and len(protocol.factors) > 1
-    model = None if blinded else stats.factorial_model(primary, protocol)
+    plan, plan_version = planned.plan_for(trial, protocol)
+    analysis = planned.run(data, plan, plan_version, models=not blinded)
     surv_frame = stats.survival_frame(primary)
     survival = stats.survival(surv_frame, protocol, cox=not blinded)
     window = next(w for w in protocol.outcomes.windows if w.code == protocol.outcomes.primary_window)
 
     written += figures.save(figures.consort(flow, labels, show_margins=margins), out_dir, "consort")
     interaction = not blinded and len(protocol.factors) == 2 and factors_ok
-    written += figures.save(figures.pda(primary, labels, interaction=interaction), out_dir, "pda")
+    written += figures.save(_primary_figure(data, analysis, labels, interaction), out_dir, "primary")
     if survival.n:
         written += figures.save(
             figures.kaplan_meier(surv_frame, labels, window_days=window.end - window.start + 1),
@@ -332,7 +354,8 @@ def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
         f"<p class='meta'>{'Blinded' if blinded else 'Unblinded'} analysis report, written on "
         f"{dt.date.today().isoformat()} from protocol version {version.number} ({escape(version.label)}); "
         f"primary window {escape(data.primary_window)}; database {data.database_state}.</p>",
-        f"<p class='meta'>{escape(plan_text(plan_latest(trial)))}</p>",
+        f"<p class='meta'>{escape(plan_text(plan_version))}</p>",
+        plan_sections.plan_summary(analysis),
     ]
     if blinded:
         body.append(
@@ -342,7 +365,8 @@ def write_report(*, trial, out_dir, blinded: bool = False) -> Path:
     body += [
         _consort_section(flow, labels, margins),
         _baseline_section(data.participants, labels, sites),
-        _pda_section(data, primary, labels, model),
+        plan_sections.primary_section(analysis, labels, blinded=blinded),
+        plan_sections.secondary_section(analysis, labels, blinded=blinded),
         _survival_section(survival, labels, data, blinded),
         _adverse_events_section(data, labels),
         _completeness_section(data, labels),

@@ -1,7 +1,8 @@
 """The statistics of the report: summaries per arm, the factorial model, time to relapse.
 
-The factorial model is ordinary least squares of the outcome on the factors and their
-interaction, adjusted for site when there is more than one. Each two-level factor is coded
+The factorial model is ordinary least squares of an outcome column on the factors (with or without
+their interaction), adjusted for categorical covariates (site, sex: each one that has more than
+one level among the rows analysed, with sum-to-zero coding). Each two-level factor is coded
 ``+0.5`` for the first level the protocol lists and ``-0.5`` for the second, so that
 
 * the coefficient of a factor is its main effect *at the margins*: the first level minus the
@@ -54,10 +55,15 @@ class Estimate:
 class ModelResult:
     outcome: str
     n: int
-    adjusted_for_site: bool
+    adjusted_for: list[str]
     formula: str
     estimates: list[Estimate] = field(default_factory=list)
     note: str = ""
+    df: float = math.nan  # residual degrees of freedom of the fit
+
+    @property
+    def adjusted_for_site(self) -> bool:
+        return "site" in self.adjusted_for
 
     def get(self, name: str) -> Estimate | None:
         return next((e for e in self.estimates if e.name == name), None)
@@ -86,35 +92,95 @@ def codes(frame: pd.DataFrame, factors) -> pd.DataFrame:
     return coded
 
 
-def factorial_model(frame: pd.DataFrame, protocol, outcome: str = "pda") -> ModelResult:
-    """OLS of ``outcome`` on the effect-coded factors (and their interaction), + site.
+def modelled_factors(protocol, factors=None) -> list:
+    """The protocol's factors named in ``factors`` (codes, in the protocol's order), or all of them."""
+    return [f for f in protocol.factors if factors is None or f.code in factors]
 
-    ``frame`` holds one row per participant with the outcome, one column per factor and ``site``.
-    Only two-level factors, one or two of them, are modelled; otherwise the result has a note
-    and no estimates. Rows without the outcome are left out (complete-case analysis).
+
+@dataclass
+class Prepared:
+    """A factorial model ready to fit: the rows kept (``index``), their design matrix (``exog``,
+    columns named as the formula names them) and the result so far (its note when it cannot be
+    fitted). :meth:`fit` fits any outcome vector over the same rows: the imputations of one
+    outcome share a design, so it is built once."""
+
+    protocol: object
+    result: ModelResult
+    index: pd.Index | None = None
+    exog: pd.DataFrame | None = None
+    factors: list = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    interaction: bool = False
+
+    def fit(self, y) -> ModelResult:
+        """The model fitted to ``y`` (aligned with ``index``) and its named contrasts."""
+        import statsmodels.api as sm
+
+        base = self.result
+        if base.note:
+            return base
+        fit = sm.OLS(np.asarray(y, dtype=float), self.exog).fit()
+        result = ModelResult(base.outcome, int(fit.nobs), base.adjusted_for, base.formula, df=float(fit.df_resid))
+        result.estimates = _contrasts(fit, self.protocol, self.factors, self.terms, self.interaction)
+        return result
+
+
+def prepare(
+    frame: pd.DataFrame, protocol, outcome: str = "pda", *, factors=None, interaction=True, covariates=("site",)
+):
+    """The :class:`Prepared` model of :func:`factorial_model` (same arguments)."""
+    from patsy import dmatrix
+
+    chosen = modelled_factors(protocol, factors)
+    interaction = interaction and len(chosen) == 2
+    if not 1 <= len(chosen) <= 2 or any(len(f.levels) != 2 for f in chosen):
+        note = "the model handles one or two factors of two levels each"
+        return Prepared(protocol, ModelResult(outcome, 0, [], "", note=note))
+    covariates = list(covariates)
+    data = frame[[outcome, *covariates, *[f.code for f in chosen]]].dropna().copy()
+    data = pd.concat([data, codes(data, chosen)], axis=1)
+    terms = [f"x_{f.code}" for f in chosen]
+    adjusted = [c for c in covariates if data[c].nunique() > 1]
+    rhs = (" * " if interaction else " + ").join(terms) + "".join(f" + C({c}, Sum)" for c in adjusted)
+    result = ModelResult(outcome, len(data), adjusted, f"{outcome} ~ {rhs}")
+    n_params = 1 + len(terms) + interaction + sum(data[c].nunique() - 1 for c in adjusted)
+    cells = data.groupby([f.code for f in chosen]).size()
+    if len(data) <= n_params or len(cells) < 2 ** len(chosen):
+        result.note = "too few analysed participants (or an empty arm) for the model"
+        return Prepared(protocol, result)
+    exog = dmatrix(rhs, data, return_type="dataframe")
+    return Prepared(protocol, result, data.index, exog, chosen, terms, interaction)
+
+
+def factorial_model(
+    frame: pd.DataFrame,
+    protocol,
+    outcome: str = "pda",
+    *,
+    factors=None,
+    interaction: bool = True,
+    covariates=("site",),
+) -> ModelResult:
+    """OLS of ``outcome`` on the effect-coded ``factors`` (codes; all the protocol's when None) and,
+    with ``interaction`` and two factors, their product, + each categorical covariate.
+
+    ``frame`` holds one row per participant with the outcome, one column per factor and each
+    covariate. Only two-level factors, one or two of them, are modelled; otherwise the result has a
+    note and no estimates. Rows without the outcome are left out (complete-case analysis); a
+    covariate with a single level among the rows left is left out of the model too.
     """
-    import statsmodels.formula.api as smf
+    prepared = prepare(frame, protocol, outcome, factors=factors, interaction=interaction, covariates=covariates)
+    if prepared.result.note:
+        return prepared.result
+    return prepared.fit(frame.loc[prepared.index, outcome])
 
-    factors = list(protocol.factors)
-    if not 1 <= len(factors) <= 2 or any(len(f.levels) != 2 for f in factors):
-        return ModelResult(outcome, 0, False, "", note="the model handles one or two factors of two levels each")
-    data = frame[[outcome, "site", *[f.code for f in factors]]].dropna().copy()
-    data = pd.concat([data, codes(data, factors)], axis=1)
-    terms = [f"x_{f.code}" for f in factors]
-    rhs = " * ".join(terms)
-    adjust = data["site"].nunique() > 1
-    if adjust:
-        rhs += " + C(site, Sum)"
-    formula = f"{outcome} ~ {rhs}"
-    n_params = len(terms) + (1 if len(terms) == 2 else 0) + 1 + (data["site"].nunique() - 1 if adjust else 0)
-    cells = data.groupby([f.code for f in factors]).size()
-    if len(data) <= n_params or len(cells) < 2 ** len(factors):
-        return ModelResult(
-            outcome, len(data), adjust, formula, note="too few analysed participants (or an empty arm) for the model"
-        )
-    fit = smf.ols(formula, data=data).fit()
-    result = ModelResult(outcome, int(fit.nobs), adjust, formula)
+
+def _contrasts(fit, protocol, factors: list, terms: list[str], interaction: bool) -> list[Estimate]:
+    """The named contrasts of a fitted factorial model: the two-arm difference for one factor; for
+    two, the main effects, and with the interaction the interaction, the simple effects inside the
+    table and the corner contrast (without it, the corner contrast only)."""
     names = list(fit.params.index)
+    estimates: list[Estimate] = []
 
     def combine(name: str, label: str, weights: dict[str, float]) -> None:
         vector = np.zeros(len(names))
@@ -122,7 +188,7 @@ def factorial_model(frame: pd.DataFrame, protocol, outcome: str = "pda") -> Mode
             vector[names.index(term)] = weight
         test = fit.t_test(vector)
         low, high = test.conf_int(alpha=0.05)[0]
-        result.estimates.append(
+        estimates.append(
             Estimate(
                 name=name,
                 label=label,
@@ -137,31 +203,32 @@ def factorial_model(frame: pd.DataFrame, protocol, outcome: str = "pda") -> Mode
     if len(factors) == 1:
         (factor,) = factors
         combine("difference", f"{factor.levels[0].code} − {factor.levels[1].code}", {terms[0]: 1.0})
-        return result
+        return estimates
     a, b = factors
     xa, xb = terms
-    inter = f"{xa}:{xb}"
     for factor, term in ((a, xa), (b, xb)):
         combine(f"main:{factor.code}", f"{factor.levels[0].code} − {factor.levels[1].code} (at the margins)", {term: 1})
-    combine("interaction", f"{a.code} × {b.code} (difference of differences)", {inter: 1})
     arm_of = {tuple(arm.levels[f.code] for f in factors): arm.code for arm in protocol.arms}
     a1, a2 = (lv.code for lv in a.levels)
     b1, b2 = (lv.code for lv in b.levels)
-    # Simple effects inside the table: one factor's contrast within each level of the other.
-    for level, sign in ((b1, 1), (b2, -1)):
-        combine(
-            f"cell:{arm_of[(a1, level)]}-{arm_of[(a2, level)]}",
-            f"{a1} − {a2} within {level}",
-            {xa: 1, inter: sign * Z},
-        )
-    for level, sign in ((a1, 1), (a2, -1)):
-        combine(
-            f"cell:{arm_of[(level, b1)]}-{arm_of[(level, b2)]}",
-            f"{b1} − {b2} within {level}",
-            {xb: 1, inter: sign * Z},
-        )
+    if interaction:
+        inter = f"{xa}:{xb}"
+        combine("interaction", f"{a.code} × {b.code} (difference of differences)", {inter: 1})
+        # Simple effects inside the table: one factor's contrast within each level of the other.
+        for level, sign in ((b1, 1), (b2, -1)):
+            combine(
+                f"cell:{arm_of[(a1, level)]}-{arm_of[(a2, level)]}",
+                f"{a1} − {a2} within {level}",
+                {xa: 1, inter: sign * Z},
+            )
+        for level, sign in ((a1, 1), (a2, -1)):
+            combine(
+                f"cell:{arm_of[(level, b1)]}-{arm_of[(level, b2)]}",
+                f"{b1} − {b2} within {level}",
+                {xb: 1, inter: sign * Z},
+            )
     combine(f"cell:{arm_of[(a1, b1)]}-{arm_of[(a2, b2)]}", f"{a1}+{b1} − {a2}+{b2} (corner)", {xa: 1, xb: 1})
-    return result
+    return estimates
 
 
 # --- time to relapse ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ flushed, and a flush disturbs the serialized-rollback tests that follow.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from reminders.models import Notification, State
 from trials.models import Trial
 
 ROOT = Path(__file__).resolve().parents[2]
+NAN = re.compile(r"(?<![A-Za-z])nan(?![A-Za-z])", re.IGNORECASE)
 KARE = str(ROOT / "protocols" / "kare.yaml")
 
 pytestmark = pytest.mark.django_db
@@ -44,13 +46,17 @@ def test_the_main_job_runs_a_whole_trial_through_the_services_and_writes_its_rep
     for step in range(1, 8):
         assert f"[{step}/7]" in output
     assert "screening flow of KARE" in output
-    assert "factorial model of PDA" in output
+    assert not NAN.search(output)
+    assert not NAN.search((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert (
+        "primary endpoint of the analysis plan version 1: Percentage of days abstinent (pda) over days 1-182" in output
+    )
 
     # The drug's effect put in: +10.75 points of PDA for ketamine (about +10 at the margins).
     drug = factorial_estimates(trial)["estimates"]["main:drug"]
     assert 0 < drug["estimate"] < 25
 
-    for name in ("report.html", "consort.png", "consort.svg", "pda.png", "time_to_relapse.svg"):
+    for name in ("report.html", "consort.png", "consort.svg", "primary.png", "time_to_relapse.svg"):
         assert (tmp_path / name).stat().st_size > 0
     blinded = (tmp_path / "blinded" / "report.html").read_text(encoding="utf-8").lower()
     assert "ketamine" not in blinded
@@ -68,7 +74,14 @@ def test_fewer_than_one_participant_is_refused(tmp_path):
 def test_the_phase_iii_protocol_simulates_too(tmp_path):
     """MORE-KARE: minimisation, weekly infusions kept at the minimum interval, its own schedule."""
     more_kare = str(ROOT / "protocols" / "more-kare.yaml")
-    call_command("simulate_trial", protocol=more_kare, participants=6, seed=1, out=str(tmp_path), stdout=io.StringIO())
+    stdout = io.StringIO()
+    call_command("simulate_trial", protocol=more_kare, participants=6, seed=1, out=str(tmp_path), stdout=stdout)
+    output = stdout.getvalue()
+    # Its plan's primary endpoint over twelve months, which nobody has finished: a warning, never nan.
+    assert "Heavy drinking days (heavy_days) over days 1-365, multiple imputation, adjusted for site, sex" in output
+    assert "WARNING: Completeness of window 1-365 is " in output
+    assert not NAN.search(output)
+    assert not NAN.search((tmp_path / "report.html").read_text(encoding="utf-8"))
     trial = Trial.objects.get(code="MORE-KARE")
     assert Allocation.objects.filter(participant__trial=trial).count() == 6
     assert InfusionSession.objects.filter(visit__appointment__participant__trial=trial).count() >= 6

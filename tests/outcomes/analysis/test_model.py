@@ -75,8 +75,12 @@ def test_estimates_from_the_database_recover_the_known_effects(synthetic):
     assert all(a["n"] == 16 for a in result["arms"].values())
 
 
-def test_a_one_factor_trial_gives_the_two_arm_difference(more_kare_synthetic):
+def test_a_one_factor_trial_gives_the_two_arm_difference_in_its_primary_endpoint(more_kare_synthetic):
     result = factorial_estimates(more_kare_synthetic)
+    # No plan stored: the protocol's primary endpoint and window, adjusted for what minimisation balanced.
+    assert (result["outcome"], result["window"], result["plan"]) == ("heavy_days", "1-182", None)
     assert list(result["estimates"]) == ["difference"]
-    assert result["estimates"]["difference"]["estimate"] == pytest.approx(12, abs=3.0)
+    # 12 points more abstinent days of 60 assessed, half the drinking days heavy: 3.6 heavy days fewer.
+    assert result["estimates"]["difference"]["estimate"] == pytest.approx(-0.12 * 60 * 0.5, abs=3.0)
     assert "C(site, Sum)" in result["formula"]
+    assert "C(sex, Sum)" in result["formula"]

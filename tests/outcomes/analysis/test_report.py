@@ -10,7 +10,7 @@ from outcomes.analysis import dataset, stats, write_report
 from outcomes.analysis.labels import Labels, group_letters
 from participants.locks import services as locks
 
-PICTURES = ("consort", "pda", "time_to_relapse")
+PICTURES = ("consort", "primary", "time_to_relapse")
 
 
 def _mentions(text: str, word: str) -> bool:
@@ -34,7 +34,7 @@ def test_the_report_is_html_with_its_pictures_as_png_and_svg(kare_trial, tmp_pat
         assert f"src='{name}.png'" in html
     assert "http://" not in html.replace("http://www.w3.org", "")  # nothing loaded from elsewhere
     assert "https://" not in html
-    for section in ("consort", "baseline", "pda", "relapse", "adverse-events", "completeness"):
+    for section in ("consort", "baseline", "primary", "secondary", "relapse", "adverse-events", "completeness"):
         assert f"id='{section}'" in html
     assert "Ketamine + therapy" in html
     assert "(at the margins)" in html
@@ -93,7 +93,9 @@ def test_a_one_factor_trial_gets_a_report_with_the_two_arm_comparison(more_kare_
     html = path.read_text(encoding="utf-8")
     assert "Comparison of the two arms" in html
     assert "ketamine_therapy − low_dose_education" in html
-    assert "primary endpoint is heavy_days" in html
+    assert "Primary endpoint: Heavy drinking days, window 1-182" in html
+    # 60 of 182 days recorded: the default plan warns below 50% and still estimates.
+    assert "<strong>Warning:</strong> Completeness of window 1-182 is 33.0% of its days assessed" in html
     assert (tmp_path / "consort.png").exists()
     assert (tmp_path / "time_to_relapse.svg").exists()
 

@@ -4,8 +4,10 @@ Prepares the database, loads the protocol, then runs a whole trial through the s
 API uses (see :mod:`trialtracker.simulation`): screening, enrolment, consent, baseline,
 randomisation, contact preferences and reminders, visits, infusions, sessions, adverse events,
 dropouts and daily drinking records. Each step shows the time since the start. It ends with the
-screening flow, the reminders pending, the endpoint table's summary by arm, the factorial
-estimates and the analysis report (and its blinded version) in ``--out``.
+screening flow, the reminders pending, the endpoint table's summary by arm, the analysis plan's
+primary endpoint with its adjusted estimates (or the completeness warning or refusal), its
+missing-data sensitivity analysis and tipping point, and the analysis report (and its blinded
+version) in ``--out``.
 """
 
 from __future__ import annotations
@@ -149,9 +151,8 @@ class Command(BaseCommand):
                 relapsed = sum(1 for r in group if r.relapse == 1)
                 complete = [float(r.completeness) for r in group]
                 out(
-                    f"  {window.code:<10}{arm.code:<6}{len(group):>5}"
-                    f"{(mean(pdas) if pdas else float('nan')):>9.1f}{(mean(phdds) if phdds else float('nan')):>9.1f}"
-                    f"{relapsed:>10}{(mean(complete) if complete else float('nan')):>12.1f}"
+                    f"  {window.code:<10}{arm.code:<6}{len(group):>5}{_mean(pdas):>9}{_mean(phdds):>9}"
+                    f"{relapsed:>10}{_mean(complete):>12}"
                 )
         self._margins(trial, rows, arm_of, protocol)
 
@@ -159,13 +160,42 @@ class Command(BaseCommand):
         path = write_report(trial=trial, out_dir=out_dir)
         blinded = write_report(trial=trial, out_dir=f"{out_dir}/blinded", blinded=True)
         estimates = factorial_estimates(trial)
-        self.stdout.write("")
-        self.stdout.write(f"factorial model of PDA in window {estimates['window']} (n = {estimates['n']})")
+        out = self.stdout.write
+        plan = estimates["plan"]
+        adjusted = ", ".join(estimates["adjusted_for"]) or "nothing"
+        out("")
+        out(
+            f"primary endpoint of the {'analysis plan version ' + str(plan['number']) if plan else 'default plan'}: "
+            f"{estimates['name']} ({estimates['outcome']}) over days {estimates['window']}, "
+            f"{estimates['method']}, adjusted for {adjusted} (n = {estimates['n']})"
+        )
+        completeness = estimates["completeness"]
+        if completeness["message"]:
+            out(f"  {'REFUSED' if completeness['refused'] else 'WARNING'}: {completeness['message']}")
         for item in estimates["estimates"].values():
-            ci = f"95% CI {item['ci_low']:+.2f} to {item['ci_high']:+.2f}"
-            self.stdout.write(f"  {item['label']:<45} {item['estimate']:+7.2f}  ({ci})")
-        self.stdout.write(f"report: {path}  (for a data monitoring committee: {blinded})")
-        self.stdout.write(f"done in {time.monotonic() - self.started:.1f} s")
+            out(f"  {item['label']:<45} {item['estimate']:+7.2f}  ({_ci(item)})")
+        if not estimates["estimates"] and estimates["note"] and not completeness["refused"]:
+            out(f"  no estimate: {estimates['note']}")
+        self._sensitivity(estimates)
+        out(f"report: {path}  (for a data monitoring committee: {blinded})")
+        out(f"done in {time.monotonic() - self.started:.1f} s")
+
+    def _sensitivity(self, estimates: dict) -> None:
+        """The other missing-data analysis beside the primary one, and the tipping point."""
+        out = self.stdout.write
+        other, name = (
+            (estimates["complete_case"], "complete case")
+            if estimates["method"] == "multiple imputation"
+            else (estimates["multiple_imputation"], "multiple imputation")
+        )
+        for key, item in (other or {}).get("estimates", {}).items():
+            if key.startswith("main:") or key == "difference":
+                out(f"  sensitivity, {name}: {item['label']:<32} {item['estimate']:+7.2f}  ({_ci(item)})")
+        for point in estimates["tipping_point"]:
+            changes = point["changes_at"]
+            verdict = f"changes at delta {changes:+g}" if changes is not None else "holds over every delta"
+            deltas = ", ".join(f"{r['delta']:+g}" for r in point["rows"][1:])
+            out(f"  tipping point for {point['factor']} (deltas {deltas}): the conclusion {verdict}")
 
     def _margins(self, trial, rows, arm_of, protocol) -> None:
         """The primary window's PDA at each factor's margins: what the factorial analysis estimates."""
@@ -180,9 +210,18 @@ class Command(BaseCommand):
             means = {}
             for level in factor.levels:
                 values = [float(r.pda) for r in primary if levels_of[r.participant_id][factor.code] == level.code]
-                means[level.code] = mean(values) if values else float("nan")
+                means[level.code] = values
             first, second = factor.levels[0].code, factor.levels[1].code
-            out(
-                f"  {factor.code}: {first} {means[first]:.1f} vs {second} {means[second]:.1f} "
-                f"(difference {means[first] - means[second]:+.1f} points)"
-            )
+            both = means[first] and means[second]
+            difference = f"{mean(means[first]) - mean(means[second]):+.1f} points" if both else "– (a level has no PDA)"
+            first_mean, second_mean = _mean(means[first]), _mean(means[second])
+            out(f"  {factor.code}: {first} {first_mean} vs {second} {second_mean} (difference {difference})")
+
+
+def _mean(values: list[float]) -> str:
+    """The mean to one decimal, or – when there is no value (never nan)."""
+    return f"{mean(values):.1f}" if values else "–"
+
+
+def _ci(item: dict) -> str:
+    return f"95% CI {item['ci_low']:+.2f} to {item['ci_high']:+.2f}"
