@@ -58,9 +58,13 @@ def test_the_main_job_runs_a_whole_trial_through_the_services_and_writes_its_rep
 
     for name in ("report.html", "consort.png", "consort.svg", "primary.png", "time_to_relapse.svg"):
         assert (tmp_path / name).stat().st_size > 0
-    blinded = (tmp_path / "blinded" / "report.html").read_text(encoding="utf-8").lower()
-    assert "ketamine" not in blinded
-    assert "placebo" not in blinded
+    # The committee's reports at today's cut-off: the open one pooled, naming no arm or level.
+    committee = tmp_path / "committee"
+    assert f"data monitoring committee, data cut-off today: {committee / 'dmc-open.html'}" in output
+    pooled = (committee / "dmc-open.html").read_text(encoding="utf-8").lower()
+    for word in ("ketamine", "placebo", "therapy +", "education"):
+        assert word not in pooled
+    assert "ketamine + therapy" in (committee / "dmc-closed.html").read_text(encoding="utf-8").lower()
 
     with pytest.raises(CommandError, match="already has participants"):
         call_command("simulate_trial", protocol=KARE, participants=2, seed=2, out=str(tmp_path), stdout=io.StringIO())

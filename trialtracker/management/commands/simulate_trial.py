@@ -6,8 +6,9 @@ randomisation, contact preferences and reminders, visits, infusions, sessions, a
 dropouts and daily drinking records. Each step shows the time since the start. It ends with the
 screening flow, the reminders pending, the endpoint table's summary by arm, the analysis plan's
 primary endpoint with its adjusted estimates (or the completeness warning or refusal), its
-missing-data sensitivity analysis and tipping point, and the analysis report (and its blinded
-version) in ``--out``.
+missing-data sensitivity analysis and tipping point, the analysis report in ``--out``, and the data
+monitoring committee's open and closed reports at today's cut-off in ``--out``/committee (HTML, and
+PDF where WeasyPrint's system libraries are installed).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.errors import DomainError
 from outcomes import endpoints
 from outcomes.analysis import factorial_estimates, write_report
+from outcomes.analysis.committee.document import PdfUnavailable, write_committee_report
 from outcomes.plan.document import load_file as load_plan
 from outcomes.plan.services import analysis_plan_load
 from participants import blinding
@@ -158,7 +160,7 @@ class Command(BaseCommand):
 
     def _report(self, trial, out_dir: str) -> None:
         path = write_report(trial=trial, out_dir=out_dir)
-        blinded = write_report(trial=trial, out_dir=f"{out_dir}/blinded", blinded=True)
+        committee = self._committee_reports(trial, Path(out_dir) / "committee")
         estimates = factorial_estimates(trial)
         out = self.stdout.write
         plan = estimates["plan"]
@@ -177,8 +179,22 @@ class Command(BaseCommand):
         if not estimates["estimates"] and estimates["note"] and not completeness["refused"]:
             out(f"  no estimate: {estimates['note']}")
         self._sensitivity(estimates)
-        out(f"report: {path}  (for a data monitoring committee: {blinded})")
+        out(f"report: {path}")
+        out(f"data monitoring committee, data cut-off today: {committee}")
         out(f"done in {time.monotonic() - self.started:.1f} s")
+
+    def _committee_reports(self, trial, folder: Path) -> str:
+        """The committee's open (pooled) and closed (by arm) reports at today's cut-off, as HTML and,
+        where WeasyPrint's system libraries are installed, PDF: the files written, named."""
+        names = []
+        for closed in (False, True):
+            try:
+                written = write_committee_report(trial=trial, out_dir=folder, closed=closed, pdf=True)
+            except PdfUnavailable as exc:
+                written = write_committee_report(trial=trial, out_dir=folder, closed=closed)
+                self.stdout.write(f"      no PDF: {exc}")
+            names += [str(p) for p in (written.html, written.pdf) if p is not None]
+        return ", ".join(names)
 
     def _sensitivity(self, estimates: dict) -> None:
         """The other missing-data analysis beside the primary one, and the tipping point."""
