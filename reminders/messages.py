@@ -20,6 +20,8 @@ from django.template.defaultfilters import linebreaksbr, urlize
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from reminders.models import Channel, Kind, Language, Notification
@@ -95,9 +97,15 @@ def _text(name: str, context: dict) -> str:
     return get_template(name).template.render(Context(context, autoescape=False)).strip()
 
 
-def _html(text: str, language: str) -> str:
+def _html(text: str, subject: str, language: str, phone: str = "") -> str:
+    """The email's HTML part: the same text escaped, its links live, and the site's number a
+    ``tel:`` link (one tap to call from a phone)."""
     body = linebreaksbr(urlize(text, autoescape=True), autoescape=True)
-    return render_to_string("reminders/messages/email.html", {"body": body, "language": language})
+    if phone:
+        dial = "".join(c for c in phone if c.isdigit() or c == "+")
+        # body is escaped already; the number is escaped again where it is put back
+        body = mark_safe(body.replace(escape(phone), f'<a href="tel:{dial}">{escape(phone)}</a>'))
+    return render_to_string("reminders/messages/email.html", {"body": body, "subject": subject, "language": language})
 
 
 def render(
@@ -133,5 +141,5 @@ def _render(notification, language, first_name, today, link, opt_out, contact) -
     base = f"reminders/messages/{notification.kind}"
     if notification.channel == Channel.SMS:
         return Rendered(subject="", text=_text(f"{base}.sms.txt", context), html="")
-    text = _text(f"{base}.email.txt", context) + "\n"
-    return Rendered(subject=str(SUBJECTS[notification.kind]), text=text, html=_html(text, language))
+    text, subject = _text(f"{base}.email.txt", context) + "\n", str(SUBJECTS[notification.kind])
+    return Rendered(subject=subject, text=text, html=_html(text, subject, language, context["phone"]))

@@ -84,6 +84,7 @@ def test_plain_text_keeps_an_apostrophe_and_html_escapes_markup():
     assert "St Mary&#x27;s &lt;b&gt;Clinic&lt;/b&gt;" in rendered.html
     assert "<b>" not in rendered.html
     assert '<a href="https://t.example/r/x/"' in rendered.html
+    assert '<a href="tel:+441632960001">+44 1632 960001</a>' in rendered.html
 
 
 def test_spanish_texts_subjects_and_dates():
