@@ -47,15 +47,20 @@ def _inline(match: re.Match, folder: Path) -> str:
     )
 
 
+def fragment(path: Path, *, blinded: bool) -> ReportPage:
+    """A written report page (its pictures beside it) as a fragment: its title, and its body without
+    the title with every picture inline as its SVG."""
+    html = path.read_text(encoding="utf-8")
+    body = _BODY.search(html)["body"]
+    title = re.search(r"<h1>(.*?)</h1>", body)[1]
+    body = body.replace(f"<h1>{title}</h1>", "", 1)
+    body, figures = _FIGURE.subn(lambda m: _inline(m, path.parent), body)
+    return ReportPage(title=unescape(title), body=body.strip(), blinded=blinded, figures=figures)
+
+
 def report_page(*, trial, blinded: bool) -> ReportPage:
     """The report of ``trial`` (``blinded``: arms as coded groups, no factor, level or trial title),
     ready to put under a page's ``h1`` (the title apart). Raises
     :class:`~outcomes.analysis.NothingToAnalyse` when nobody is randomised."""
     with tempfile.TemporaryDirectory(prefix="report-") as folder:
-        path = write_report(trial=trial, out_dir=folder, blinded=blinded)
-        html = path.read_text(encoding="utf-8")
-        body = _BODY.search(html)["body"]
-        title = re.search(r"<h1>(.*?)</h1>", body)[1]
-        body = body.replace(f"<h1>{title}</h1>", "", 1)
-        body, figures = _FIGURE.subn(lambda m: _inline(m, Path(folder)), body)
-    return ReportPage(title=unescape(title), body=body.strip(), blinded=blinded, figures=figures)
+        return fragment(write_report(trial=trial, out_dir=folder, blinded=blinded), blinded=blinded)

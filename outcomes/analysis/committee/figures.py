@@ -39,8 +39,11 @@ def cumulative_recruitment(people: pd.DataFrame, sites: list[str], *, target: in
             ax.step(xs, ys, where="post", color=COLOURS[i % len(COLOURS)], lw=1.2, label=site)
     if target:
         ax.axhline(target, color="#888888", ls="--", lw=1)
-        ax.annotate(f"target {target}", (start, target), textcoords="offset points", xytext=(4, -12), fontsize=8)
-    ax.set_ylim(0, max(target or 0, len(people)) * 1.08 + 1)
+        # at the right end, above the line: the legend keeps the upper left, below the line
+        ax.annotate(
+            f"target {target}", (cutoff, target), textcoords="offset points", xytext=(-4, 3), fontsize=8, ha="right"
+        )
+    ax.set_ylim(0, max(target or 0, len(people)) * 1.12 + 1)
     ax.set_ylabel("participants randomised")
     ax.set_title(f"Cumulative recruitment to {cutoff.isoformat()}", fontsize=10)
     ax.grid(axis="y", color="#dddddd", lw=0.6)
