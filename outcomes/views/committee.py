@@ -62,6 +62,20 @@ def _asked(request, trial, user):
     return form, may_close, closed, cutoff
 
 
+def _given(trial, user, closed: bool, written, format: str, content: bytes) -> None:
+    """Record the report given, as the command does, with ``via`` web."""
+    export_log_committee(
+        trial=trial,
+        user=user,
+        closed=closed,
+        cutoff=written.cutoff,
+        randomised=written.randomised,
+        format=format,
+        via="web",
+        content=content,
+    )
+
+
 @staff_page
 def committee_report(request, code: str):
     """The report as a page, its pictures inline; 400 with the form for a bad cut-off."""
@@ -78,16 +92,7 @@ def committee_report(request, code: str):
     with tempfile.TemporaryDirectory(prefix="committee-") as folder:
         written = write_committee_report(trial=trial, out_dir=folder, closed=closed, cutoff=cutoff)
         report = fragment(written.html, blinded=not closed)
-    export_log_committee(
-        trial=trial,
-        user=user,
-        closed=closed,
-        cutoff=cutoff,
-        randomised=written.randomised,
-        format="html",
-        via="web",
-        content=report.body.encode(),
-    )
+    _given(trial, user, closed, written, "html", report.body.encode())
     query = f"report={'closed' if closed else 'open'}&cutoff={cutoff.isoformat()}"
     return render(request, "outcomes/trial/committee.html", {**context, "report": report, "query": query})
 
@@ -110,16 +115,7 @@ def committee_report_pdf(request, code: str):
         except PdfUnavailable as error:
             return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
         content = Path(written.pdf).read_bytes()
-    export_log_committee(
-        trial=trial,
-        user=user,
-        closed=closed,
-        cutoff=cutoff,
-        randomised=written.randomised,
-        format="pdf",
-        via="web",
-        content=content,
-    )
+    _given(trial, user, closed, written, "pdf", content)
     name = f"{slugify(trial.code)}-dmc-{'closed' if closed else 'open'}-{cutoff.isoformat()}.pdf"
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
