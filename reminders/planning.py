@@ -17,6 +17,7 @@ stored in UTC. A reminder whose due time has already passed when it is planned i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -169,7 +170,12 @@ def desired(participant: Participant, *, today_version=None) -> dict[str, Planne
 
 
 def reminders_plan(
-    *, participant: Participant, now: dt.datetime | None = None, dry_run: bool = False, reason: str = ""
+    *,
+    participant: Participant,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+    reason: str = "",
+    kinds: Collection[str] = (),
 ) -> PlanResult:
     """Bring the participant's pending reminders in line with :func:`desired`.
 
@@ -177,12 +183,17 @@ def reminders_plan(
     ``REMINDERS_DIARY_HORIZON_DAYS``), moves pending ones whose due time changed, revives one that
     was cancelled when it is wanted again (an appointment moved back to its old date), and cancels
     pending ones no longer wanted. With ``dry_run`` nothing is written and the changes are returned.
+    With ``kinds`` only reminders of those kinds are planned, the others left as they are: a run
+    at an earlier ``now`` (the simulation's daily runs of the diary's recent past) then makes no
+    appointment reminder for a visit that, by now, was held or missed.
     """
     now = now or timezone.now()
     horizon = now + dt.timedelta(days=settings.REMINDERS_DIARY_HORIZON_DAYS)
     result = PlanResult(participant=participant)
     with transaction.atomic(), audit.context(reason=reason or "reminders planned"):
         wanted = desired(participant)
+        if kinds:
+            wanted = {key: plan for key, plan in wanted.items() if plan.kind in kinds}
         # The pending rows and every row of a wanted key, in one query.
         rows = Notification.objects.filter(participant=participant).filter(
             Q(state=State.PENDING) | Q(idempotency_key__in=list(wanted))
@@ -190,7 +201,7 @@ def reminders_plan(
         if not dry_run:
             rows = rows.select_for_update()
         existing = {n.idempotency_key: n for n in rows}
-        pending = {key: n for key, n in existing.items() if n.state == State.PENDING}
+        pending = {key: n for key, n in existing.items() if n.state == State.PENDING and (not kinds or n.kind in kinds)}
         for key, row in pending.items():
             if key not in wanted:
                 result.changes.append(Change("cancel", key, row.kind, row.channel, _label(row), row.due_at, None))

@@ -7,7 +7,10 @@ and get an adverse event; one serious adverse event in the trial), some drop out
 drinking is recalled day by day at follow-up visits (Timeline Follow-Back), with a few days
 forgotten. Most consent to email reminders (at example.org addresses, which are never delivered);
 the reminder planner then keeps their reminders for the visits still ahead, as it would in a
-real trial on the day the simulation runs. In a trial still in progress, the site books a time and a
+real trial on the day the simulation runs. Where the protocol's daily diary goes by SMS (MORE-KARE),
+participants get a mobile number reserved for fiction, most consent to SMS, and the diary prompts of
+the last two weeks are planned and answered through the reminders' services
+(:mod:`trialtracker.simulation_diary`). In a trial still in progress, the site books a time and a
 place for each appointment of the coming week.
 
 How much a participant drinks depends on their arm, with the effect sizes reported for KARE:
@@ -16,7 +19,7 @@ for therapy, -1.9 for their interaction. These effect sizes are parameters of th
 (:data:`EFFECTS`), not protocol facts.
 
 Everything is drawn from seeded random generators (one for the trial's course, one each for contact
-preferences and booked times), so a seed gives the same trial.
+preferences, booked times and diary answers), so a seed gives the same trial.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from participants.safety import services as safety
 from participants.schedule import services as schedule
 from reminders import services as reminder_services
 from trials.protocol import CriterionKind, EventKind, Procedure, RandomisationMethod
+from trialtracker.simulation_diary import Diary
 
 # Percentage of days abstinent by factor level, added to BASE_PDA; the interaction applies when
 # both levels of INTERACTION are present. Levels not named here add nothing.
@@ -97,6 +101,8 @@ class Simulation:
         self.progress = progress
         self.protocol = trial.version_on().protocol
         self.tally = Tally()
+        # Phones and the SMS diary, for a protocol whose diary goes by SMS (none for KARE).
+        self.diary = Diary(protocol=self.protocol, seed=seed, drink=drink_grams)
         self.sae_done = False
 
     # -- staff and lists ------------------------------------------------------------------------
@@ -156,6 +162,7 @@ class Simulation:
             )
             if screening.outcome != "eligible":
                 continue
+            phone = self.diary.phone(self.contact_rng)
             participant = enrolment.participant_enrol(
                 actor=coordinator,
                 screening=screening,
@@ -166,12 +173,15 @@ class Simulation:
                 first_name=f"Sim{self.tally.screened}",
                 last_name="Participant",
                 email=f"sim{self.tally.screened}@example.org",
+                phone=phone,
             )
             weight = Decimal(str(round(rng.gauss(78, 12), 1))).max(Decimal(50)).min(Decimal(130))
             enrolment.baseline_complete(actor=coordinator, participant=participant, completed_on=day, weight_kg=weight)
-            if self.contact_rng.random() < EMAIL_CONSENT_RATE:
+            email = self.contact_rng.random() < EMAIL_CONSENT_RATE
+            sms = self.diary.sms_consent(self.contact_rng, phone)
+            if email or sms:
                 reminder_services.contact_preferences_set(
-                    actor=coordinator, participant=participant, email_consent=True, sms_consent=False
+                    actor=coordinator, participant=participant, email_consent=email, sms_consent=sms
                 )
             self._randomise(participant, coordinator, day)
             randomised.append(participant)
@@ -225,6 +235,7 @@ class Simulation:
                 break
         if follower.reached_today:
             self._book_coming_week(participant, coordinator=follower.coordinator, today=follower.today)
+        self.diary.keep(participant, today=follower.today, p_abstinent=follower.p_abstinent, heavy=follower.heavy)
 
     def _book_coming_week(self, participant: Participant, *, coordinator, today: dt.date) -> None:
         """Book a time and a place for the participant's appointments of the coming week, on their
@@ -302,6 +313,16 @@ class Simulation:
             self.tally.serious += int(serious)
 
 
+def drink_grams(rng: random.Random, p_abs: float, heavy) -> Decimal:
+    """One day's grams: none with chance ``p_abs``, else heavy (at least ``heavy``) for :data:`HEAVY_SHARE`
+    of drinking days."""
+    if rng.random() < p_abs:
+        return Decimal(0)
+    if rng.random() < HEAVY_SHARE:
+        return (heavy + Decimal(rng.randint(0, 80))).quantize(Decimal("1"))
+    return Decimal(rng.randint(8, int(heavy) - 1))
+
+
 class _Follower:
     """Takes one participant through their schedule for :meth:`Simulation._follow_one`, drawing every
     random choice in a fixed order so that a seed gives the same trial."""
@@ -326,12 +347,7 @@ class _Follower:
         self.reached_today = False  # their follow-up runs on past today: visits are still to come
 
     def drinks(self, p_abs: float) -> Decimal:
-        rng = self.rng
-        if rng.random() < p_abs:
-            return Decimal(0)
-        if rng.random() < HEAVY_SHARE:
-            return (self.heavy + Decimal(rng.randint(0, 80))).quantize(Decimal("1"))
-        return Decimal(rng.randint(8, int(self.heavy) - 1))
+        return drink_grams(self.rng, p_abs, self.heavy)
 
     def recall(self, first: dt.date, last: dt.date, p_abs: float, visit_code: str) -> None:
         days = []

@@ -7,18 +7,23 @@ flushed, and a flush disturbs the serialized-rollback tests that follow.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.clock import today_at
 from outcomes.analysis import factorial_estimates
 from outcomes.models import DrinkingRecord
-from participants.models import Allocation, InfusionSession, Screening, TherapySession, Visit
-from reminders.models import Notification, State
+from participants.models import Allocation, Identity, InfusionSession, Screening, TherapySession, Visit
+from reminders.models import ContactPreference, Kind, Notification, ParticipantResponse, ResponseKind, State
+from reminders.preferences import phone_problem
 from trials.models import Trial
+from trialtracker.simulation_diary import RESERVED_MOBILES
 
 ROOT = Path(__file__).resolve().parents[2]
 NAN = re.compile(r"(?<![A-Za-z])nan(?![A-Za-z])", re.IGNORECASE)
@@ -66,6 +71,13 @@ def test_the_main_job_runs_a_whole_trial_through_the_services_and_writes_its_rep
         assert word not in pooled
     assert "ketamine + therapy" in (committee / "dmc-closed.html").read_text(encoding="utf-8").lower()
 
+    # KARE's diary is not asked for: nobody gets a phone, consents to SMS or is prompted.
+    assert not [i.phone for i in Identity.objects.filter(participant__trial=trial) if i.phone]
+    assert not ContactPreference.objects.filter(sms_consent=True).exists()
+    assert not Notification.objects.filter(kind=Kind.DIARY).exists()
+    assert not DrinkingRecord.objects.filter(source="diary").exists()
+    assert "diary" not in output
+
     with pytest.raises(CommandError, match="already has participants"):
         call_command("simulate_trial", protocol=KARE, participants=2, seed=2, out=str(tmp_path), stdout=io.StringIO())
 
@@ -90,6 +102,42 @@ def test_the_phase_iii_protocol_simulates_too(tmp_path):
     assert Allocation.objects.filter(participant__trial=trial).count() == 6
     assert InfusionSession.objects.filter(visit__appointment__participant__trial=trial).count() >= 6
     assert (tmp_path / "report.html").exists()
+    _the_diary_ran_by_sms(trial, output)
+
+
+DIARY_LINE = re.compile(
+    r"diary by SMS over the last (\d+) days: (\d+) prompts planned, (\d+) answered, (\d+) days reported, "
+    r"of which (\d+) not remembered"
+)
+
+
+def _the_diary_ran_by_sms(trial, output: str) -> None:
+    """Every MORE-KARE participant has a reserved mobile number the reminders accept; most consent to
+    SMS; their diary prompts of the recent past are planned and answered through the link's service,
+    never sent, and the printed line counts what the database holds."""
+    phones = [i.phone for i in Identity.objects.filter(participant__trial=trial)]
+    assert len(phones) == 6
+    assert set(phones) <= set(RESERVED_MOBILES)
+    assert [phone_problem(p) for p in phones] == [None] * len(phones)
+    assert ContactPreference.objects.filter(participant__trial=trial, sms_consent=True).exists()
+    [(days, prompts, answered, reported, unknown)] = [tuple(map(int, m)) for m in DIARY_LINE.findall(output)]
+    diary = DrinkingRecord.objects.filter(participant__trial=trial, source="diary")
+    assert reported == diary.count() > 0
+    assert set(diary.values_list("entered_by_participant", flat=True)) == {True}
+    assert not diary.exclude(entered_by=None).exists()
+    # A day not remembered is stored without an amount, as unknown: missing to the endpoints.
+    forgotten = diary.filter(grams__isnull=True)
+    assert unknown == forgotten.count() > 0
+    assert {r.missing["amount"]["code"] for r in forgotten} == {"unknown"}
+    assert answered == ParticipantResponse.objects.filter(participant__trial=trial, kind=ResponseKind.DIARY).count()
+    prompted = Notification.objects.filter(participant__trial=trial, kind=Kind.DIARY)
+    today = today_at(trial.sites.first())
+    assert (
+        prompts
+        == prompted.filter(subject_date__range=(today - dt.timedelta(days=days), today - dt.timedelta(days=1))).count()
+    )
+    assert answered == prompted.exclude(link_used_at=None).count() < prompts  # some are left unanswered
+    assert set(prompted.values_list("state", flat=True)) <= {State.PENDING, State.CANCELLED}  # none was sent
 
 
 def test_a_trial_in_progress_has_the_coming_weeks_appointments_booked_with_a_time_and_place(kare):
@@ -114,3 +162,28 @@ def test_a_trial_in_progress_has_the_coming_weeks_appointments_booked_with_a_tim
     # later appointments are left for the site to book
     later = Appointment.objects.filter(participant__trial=kare, booked_date__gt=today + dt.timedelta(days=7))
     assert not later.exclude(booked_time__isnull=True).exists()
+
+
+def test_a_diary_day_also_recalled_at_a_visit_has_the_recalled_amount_and_counts_once(more_kare):
+    """A participant randomised 100 days ago had their 3-month follow-up (and its Timeline Follow-Back)
+    within the diary's fortnight: the days both sources give agree, and the endpoints count each
+    day once, whichever source the protocol's priority chooses."""
+    from outcomes import endpoints
+    from trialtracker.simulation import Simulation
+
+    simulation = Simulation(trial=more_kare, seed=1)
+    simulation.add_staff()
+    [participant] = simulation.recruit(1, over_last_days=100)
+    simulation.follow([participant])
+    records = DrinkingRecord.objects.filter(participant=participant, grams__isnull=False)
+    by_source = {
+        source: dict(records.filter(source=source).values_list("day", "grams")) for source in ("diary", "tlfb")
+    }
+    both = set(by_source["diary"]) & set(by_source["tlfb"])
+    assert both  # the seed gives an overlap
+    for day in both:
+        assert abs(by_source["diary"][day] - by_source["tlfb"][day]) <= Decimal("0.04")
+    anchor = Allocation.objects.get(participant=participant).allocated_on
+    window = {anchor + dt.timedelta(days=n) for n in range(182)}
+    [row] = [r for r in endpoints.compute(trial=more_kare, participant_ids=[participant.pk]) if r.window == "1-182"]
+    assert row.assessed_days == len((set(by_source["diary"]) | set(by_source["tlfb"])) & window)

@@ -140,3 +140,27 @@ def test_the_records_are_audited_as_reported_by_the_participant(client, diarist,
     assert [e["label"] for e in events] == ["insert"] * 3
     assert {e["reason"] for e in events} == {"diary reported by the participant"}
     assert {e["actor"] for e in events} == {None}
+
+
+def test_planning_the_diary_alone_at_an_earlier_time_leaves_the_other_reminders_as_they_are(clock, diarist, staff):
+    """A diary-only run at an earlier moment (the simulation's daily runs of the recent past) makes
+    the prompts due after it and nothing else: not the reminders of a visit missed since."""
+    from participants.models import Appointment
+    from participants.schedule import services as schedule
+    from reminders.planning import reminders_plan
+    from tests.reminders.conftest import london
+
+    clock.go(london(2025, 4, 10, 12))
+    v2 = Appointment.objects.get(participant=diarist, event_code="V2")
+    schedule.visit_record(
+        actor=staff, appointment=v2, actual_date=dt.date(2025, 3, 27), attended=False, missed_reason="did not come"
+    )
+    others = set(Notification.objects.exclude(kind=Kind.DIARY).values_list("pk", "state", "due_at"))
+    earlier = london(2025, 3, 27, 12)
+    everything = reminders_plan(participant=diarist, now=earlier, dry_run=True)
+    assert Kind.MISSED_VISIT in {c.kind for c in everything.changes}  # what a run of every kind would add
+    diary_only = reminders_plan(participant=diarist, now=earlier, kinds={Kind.DIARY})
+    assert [(c.action, c.kind) for c in diary_only.changes] == [("create", Kind.DIARY)] * 3
+    prompts = Notification.objects.filter(participant=diarist, kind=Kind.DIARY, state="pending")
+    assert {dt.date(2025, 3, d) for d in (27, 28, 29)} <= set(prompts.values_list("subject_date", flat=True))
+    assert set(Notification.objects.exclude(kind=Kind.DIARY).values_list("pk", "state", "due_at")) == others

@@ -3,8 +3,10 @@
 Prepares the database, loads the protocol, then runs a whole trial through the same services the
 API uses (see :mod:`trialtracker.simulation`): screening, enrolment, consent, baseline,
 randomisation, contact preferences and reminders, visits, infusions, sessions, adverse events,
-dropouts and daily drinking records. Each step shows the time since the start. It ends with the
-screening flow, the reminders pending, the endpoint table's summary by arm, the analysis plan's
+dropouts and daily drinking records, and, where the protocol's diary goes by SMS, the diary prompts
+of the last two weeks and the participants' answers. Each step shows the time since the start. It
+ends with the screening flow, the reminders pending, the diary's line (prompts planned, answered,
+days reported, of which not remembered), the endpoint table's summary by arm, the analysis plan's
 primary endpoint with its adjusted estimates (or the completeness warning or refusal), its
 missing-data sensitivity analysis and tipping point, the analysis report in ``--out``, and the data
 monitoring committee's open and closed reports at today's cut-off in ``--out``/committee (HTML, and
@@ -29,7 +31,7 @@ from outcomes.plan.document import load_file as load_plan
 from outcomes.plan.services import analysis_plan_load
 from participants import blinding
 from participants.models import Allocation, Participant, Screening
-from reminders.models import Notification
+from reminders.models import Kind, Notification
 from trials.protocol import ProtocolInvalid, load_file
 from trials.services import protocol_load
 from trialtracker.simulation import Simulation
@@ -130,11 +132,14 @@ class Command(BaseCommand):
             f"{tally.adverse_events} ({tally.serious} serious), dropouts {tally.dropouts}, "
             f"drinking days recorded {tally.drinking_days}"
         )
-        states = Counter(Notification.objects.filter(participant__trial=trial).values_list("state", flat=True))
+        visits = Notification.objects.filter(participant__trial=trial).exclude(kind=Kind.DIARY)
+        states = Counter(visits.values_list("state", flat=True))
         out(
             f"  reminders: {states.get('pending', 0)} pending for the visits ahead, "
             f"{states.get('cancelled', 0)} cancelled by visits recorded or dropouts"
         )
+        if simulation.diary.by_sms:
+            out(simulation.diary.tally.line())
         protocol = trial.version_on().protocol
         arms = {a.pk: a for a in trial.arms.all()}
         arm_of = dict(Allocation.objects.filter(participant__trial=trial).values_list("participant_id", "arm_id"))
