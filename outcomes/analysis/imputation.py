@@ -90,6 +90,10 @@ def impute(
     from statsmodels.imputation.mice import MICEData
     from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
+    # In a stable order (the participants' order of entry), so that the same data give the same
+    # draws from the seed whatever order they arrive in.
+    if "participant_id" in frame:
+        frame = frame.sort_values("participant_id", kind="stable")
     frame = frame.reset_index(drop=True)
     missing = frame[outcome].isna()
     if missing.all():
@@ -101,13 +105,19 @@ def impute(
         # Many sites and few participants leave the observed rows' design rank-deficient; the
         # least-squares fit (a pseudo-inverse) is still defined, and the draws are what we want.
         warnings.simplefilter("ignore", SingularMatrixWarning)
-        mice = MICEData(data, k_pmm=K_PMM, rng=np.random.default_rng(seed))
-        mice.update_all(BURN_IN)
-        for _ in range(imputations):
-            mice.update_all(BETWEEN)
-            completed = frame.copy()
-            completed[outcome] = mice.data[OUTCOME].to_numpy(copy=True)
-            frames.append(completed)
+        try:
+            mice = MICEData(data, k_pmm=K_PMM, rng=np.random.default_rng(seed))
+            mice.update_all(BURN_IN)
+            for _ in range(imputations):
+                mice.update_all(BETWEEN)
+                completed = frame.copy()
+                completed[outcome] = mice.data[OUTCOME].to_numpy(copy=True)
+                frames.append(completed)
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            # A handful of participants can leave the imputation model unfittable (an SVD that
+            # does not converge): say so instead of failing the report.
+            note = f"the imputation model could not be fitted to these data ({exc.__class__.__name__}: {exc})"
+            return Imputed(outcome, [], missing, seed, note=note)
     return Imputed(outcome, frames, missing, seed)
 
 

@@ -80,6 +80,36 @@ def test_the_same_seed_gives_the_same_numbers_and_another_seed_others(kare_proto
     assert first.n == len(frame)  # every participant analysed, observed or imputed
 
 
+def test_the_same_data_in_another_order_give_the_same_numbers(kare_protocol):
+    """The rows are taken in the participants' order, not the order they arrive in (a study id
+    drawn at random must not change the draws)."""
+    frame = kare_frame(kare_protocol)
+    frame.insert(0, "participant_id", range(1000, 1000 + len(frame)))
+    shuffled = frame.sample(frac=1, random_state=11)
+    assert list(shuffled["participant_id"]) != list(frame["participant_id"])
+    first = imputation.pool(impute(frame, kare_protocol, seed=7), kare_protocol, **KARE_OPTIONS)
+    again = imputation.pool(impute(shuffled, kare_protocol, seed=7), kare_protocol, **KARE_OPTIONS)
+    assert numbers(first) == numbers(again)
+
+
+def test_an_imputation_model_that_cannot_be_fitted_gives_a_note_not_a_failure(kare_protocol, monkeypatch):
+    from statsmodels.imputation import mice
+
+    def diverge(self, n_iter=1):
+        raise np.linalg.LinAlgError("SVD did not converge")
+
+    monkeypatch.setattr(mice.MICEData, "update_all", diverge)
+    imputed = impute(kare_frame(kare_protocol), kare_protocol, seed=7)
+    assert imputed.frames == []
+    assert imputed.note == (
+        "the imputation model could not be fitted to these data (LinAlgError: SVD did not converge)"
+    )
+    pooled = imputation.pool(imputed, kare_protocol, **KARE_OPTIONS)
+    assert pooled.estimates == []
+    assert "could not be fitted" in pooled.note
+    assert imputation.tipping_point(imputed, kare_protocol, [-5], **KARE_OPTIONS) == []
+
+
 def test_imputation_with_no_missing_outcome_equals_the_complete_case_analysis(kare_protocol):
     frame = kare_frame(kare_protocol, missing_share=0)
     pooled = imputation.pool(impute(frame, kare_protocol, seed=1), kare_protocol, **KARE_OPTIONS)
