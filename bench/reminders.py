@@ -267,6 +267,7 @@ def _run(args, env, workers) -> None:
         f"keys delivered:     {len(deliveries)} (delivered twice: {twice}; repeated provider calls: {repeated_calls})"
     )
     print(f"no-op tasks/s:      {args.reminders / noop_elapsed:.0f} ({noop_elapsed:.1f} s for {args.reminders})")
+    print(f"ratio:              {noop_elapsed / elapsed:.2f} (deliveries/s over no-op tasks/s)")
     if twice or len(deliveries) != args.reminders:
         sys.exit("FAILED: a reminder was delivered twice or not at all")
 
