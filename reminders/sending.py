@@ -26,11 +26,13 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from core import audit
 from core.db import one_to_one
-from participants.models import AppointmentStatus, Participant, WithdrawalScope
+from participants.models import AppointmentStatus, Participant, Withdrawal, WithdrawalScope
 from reminders import channels, links, messages, pacing
 from reminders.models import Channel, ContactPreference, Kind, Notification, State
 from reminders.planning import INTERVENTION_KINDS, STOPS_EVERYTHING, withdrawal_scopes
@@ -40,9 +42,12 @@ from reminders.sms import PermanentSendError, TransientSendError
 log = logging.getLogger(__name__)
 
 
-def why_not_send(n: Notification, participant: Participant, preference: ContactPreference | None, now) -> str:
-    """The reason this reminder must not go out now, or "" when it may."""
-    scopes = withdrawal_scopes(participant)
+def why_not_send(
+    n: Notification, participant: Participant, preference: ContactPreference | None, now, scopes: set[str] | None = None
+) -> str:
+    """The reason this reminder must not go out now, or "" when it may. ``scopes``: the participant's
+    withdrawal scopes when already read (None: read them)."""
+    scopes = withdrawal_scopes(participant) if scopes is None else scopes
     if scopes & set(STOPS_EVERYTHING):
         return "the participant withdrew"
     if preference is None:
@@ -136,32 +141,24 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None, c
     """Send one claimed reminder, once. Returns what happened: sent, retry, failed, cancelled,
     deferred (quiet hours) or skipped (not claimed: already handled, or swept back).
 
-    Six statements besides BEGIN and COMMIT: lock the row (with its appointment); on PostgreSQL,
-    let the commit go without waiting for the disk (:func:`_commit_without_waiting_for_the_disk`);
-    read the participant with site, trial, contact preferences and identity (one query, after the
-    lock, so it sees whatever committed while this send waited for it); the withdrawal scopes; the
-    protocol version in force (none when ``chunk`` has read it already); the outcome (one UPDATE).
-    The lock is held while the provider is called, so a second delivery of the task waits and then
-    finds the row no longer ``claimed``.
+    Four statements besides BEGIN and COMMIT (:func:`_lock_and_read`): lock the row, with its
+    appointment, telling the commit not to wait for the disk; read the participant with site,
+    trial, contact preferences, identity and whether there is any withdrawal (after the lock, so it
+    sees whatever committed while this send waited for it), and the withdrawals' scopes only if there
+    is one; the protocol version in force (none when ``chunk`` has read it already); the outcome (one
+    UPDATE). The lock is held while the provider is called, so a second delivery of the task waits
+    and then finds the row no longer ``claimed``.
     """
     now = now or timezone.now()
     chunk = chunk or Chunk()
     with transaction.atomic(), audit.context(reason="reminder sent"):
-        n = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("appointment")
-            .filter(pk=notification_id)
-            .first()
-        )
-        if n is None or n.state != State.CLAIMED:
+        found = _lock_and_read(notification_id)
+        if found is None:
             return "skipped"
-        _commit_without_waiting_for_the_disk()
-        participant = Participant.objects.select_related("site", "trial", "contact_preference", "identity").get(
-            pk=n.participant_id
-        )
+        n, participant, scopes = found
         participant.trial = chunk.trial(participant.trial)
         preference = one_to_one(participant, "contact_preference")
-        reason = why_not_send(n, participant, preference, now)
+        reason = why_not_send(n, participant, preference, now, scopes)
         if reason:
             n.state, n.cancel_reason, n.claimed_at = State.CANCELLED, reason[:200], None
             n.save(update_fields=["state", "cancel_reason", "claimed_at", "updated_at"])
@@ -203,9 +200,35 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None, c
     return outcome
 
 
-def _commit_without_waiting_for_the_disk() -> None:
-    """Let this transaction's commit return before PostgreSQL has flushed it to disk
-    (``REMINDERS_SEND_ASYNC_COMMIT``; ``synchronous_commit`` off for this transaction only).
+def _lock_and_read(notification_id: int) -> tuple[Notification, Participant, set[str]] | None:
+    """The row locked (with its appointment), then its participant (with site, trial, contact
+    preferences and identity) and the participant's withdrawal scopes; None when the row is gone or
+    no longer ``claimed``.
+
+    The participant is read after the lock, so it sees whatever committed while this send waited
+    for it. Two statements in all, as a rule: the one that locks the row also tells the commit not to
+    wait for the disk (:func:`_commit_without_waiting`), and the one that reads the
+    participant says whether there is any withdrawal at all, so the scopes are read only when there
+    is (rarely).
+    """
+    locking = Notification.objects.select_for_update(of=("self",)).select_related("appointment")
+    if _commit_without_waiting():
+        locking = locking.annotate(commit_without_waiting=RawSQL("set_config('synchronous_commit', 'off', true)", ()))
+    n = locking.filter(pk=notification_id).first()
+    if n is None or n.state != State.CLAIMED:
+        return None
+    participant = (
+        Participant.objects.select_related("site", "trial", "contact_preference", "identity")
+        .annotate(has_withdrawn=Exists(Withdrawal.objects.filter(participant=OuterRef("pk"))))
+        .get(pk=n.participant_id)
+    )
+    return n, participant, withdrawal_scopes(participant) if participant.has_withdrawn else set()
+
+
+def _commit_without_waiting() -> bool:
+    """Whether this send's commit may return before PostgreSQL has flushed it to disk
+    (``REMINDERS_SEND_ASYNC_COMMIT``; ``synchronous_commit`` is then set off for the send's
+    transaction only, by the statement that locks the row).
 
     Waiting for the flush was most of a send's time in the database. Other transactions see the
     outcome at once, as after any commit, so a second delivery of the task still finds the row no
@@ -214,9 +237,7 @@ def _commit_without_waiting_for_the_disk() -> None:
     ``claimed`` again; the sweeper returns it and it is sent again with the same idempotency key, as
     after a worker that died before its commit (docs/reminders.md, "The window that remains").
     """
-    if settings.REMINDERS_SEND_ASYNC_COMMIT and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    return settings.REMINDERS_SEND_ASYNC_COMMIT and connection.vendor == "postgresql"
 
 
 def sender_key(channel: str, sender: messages.Sender) -> str:
