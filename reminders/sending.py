@@ -214,7 +214,9 @@ def _lock_and_read(notification_id: int) -> tuple[Notification, Participant, set
     locking = Notification.objects.select_for_update(of=("self",)).select_related("appointment")
     if _commit_without_waiting():
         locking = locking.annotate(commit_without_waiting=RawSQL("set_config('synchronous_commit', 'off', true)", ()))
-    n = locking.filter(pk=notification_id).first()
+    # Not first(): ordering one row by its key cost the compiler more than anything else in the statement.
+    rows = list(locking.filter(pk=notification_id).order_by())
+    n = rows[0] if rows else None
     if n is None or n.state != State.CLAIMED:
         return None
     participant = (
