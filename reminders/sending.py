@@ -8,9 +8,13 @@ transaction. A transient failure puts the row back to ``pending`` with a later d
 the database, no broker countdown); after ``REMINDERS_MAX_ATTEMPTS`` it is ``failed`` and shown to
 the site's coordinators.
 
-The window that remains: the provider accepted a message and the process died before the commit.
+The window that remains: the provider accepted a message and the process died before the commit
+(or, since a send's commit does not wait for the disk, the database server crashed just after it).
 The row is still ``claimed``, the sweeper returns it, and it is sent again with the same
 idempotency key; a provider that honours the key does not deliver it twice (docs/reminders.md).
+
+:func:`notifications_send` sends a chunk of rows, each on its own as above (the task
+``send_notifications`` carries a chunk).
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ import time
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from core import audit
 from core.db import one_to_one
-from participants.models import AppointmentStatus, Participant, WithdrawalScope
+from participants.models import AppointmentStatus, Participant, Withdrawal, WithdrawalScope
 from reminders import channels, links, messages, pacing
 from reminders.models import Channel, ContactPreference, Kind, Notification, State
 from reminders.planning import INTERVENTION_KINDS, STOPS_EVERYTHING, withdrawal_scopes
@@ -36,9 +42,12 @@ from reminders.sms import PermanentSendError, TransientSendError
 log = logging.getLogger(__name__)
 
 
-def why_not_send(n: Notification, participant: Participant, preference: ContactPreference | None, now) -> str:
-    """The reason this reminder must not go out now, or "" when it may."""
-    scopes = withdrawal_scopes(participant)
+def why_not_send(
+    n: Notification, participant: Participant, preference: ContactPreference | None, now, scopes: set[str] | None = None
+) -> str:
+    """The reason this reminder must not go out now, or "" when it may. ``scopes``: the participant's
+    withdrawal scopes when already read (None: read them)."""
+    scopes = withdrawal_scopes(participant) if scopes is None else scopes
     if scopes & set(STOPS_EVERYTHING):
         return "the participant withdrew"
     if preference is None:
@@ -85,31 +94,71 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(seconds, settings.REMINDERS_RETRY_MAX_SECONDS))
 
 
-def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> str:
+class Chunk:
+    """What the sends of one chunk share because it belongs to a protocol version, not to a row:
+    the trial (whose :meth:`~trials.models.Trial.version_on` remembers the version in force on each
+    day), and the site's contact and sender under a version. Read by the chunk's first send that
+    needs it; a version saved by another process while the chunk runs is seen by the next chunk."""
+
+    def __init__(self):
+        self._trials: dict[int, object] = {}
+        self._contacts: dict[tuple[int, str], tuple] = {}
+
+    def trial(self, trial):
+        return self._trials.setdefault(trial.pk, trial)
+
+    def contact_and_sender(self, participant: Participant, day: dt.date) -> tuple:
+        version = participant.trial.version_on(day)
+        key = (version.pk, participant.site.code)
+        found = self._contacts.get(key)
+        if found is None:
+            contact = site_contact(participant, day)
+            found = self._contacts[key] = (contact, messages.sender(participant.site.code, contact))
+        return found
+
+
+def notifications_send(*, notification_ids: list[int]) -> dict[str, int]:
+    """Send a chunk of claimed reminders, each exactly as :func:`notification_send` sends one: its
+    own row lock, its own checks at the moment it goes, its own commit. Only what belongs to the
+    protocol version is read once for the chunk (:class:`Chunk`).
+
+    A row whose send raises (a database error, say) is rolled back and left ``claimed`` for the
+    sweeper, and the rows after it still go. Returns how many rows had each outcome, ``error`` for
+    those.
+    """
+    chunk, outcomes = Chunk(), {}
+    for pk in notification_ids:
+        try:
+            outcome = notification_send(notification_id=pk, chunk=chunk)
+        except Exception:
+            log.exception("reminders: sending notification %s failed; left claimed for the sweeper", pk)
+            outcome = "error"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def notification_send(*, notification_id: int, now: dt.datetime | None = None, chunk: Chunk | None = None) -> str:
     """Send one claimed reminder, once. Returns what happened: sent, retry, failed, cancelled,
     deferred (quiet hours) or skipped (not claimed: already handled, or swept back).
 
-    Five statements besides BEGIN and COMMIT: lock the row (with its appointment); read the
-    participant with site, trial, contact preferences and identity (one query, after the lock, so it
-    sees whatever committed while this send waited for it); the withdrawal scopes; the protocol
-    version in force; the outcome (one UPDATE). The lock is held while the provider is called, so
-    a second delivery of the task waits and then finds the row no longer ``claimed``.
+    Four statements besides BEGIN and COMMIT (:func:`_lock_and_read`): lock the row, with its
+    appointment, telling the commit not to wait for the disk; read the participant with site,
+    trial, contact preferences, identity and whether there is any withdrawal (after the lock, so it
+    sees whatever committed while this send waited for it), and the withdrawals' scopes only if there
+    is one; the protocol version in force (none when ``chunk`` has read it already); the outcome (one
+    UPDATE). The lock is held while the provider is called, so a second delivery of the task waits
+    and then finds the row no longer ``claimed``.
     """
     now = now or timezone.now()
+    chunk = chunk or Chunk()
     with transaction.atomic(), audit.context(reason="reminder sent"):
-        n = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("appointment")
-            .filter(pk=notification_id)
-            .first()
-        )
-        if n is None or n.state != State.CLAIMED:
+        found = _lock_and_read(notification_id)
+        if found is None:
             return "skipped"
-        participant = Participant.objects.select_related("site", "trial", "contact_preference", "identity").get(
-            pk=n.participant_id
-        )
+        n, participant, scopes = found
+        participant.trial = chunk.trial(participant.trial)
         preference = one_to_one(participant, "contact_preference")
-        reason = why_not_send(n, participant, preference, now)
+        reason = why_not_send(n, participant, preference, now, scopes)
         if reason:
             n.state, n.cancel_reason, n.claimed_at = State.CANCELLED, reason[:200], None
             n.save(update_fields=["state", "cancel_reason", "claimed_at", "updated_at"])
@@ -127,8 +176,7 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
             n.state, n.last_error, n.claimed_at = State.FAILED, problem, None
             n.save(update_fields=["state", "last_error", "claimed_at", "updated_at"])
             return "failed"
-        contact = site_contact(participant, local_now.date())
-        sender = messages.sender(participant.site.code, contact)
+        contact, sender = chunk.contact_and_sender(participant, local_now.date())
         slot = _pace(n, sender, now)
         if slot is not None:
             n.state, n.due_at, n.paced_until, n.claimed_at = State.PENDING, slot, slot, None
@@ -150,6 +198,48 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
             ]
         )
     return outcome
+
+
+def _lock_and_read(notification_id: int) -> tuple[Notification, Participant, set[str]] | None:
+    """The row locked (with its appointment), then its participant (with site, trial, contact
+    preferences and identity) and the participant's withdrawal scopes; None when the row is gone or
+    no longer ``claimed``.
+
+    The participant is read after the lock, so it sees whatever committed while this send waited
+    for it. Two statements in all, as a rule: the one that locks the row also tells the commit not to
+    wait for the disk (:func:`_commit_without_waiting`), and the one that reads the
+    participant says whether there is any withdrawal at all, so the scopes are read only when there
+    is (rarely).
+    """
+    locking = Notification.objects.select_for_update(of=("self",)).select_related("appointment")
+    if _commit_without_waiting():
+        locking = locking.annotate(commit_without_waiting=RawSQL("set_config('synchronous_commit', 'off', true)", ()))
+    # Not first(): ordering one row by its key cost the compiler more than anything else in the statement.
+    rows = list(locking.filter(pk=notification_id).order_by())
+    n = rows[0] if rows else None
+    if n is None or n.state != State.CLAIMED:
+        return None
+    participant = (
+        Participant.objects.select_related("site", "trial", "contact_preference", "identity")
+        .annotate(has_withdrawn=Exists(Withdrawal.objects.filter(participant=OuterRef("pk"))))
+        .get(pk=n.participant_id)
+    )
+    return n, participant, withdrawal_scopes(participant) if participant.has_withdrawn else set()
+
+
+def _commit_without_waiting() -> bool:
+    """Whether this send's commit may return before PostgreSQL has flushed it to disk
+    (``REMINDERS_SEND_ASYNC_COMMIT``; ``synchronous_commit`` is then set off for the send's
+    transaction only, by the statement that locks the row).
+
+    Waiting for the flush was most of a send's time in the database. Other transactions see the
+    outcome at once, as after any commit, so a second delivery of the task still finds the row no
+    longer ``claimed``. What is given up: if the database server itself crashes within a fraction of
+    a second of the commit (three times ``wal_writer_delay``), the outcome is lost and the row is
+    ``claimed`` again; the sweeper returns it and it is sent again with the same idempotency key, as
+    after a worker that died before its commit (docs/reminders.md, "The window that remains").
+    """
+    return settings.REMINDERS_SEND_ASYNC_COMMIT and connection.vendor == "postgresql"
 
 
 def sender_key(channel: str, sender: messages.Sender) -> str:

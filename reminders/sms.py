@@ -97,6 +97,16 @@ class RecordingBackendMixin:
     """
 
     _clients: dict[str, object] = {}
+    _scripts: dict[str, object] = {}
+    # One round trip per message, as a provider's one request: count the call, keep the first
+    # message id of the key, count a delivery only for a new key, answer the key's message id.
+    _RECORD = """
+redis.call('HINCRBY', 'reminders:calls', ARGV[1], 1)
+if redis.call('HSETNX', 'reminders:ids', ARGV[1], ARGV[2]) == 1 then
+  redis.call('HINCRBY', 'reminders:deliveries', ARGV[1], 1)
+end
+return redis.call('HGET', 'reminders:ids', ARGV[1])
+"""
 
     @classmethod
     def client(cls):
@@ -111,16 +121,11 @@ class RecordingBackendMixin:
 
     @classmethod
     def record(cls, key: str, channel: str) -> str:
-        r = cls.client()
-        new_id = f"rec-{channel}-{uuid.uuid4().hex}"
-        pipe = r.pipeline()
-        pipe.hincrby("reminders:calls", key, 1)
-        pipe.hsetnx("reminders:ids", key, new_id)
-        pipe.hget("reminders:ids", key)
-        _, created, message_id = pipe.execute()
-        if created:
-            r.hincrby("reminders:deliveries", key, 1)
-        return message_id.decode()
+        url = settings.REMINDERS_RECORDING_URL
+        script = cls._scripts.get(url)
+        if script is None:
+            script = RecordingBackendMixin._scripts[url] = cls.client().register_script(cls._RECORD)
+        return script(args=[key, f"rec-{channel}-{uuid.uuid4().hex}"]).decode()
 
 
 class RecordingSmsBackend(RecordingBackendMixin, SmsBackend):

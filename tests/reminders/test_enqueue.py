@@ -1,6 +1,6 @@
-"""Enqueueing sends in batches: one message per claimed row, the row id its only payload, a batch
-the broker refused returned to pending, a send queued for a row that went back to pending doing
-nothing; and workers that keep their database connection.
+"""Enqueueing sends in batches: each claimed row in one message, row ids the only payload (a chunk of
+them per message), a batch the broker refused returned to pending, a send queued for a row that went
+back to pending doing nothing; and workers that keep their database connection.
 
 The sends go to a real broker and are read back from it: kombu's in-memory transport (which, having
 no batches, publishes each message at once), or Redis where the test needs a pipeline. A refusal is
@@ -49,12 +49,13 @@ def _through(app, monkeypatch, producer) -> None:
     monkeypatch.setattr(app, "producer_or_acquire", lambda producer_=None: contextlib.nullcontext(producer))
 
 
-def _send_of(task: str, body: bytes | str) -> int:
-    from reminders.tasks import send_notification
+def _sends_of(task: str, body: bytes | str) -> list[int]:
+    from reminders.tasks import send_notifications
 
-    assert task == send_notification.name
+    assert task == send_notifications.name
     args, kwargs, _ = json.loads(body)
-    assert (len(args), kwargs) == (1, {}), "the row id is the only payload"
+    assert (len(args), kwargs) == (1, {}), "the row ids are the only payload"
+    assert all(isinstance(pk, int) for pk in args[0])
     return args[0]
 
 
@@ -86,6 +87,7 @@ class MemoryBroker:
         self.queue = self.connection.SimpleQueue("celery")
         self.queue.clear()
         self.producer = self.connection.Producer()
+        self.messages: list[list[int]] = []
 
     def refuse_from(self, n: int) -> None:
         from kombu.transport import memory
@@ -112,7 +114,8 @@ class MemoryBroker:
                 message = self.queue.get_nowait()
             except self.queue.Empty:
                 return ids
-            ids.append(_send_of(message.headers["task"], message.body))
+            self.messages.append(_sends_of(message.headers["task"], message.body))
+            ids += self.messages[-1]
             message.ack()
 
     def close(self) -> None:
@@ -138,6 +141,7 @@ def refused_second_batch(clock, participant, memory_broker, monkeypatch, django_
     rows = list(pending(participant)[:5])
     clock.go(rows[-1].due_at)
     monkeypatch.setattr(tasks, "ENQUEUE_CHUNK", 2)
+    monkeypatch.setattr(tasks, "SEND_CHUNK", 1)  # a message per row: the refusal falls inside a batch
     memory_broker.refuse_from(4)
     with django_capture_on_commit_callbacks(execute=True):
         result = dispatching.notifications_dispatch(enqueue=tasks.enqueue_sends)
@@ -183,6 +187,22 @@ def test_a_send_queued_before_its_batch_was_refused_sends_nothing_early_and_noth
     _sends_went_out_once(ids, sms_outbox, email_outbox)
 
 
+@pytest.mark.django_db
+def test_a_send_task_carries_a_chunk_of_row_ids_and_each_claimed_row_once(
+    clock, participant, memory_broker, monkeypatch, django_capture_on_commit_callbacks
+):
+    rows = list(pending(participant)[:5])
+    clock.go(rows[-1].due_at)
+    monkeypatch.setattr(tasks, "SEND_CHUNK", 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = dispatching.notifications_dispatch(enqueue=tasks.enqueue_sends)
+
+    assert (result.claimed, result.released) == (5, 0)
+    assert memory_broker.drain() == [r.pk for r in rows]
+    assert memory_broker.messages == [[rows[0].pk, rows[1].pk], [rows[2].pk, rows[3].pk], [rows[4].pk]]
+
+
 # --- Redis --------------------------------------------------------------------------------------------
 
 
@@ -209,7 +229,7 @@ class RedisBroker:
     def queued(self) -> list[int]:
         """The row ids of the sends on the queue, oldest first (Celery pushes on the left)."""
         messages = [json.loads(raw) for raw in reversed(self.redis.lrange("celery", 0, -1))]
-        return [_send_of(m["headers"]["task"], base64.b64decode(m["body"])) for m in messages]
+        return [pk for m in messages for pk in _sends_of(m["headers"]["task"], base64.b64decode(m["body"]))]
 
     def close(self) -> None:
         self.redis.delete("celery")
@@ -238,6 +258,7 @@ def test_batches_on_redis_queue_each_claimed_row_once_and_each_is_sent_once(
     due, redis_broker, monkeypatch, django_capture_on_commit_callbacks, sms_outbox, email_outbox
 ):
     monkeypatch.setattr(tasks, "ENQUEUE_CHUNK", 3)  # batches of 3, 3 and 1
+    monkeypatch.setattr(tasks, "SEND_CHUNK", 2)  # sends of 2 and 1 in each full batch
 
     with django_capture_on_commit_callbacks(execute=True):
         result = dispatching.notifications_dispatch(enqueue=tasks.enqueue_sends)
@@ -260,6 +281,7 @@ def test_a_batch_redis_refuses_goes_back_to_pending_with_none_of_its_sends_queue
     import redis
 
     monkeypatch.setattr(tasks, "ENQUEUE_CHUNK", 3)  # batches of 3, 3 and 1
+    monkeypatch.setattr(tasks, "SEND_CHUNK", 2)  # sends of 2 and 1 in each full batch
     execute = redis.client.Pipeline.execute
     batches = []
 

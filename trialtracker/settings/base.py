@@ -282,11 +282,16 @@ REMINDERS_SITE_SMS_SENDERS = env.dict("REMINDERS_SITE_SMS_SENDERS", default={})
 # Pacing (reminders.pacing): a token bucket per channel and sender in Redis, shared by the workers.
 # Messages per second and how many may go at once; a channel without a rate is not paced.
 REMINDERS_PACING_URL = env("REMINDERS_PACING_URL", default=REDIS_URL)
-REMINDERS_RATE_PER_SECOND = env.dict(
-    "REMINDERS_RATE_PER_SECOND", cast={"value": float}, default={"sms": 1.0, "email": 10.0}
-)
-REMINDERS_RATE_BURST = env.dict("REMINDERS_RATE_BURST", cast={"value": int}, default={"sms": 5, "email": 50})
+# Written "sms=1,email=10": django-environ's typed dicts split on ";", so the pairs are read as
+# strings (split on ",") and converted here.
+REMINDERS_RATE_PER_SECOND = {
+    k: float(v) for k, v in env.dict("REMINDERS_RATE_PER_SECOND", default={"sms": 1.0, "email": 10.0}).items()
+}
+REMINDERS_RATE_BURST = {k: int(v) for k, v in env.dict("REMINDERS_RATE_BURST", default={"sms": 5, "email": 50}).items()}
 REMINDERS_PACE_SLEEP_SECONDS = env.float("REMINDERS_PACE_SLEEP_SECONDS", default=0.5)
+# A send's commit does not wait for the disk (reminders.sending): a database crash can lose the last
+# fraction of a second of outcomes, whose rows are then sent again with the same idempotency key.
+REMINDERS_SEND_ASYNC_COMMIT = env.bool("REMINDERS_SEND_ASYNC_COMMIT", default=True)
 REMINDERS_EMAIL_BACKEND = env("REMINDERS_EMAIL_BACKEND", default="")  # empty: EMAIL_BACKEND
 # A worker's email connection idle longer than this is closed and a new one opened: mail servers drop idle ones.
 REMINDERS_EMAIL_IDLE_SECONDS = env.int("REMINDERS_EMAIL_IDLE_SECONDS", default=30)
