@@ -289,9 +289,10 @@ REMINDERS_RATE_PER_SECOND = {
 }
 REMINDERS_RATE_BURST = {k: int(v) for k, v in env.dict("REMINDERS_RATE_BURST", default={"sms": 5, "email": 50}).items()}
 REMINDERS_PACE_SLEEP_SECONDS = env.float("REMINDERS_PACE_SLEEP_SECONDS", default=0.5)
-# A send's commit does not wait for the disk (reminders.sending): a database crash can lose the last
-# fraction of a second of outcomes, whose rows are then sent again with the same idempotency key.
-REMINDERS_SEND_ASYNC_COMMIT = env.bool("REMINDERS_SEND_ASYNC_COMMIT", default=True)
+# True: a send's commit does not wait for the disk (reminders.sending), faster, but a database crash
+# can lose the last fraction of a second of outcomes and their audit, whose rows are then sent again
+# with the same idempotency key. Off by default: an outcome committed is an outcome kept.
+REMINDERS_SEND_ASYNC_COMMIT = env.bool("REMINDERS_SEND_ASYNC_COMMIT", default=False)
 REMINDERS_EMAIL_BACKEND = env("REMINDERS_EMAIL_BACKEND", default="")  # empty: EMAIL_BACKEND
 # A worker's email connection idle longer than this is closed and a new one opened: mail servers drop idle ones.
 REMINDERS_EMAIL_IDLE_SECONDS = env.int("REMINDERS_EMAIL_IDLE_SECONDS", default=30)
