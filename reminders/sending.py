@@ -9,7 +9,7 @@ the database, no broker countdown); after ``REMINDERS_MAX_ATTEMPTS`` it is ``fai
 the site's coordinators.
 
 The window that remains: the provider accepted a message and the process died before the commit
-(or, since a send's commit does not wait for the disk, the database server crashed just after it).
+(or, with ``REMINDERS_SEND_ASYNC_COMMIT`` on, the database server crashed just after it).
 The row is still ``claimed``, the sweeper returns it, and it is sent again with the same
 idempotency key; a provider that honours the key does not deliver it twice (docs/reminders.md).
 
@@ -142,7 +142,8 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None, c
     deferred (quiet hours) or skipped (not claimed: already handled, or swept back).
 
     Four statements besides BEGIN and COMMIT (:func:`_lock_and_read`): lock the row, with its
-    appointment, telling the commit not to wait for the disk; read the participant with site,
+    appointment (telling the commit not to wait for the disk when ``REMINDERS_SEND_ASYNC_COMMIT``
+    is on); read the participant with site,
     trial, contact preferences, identity and whether there is any withdrawal (after the lock, so it
     sees whatever committed while this send waited for it), and the withdrawals' scopes only if there
     is one; the protocol version in force (none when ``chunk`` has read it already); the outcome (one
@@ -207,7 +208,7 @@ def _lock_and_read(notification_id: int) -> tuple[Notification, Participant, set
 
     The participant is read after the lock, so it sees whatever committed while this send waited
     for it. Two statements in all, as a rule: the one that locks the row also tells the commit not to
-    wait for the disk (:func:`_commit_without_waiting`), and the one that reads the
+    wait for the disk when the operator allows it (:func:`_commit_without_waiting`), and the one that reads the
     participant says whether there is any withdrawal at all, so the scopes are read only when there
     is (rarely).
     """
@@ -229,8 +230,8 @@ def _lock_and_read(notification_id: int) -> tuple[Notification, Participant, set
 
 def _commit_without_waiting() -> bool:
     """Whether this send's commit may return before PostgreSQL has flushed it to disk
-    (``REMINDERS_SEND_ASYNC_COMMIT``; ``synchronous_commit`` is then set off for the send's
-    transaction only, by the statement that locks the row).
+    (``REMINDERS_SEND_ASYNC_COMMIT``, off by default; ``synchronous_commit`` is then set off for the
+    send's transaction only, by the statement that locks the row).
 
     Waiting for the flush was most of a send's time in the database. Other transactions see the
     outcome at once, as after any commit, so a second delivery of the task still finds the row no
