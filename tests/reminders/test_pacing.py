@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import redis
 
-from reminders import pacing, sending
+from reminders import pacing
 from reminders.models import Channel, State
 from reminders.sms import InMemorySmsBackend, TransientSendError
 from tests.reminders.conftest import london, pending
@@ -122,4 +122,3 @@ def test_a_rate_limit_answer_waits_its_delay_without_counting_a_failure(paced, c
     assert n.due_at == now + dt.timedelta(seconds=30)
     assert "429" in n.last_error
     assert 29 < pacing.reserve(Channel.SMS, "") <= 30  # the whole sender waits, not only this row
-    assert sending.backoff(1) != dt.timedelta(seconds=30)

@@ -42,10 +42,8 @@ def test_a_blinded_investigator_reads_the_open_report_and_a_future_cutoff_is_ref
     page.get_by_role("button", name="Show the report").click()
     page.get_by_text("is after today").first.wait_for()
     assert page.title().startswith("Error: ")
-    assert (
-        page.get_by_label("Data cut-off").get_attribute("aria-invalid") == "true"
-        or page.locator("#id_cutoff_error").is_visible()
-    )
+    assert page.locator("#id_cutoff_error").is_visible()
+    assert "id_cutoff_error" in (page.get_by_label("Data cut-off").get_attribute("aria-describedby") or "")
     assert serious_violations(page) == []
     _shot(page, "committee-error")
 
