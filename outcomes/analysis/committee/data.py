@@ -236,7 +236,8 @@ def _adherence(people: pd.DataFrame, cutoff: dt.date, protocol: Protocol) -> pd.
 
 def _drinking(pids: list[int], cutoff: dt.date, protocol: Protocol) -> pd.DataFrame:
     """One row per participant and day up to the cut-off: the record of the first source of the
-    protocol's priority that has one (``grams`` NaN for a day recorded as unknown)."""
+    protocol's priority that gives an amount, as the endpoint engine chooses (``grams`` NaN for a
+    day no source gives one, recorded as unknown)."""
     priority = [str(s) for s in protocol.outcomes.source_priority]
     records = _frame(
         DrinkingRecord.objects.filter(participant_id__in=pids, day__lte=cutoff, source__in=priority),
@@ -244,7 +245,9 @@ def _drinking(pids: list[int], cutoff: dt.date, protocol: Protocol) -> pd.DataFr
     )
     records["rank"] = records["source"].map(priority.index)
     records["grams"] = pd.to_numeric(records["grams"], errors="coerce").astype(float)
-    return records.sort_values("rank").drop_duplicates(["participant_id", "day"])
+    records["unknown"] = records["grams"].isna()  # a known amount from any source wins
+    chosen = records.sort_values(["unknown", "rank"]).drop_duplicates(["participant_id", "day"])
+    return chosen.drop(columns="unknown")
 
 
 def _days_between(records: pd.DataFrame, starts: pd.Series, ends: pd.Series) -> pd.DataFrame:

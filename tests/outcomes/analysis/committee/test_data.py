@@ -62,3 +62,29 @@ def test_a_cutoff_before_the_first_randomisation_is_refused(small):
 def test_a_trial_nobody_was_randomised_in_has_no_cutoff(kare):
     with pytest.raises(NothingRandomised, match="no randomised participants"):
         cutoff_check(kare, None)
+
+
+def test_a_day_counts_as_the_endpoint_engine_counts_it_a_known_amount_winning_over_an_unknown(small):
+    """KARE's priority puts the interview first; its day "not remembered" still counts as assessed
+    when the diary gives an amount, as the endpoint engine counts it."""
+    from outcomes import endpoints
+    from outcomes.services import DayEntry, drinking_days_record
+
+    first = small.a.allocation.allocated_on + dt.timedelta(days=1)
+    days = [first + dt.timedelta(days=k) for k in range(3)]
+    drinking_days_record(
+        actor=small.coordinator,
+        participant=small.a,
+        days=[DayEntry(day=d, amount=None, unit="g", missing="unknown") for d in days],
+        source="tlfb",
+    )
+    drinking_days_record(
+        actor=small.coordinator, participant=small.a, days=[DayEntry(day=days[0], amount="0", unit="g")], source="diary"
+    )
+    data = load(small.trial, small.cutoff)
+    mine = data.completeness[
+        (data.completeness["participant_id"] == small.a.pk) & (data.completeness["window"] == "1-91")
+    ]
+    [engine] = [r for r in endpoints.compute(trial=small.trial, participant_ids=[small.a.pk]) if r.window == "1-91"]
+    assert (engine.assessed_days, engine.unknown_days) == (1, 2)
+    assert int(mine["assessed_days"].iloc[0]) == engine.assessed_days
