@@ -26,14 +26,12 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from core import audit
 from core.db import one_to_one
-from participants.models import AppointmentStatus, Participant, Withdrawal, WithdrawalScope
-from reminders import channels, links, messages, pacing
+from participants.models import AppointmentStatus, Participant, WithdrawalScope
+from reminders import channels, links, messages, pacing, rows
 from reminders.models import Channel, ContactPreference, Kind, Notification, State
 from reminders.planning import INTERVENTION_KINDS, STOPS_EVERYTHING, withdrawal_scopes
 from reminders.preferences import contact_problem, in_quiet_hours, out_of_quiet_hours, zone_for
@@ -141,7 +139,8 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None, c
     """Send one claimed reminder, once. Returns what happened: sent, retry, failed, cancelled,
     deferred (quiet hours) or skipped (not claimed: already handled, or swept back).
 
-    Four statements besides BEGIN and COMMIT (:func:`_lock_and_read`): lock the row, with its
+    Four statements besides BEGIN and COMMIT (:func:`_lock_and_read`; the first two and the last in
+    plain SQL, :mod:`reminders.rows`): lock the row, with its
     appointment (telling the commit not to wait for the disk when ``REMINDERS_SEND_ASYNC_COMMIT``
     is on); read the participant with site,
     trial, contact preferences, identity and whether there is any withdrawal (after the lock, so it
@@ -162,31 +161,32 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None, c
         reason = why_not_send(n, participant, preference, now, scopes)
         if reason:
             n.state, n.cancel_reason, n.claimed_at = State.CANCELLED, reason[:200], None
-            n.save(update_fields=["state", "cancel_reason", "claimed_at", "updated_at"])
+            rows.save(n, ["state", "cancel_reason", "claimed_at", "updated_at"])
             return "cancelled"
         zone = zone_for(participant, preference)
         local_now = now.astimezone(zone)
         if in_quiet_hours(local_now.time(), preference.quiet_start, preference.quiet_end):
             n.state, n.claimed_at = State.PENDING, None
             n.due_at = out_of_quiet_hours(local_now, preference.quiet_start, preference.quiet_end).astimezone(dt.UTC)
-            n.save(update_fields=["state", "claimed_at", "due_at", "updated_at"])
+            rows.save(n, ["state", "claimed_at", "due_at", "updated_at"])
             return "deferred"
         identity = one_to_one(participant, "identity")
         problem = contact_problem(n.channel, identity)
         if problem:
             n.state, n.last_error, n.claimed_at = State.FAILED, problem, None
-            n.save(update_fields=["state", "last_error", "claimed_at", "updated_at"])
+            rows.save(n, ["state", "last_error", "claimed_at", "updated_at"])
             return "failed"
         contact, sender = chunk.contact_and_sender(participant, local_now.date())
         slot = _pace(n, sender, now)
         if slot is not None:
             n.state, n.due_at, n.paced_until, n.claimed_at = State.PENDING, slot, slot, None
-            n.save(update_fields=["state", "due_at", "paced_until", "claimed_at", "updated_at"])
+            rows.save(n, ["state", "due_at", "paced_until", "claimed_at", "updated_at"])
             return "paced"
         outcome = _deliver(n, participant, identity, preference, local_now, contact, sender)
         n.claimed_at = n.paced_until = None
-        n.save(
-            update_fields=[
+        rows.save(
+            n,
+            [
                 "state",
                 "attempts",
                 "due_at",
@@ -196,7 +196,7 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None, c
                 "claimed_at",
                 "paced_until",
                 "updated_at",
-            ]
+            ],
         )
     return outcome
 
@@ -207,24 +207,15 @@ def _lock_and_read(notification_id: int) -> tuple[Notification, Participant, set
     no longer ``claimed``.
 
     The participant is read after the lock, so it sees whatever committed while this send waited
-    for it. Two statements in all, as a rule: the one that locks the row also tells the commit not to
-    wait for the disk when the operator allows it (:func:`_commit_without_waiting`), and the one that reads the
-    participant says whether there is any withdrawal at all, so the scopes are read only when there
-    is (rarely).
+    for it. Two statements in all, as a rule, in plain SQL (:mod:`reminders.rows`): the one that
+    locks the row also tells the commit not to wait for the disk when the operator allows it
+    (:func:`_commit_without_waiting`), and the one that reads the participant says whether there is
+    any withdrawal at all, so the scopes are read only when there is (rarely).
     """
-    locking = Notification.objects.select_for_update(of=("self",)).select_related("appointment")
-    if _commit_without_waiting():
-        locking = locking.annotate(commit_without_waiting=RawSQL("set_config('synchronous_commit', 'off', true)", ()))
-    # Not first(): ordering one row by its key cost the compiler more than anything else in the statement.
-    rows = list(locking.filter(pk=notification_id).order_by())
-    n = rows[0] if rows else None
+    n = rows.lock(notification_id, without_waiting=_commit_without_waiting())
     if n is None or n.state != State.CLAIMED:
         return None
-    participant = (
-        Participant.objects.select_related("site", "trial", "contact_preference", "identity")
-        .annotate(has_withdrawn=Exists(Withdrawal.objects.filter(participant=OuterRef("pk"))))
-        .get(pk=n.participant_id)
-    )
+    participant = rows.participant(n.participant_id)
     return n, participant, withdrawal_scopes(participant) if participant.has_withdrawn else set()
 
 

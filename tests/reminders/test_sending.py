@@ -287,10 +287,12 @@ def test_the_email_providers_tracking_reports_mark_rows(clock, participant, disp
 def test_a_send_takes_a_fixed_small_number_of_queries(clock, participant, channel, django_assert_max_num_queries):
     # The savepoint and its release, the row locked with its appointment (telling the commit not to
     # wait for the disk), the participant with site, trial, contact preferences, identity and whether
-    # there is any withdrawal, the version in force, the outcome.
-    n = pending(participant).filter(channel=channel).first()
+    # there is any withdrawal, the version in force, the outcome. The first send on a database
+    # connection also prepares the two reads (PostgreSQL): counted here is a send after it.
+    first, n = pending(participant).filter(channel=channel)[:2]
     clock.go(n.due_at)
-    assert n.pk in dispatching.notifications_claim()
+    assert {first.pk, n.pk} <= set(dispatching.notifications_claim())
+    sending.notification_send(notification_id=first.pk)
     with django_assert_max_num_queries(6):
         assert sending.notification_send(notification_id=n.pk) == "sent"
 

@@ -293,6 +293,9 @@ REMINDERS_PACE_SLEEP_SECONDS = env.float("REMINDERS_PACE_SLEEP_SECONDS", default
 # can lose the last fraction of a second of outcomes and their audit, whose rows are then sent again
 # with the same idempotency key. Off by default: an outcome committed is an outcome kept.
 REMINDERS_SEND_ASYNC_COMMIT = env.bool("REMINDERS_SEND_ASYNC_COMMIT", default=False)
+# A send's two reads are prepared once per database connection (PostgreSQL), not planned at every
+# send. Turn off behind a pooler in transaction mode, which does not keep a session's statements.
+REMINDERS_PREPARED_STATEMENTS = env.bool("REMINDERS_PREPARED_STATEMENTS", default=True)
 REMINDERS_EMAIL_BACKEND = env("REMINDERS_EMAIL_BACKEND", default="")  # empty: EMAIL_BACKEND
 # A worker's email connection idle longer than this is closed and a new one opened: mail servers drop idle ones.
 REMINDERS_EMAIL_IDLE_SECONDS = env.int("REMINDERS_EMAIL_IDLE_SECONDS", default=30)
