@@ -1,6 +1,7 @@
 """The sign-in pages: the password first (``/accounts/login/``, also the admin's), then, for whoever
 has or needs a second factor, the one-time code, or setting up an authenticator app when they have
-none yet. Both steps go through the same lockout as the API (:mod:`core.login`).
+none yet. Both steps go through the same lockout as the API (:mod:`core.login`), and so does the
+current password asked by the password-change page (:class:`PasswordChange`).
 
 Between the steps the session holds only who passed the password, for ``PENDING_SECONDS``; the
 person is signed in once the code is right, with the device verified on the session (django-otp).
@@ -16,6 +17,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -135,3 +139,41 @@ def _verify(request, user, code: str, *, enrolling: bool):
         login.sign_in_failed(request, username=user.get_username())
         raise Invalid("wrong code", fields={"code": ["The code is not right or was already used: try the next one."]})
     return verified
+
+
+class CountedPasswordChangeForm(PasswordChangeForm):
+    """Django's password-change form, whose check of the current password goes through the lockout:
+    a wrong one counts as a failed sign-in (:func:`core.login.password_confirm`), so that a session
+    left open, or taken, cannot be used to guess its owner's password without limit."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not login.password_confirm(user=self.user, password=old_password, request=self.request):
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """``/accounts/password_change/``: Django's page with :class:`CountedPasswordChangeForm`. When
+    the failures lock the account, the session ends too (whoever is guessing is not let go on from
+    it) and the page says the account is locked, 403, as the sign-in page does."""
+
+    form_class = CountedPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"request": self.request}
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except login.Locked as exc:
+            username = request.user.get_username()
+            auth_logout(request)
+            form = PasswordForm(initial={"username": username})
+            form.cleaned_data = {}  # an unbound form given the error as the sign-in page gives it
+            form.add_error(None, exc.message)
+            return render(request, "registration/login.html", {"form": form, "next": _next(request)}, status=403)

@@ -149,6 +149,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", core_views.sign_in, name="login"),
     path("accounts/login/code/", core_views.sign_in_code, name="login-code"),
+    path("accounts/password_change/", core_views.PasswordChange.as_view(), name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
     *reminders_urls.participant_pages,
     path("anymail/", include("anymail.urls")),

@@ -1,5 +1,6 @@
 """Lockout after repeated failed sign-ins (django-axes), per account and per address: on the token
-endpoint, the sign-in page and the admin's sign-in; refused with a clear message even with the right
+endpoint, the sign-in page, the admin's sign-in and the current password asked by the
+password-change page; refused with a clear message even with the right
 password; lifted by the cool-off or by an administrator (or ``manage.py unlock``), who is recorded."""
 
 from __future__ import annotations
@@ -116,6 +117,34 @@ def test_the_sign_in_page_signs_in_below_the_limit(client, dora):
 
     assert response.status_code == 302
     assert signed_in(client)
+
+
+def _change_password(client, old: str):
+    new = "a-new-and-long-password-7"
+    return client.post("/accounts/password_change/", {"old_password": old, "new_password1": new, "new_password2": new})
+
+
+def test_guessing_the_password_on_the_change_page_locks_the_account_and_ends_the_session(client, dora):
+    client.force_login(dora)
+    answers = [_change_password(client, "not-the-password").status_code for _ in range(LIMIT)]
+
+    assert answers == [200] * (LIMIT - 1) + [403]  # the form again, then locked
+    assert not signed_in(client)
+    assert _change_password(client, PASSWORD).status_code == 302  # to the sign-in page
+    dora.refresh_from_db()
+    assert dora.check_password(PASSWORD)  # unchanged
+    response = client.post("/accounts/login/", {"username": "dora", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "locked" in response.content.decode()
+
+
+def test_the_change_page_still_changes_a_password_below_the_limit(client, dora):
+    client.force_login(dora)
+    assert _change_password(client, "not-the-password").status_code == 200
+
+    assert _change_password(client, PASSWORD).status_code == 302
+    dora.refresh_from_db()
+    assert dora.check_password("a-new-and-long-password-7")
 
 
 def test_the_admin_sign_in_is_locked_too(client, django_user_model):
