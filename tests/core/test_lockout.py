@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 
 from core.models import AccountEvent
 from core.roles import Role
+from tests.conftest import password_in
 from tests.core.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +218,7 @@ def test_the_unlock_command_lifts_a_lockout_and_records_it(api, dora):
     fail(api, "dora")
     out = io.StringIO()
 
-    call_command("unlock", "dora", "--reason", "help desk ticket 42", stdout=out)
+    call_command("unlock", "dora", "--reason", "help desk ticket 42", "--system", stdout=out)
 
     assert "dora" in out.getvalue()
     assert token(api, "dora", PASSWORD).status_code == 200
@@ -229,13 +230,52 @@ def test_the_unlock_command_lifts_an_address(api, dora):
     for n in range(LIMIT):
         token(api, f"guess-{n}", "not-the-password", address="203.0.113.9")
 
-    call_command("unlock", "--address", "203.0.113.9", "--reason", "the site's shared connection", stdout=io.StringIO())
+    call_command(
+        "unlock",
+        "--address",
+        "203.0.113.9",
+        "--reason",
+        "the site's shared connection",
+        "--system",
+        stdout=io.StringIO(),
+    )
 
     assert token(api, "dora", PASSWORD, address="203.0.113.9").status_code == 200
 
 
 def test_the_unlock_command_refuses_an_unknown_user(dora):
     with pytest.raises(CommandError, match="no user 'nobody'"):
-        call_command("unlock", "nobody", "--reason", "asked", stdout=io.StringIO())
+        call_command("unlock", "nobody", "--reason", "asked", "--system", stdout=io.StringIO())
     assert not AccountEvent.objects.exists()
     assert get_user_model().objects.filter(username="dora").exists()
+
+
+def test_an_administrator_unlocks_by_command_and_is_recorded(api, dora, admin):
+    fail(api, "dora")
+
+    call_command("unlock", "dora", "--reason", "ticket 43", "--as", "ada", stdin=password_in(), stdout=io.StringIO())
+
+    assert token(api, "dora", PASSWORD).status_code == 200
+    [event] = AccountEvent.objects.filter(kind=AccountEvent.Kind.UNLOCKED)
+    assert (event.user, event.actor, event.reason) == (dora, admin, "ticket 43")
+
+
+@pytest.mark.parametrize(
+    ("who", "refusal"),
+    [
+        ((), "say who is acting"),
+        (("--as", "dora"), "'dora' is not an administrator"),
+        (("--as", "other-admin"), "no user 'dora'"),
+    ],
+)
+def test_the_unlock_command_says_who_and_only_an_administrator_of_the_account_may(
+    api, dora, more_kare, make_user, who, refusal
+):
+    make_user(Role.ADMINISTRATOR, more_kare, username="other-admin")
+    fail(api, "dora")
+
+    with pytest.raises(CommandError, match=refusal):
+        call_command("unlock", "dora", "--reason", "asked", *who, stdin=password_in(), stdout=io.StringIO())
+
+    assert not AccountEvent.objects.exists()
+    assert token(api, "dora", PASSWORD).status_code == 403
