@@ -17,7 +17,7 @@ from core.web import url_filler
 from participants.safety.selectors import coding_worklist, reporting_deadlines
 from participants.schedule.due import DueRow, due_at_sites
 from reminders.selectors import worklist_entries
-from review.queries.selectors import open_queries
+from review.queries.selectors import answered_queries, open_queries
 from trials.protocol.schedule import EventKind
 
 SHOWN = 100
@@ -82,7 +82,7 @@ def awaiting_coding(user) -> int | None:
 def rows(user, *, show_all: bool = False) -> dict:
     """The dashboard's panels for ``user``: appointments of today and this week (with names where the
     user may read them), follow-ups whose window closed, serious adverse event reports due, open data
-    queries, reminders that failed, reschedule requests (each with its appointment's booking page)
+    queries and the answered ones the user raised (to close or re-open), reminders that failed, reschedule requests (each with its appointment's booking page)
     and, for a data manager, the adverse events awaiting coding. The appointment lists are
     :class:`Shown` rows in booking order (today's by time), at most ``SHOWN`` rows each unless
     ``show_all``."""
@@ -100,6 +100,7 @@ def rows(user, *, show_all: bool = False) -> dict:
         "deadlines": reporting_deadlines(user=user),
         "awaiting_coding": awaiting_coding(user),
         "queries": open_queries(user=user, limit=None if show_all else SHOWN),
+        "answered_queries": answered_queries(user=user, limit=None if show_all else SHOWN),
         "failed": [e for e in entries if e["what"] == "failed"],
         "reschedule": [(e, booking_url(e["appointment_id"])) for e in entries if e["what"] == "reschedule"],
     }

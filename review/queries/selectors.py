@@ -156,8 +156,20 @@ def participant_queries(*, user, participant) -> list[Query]:
 
 def open_queries(*, user, limit: int | None = 50) -> list[Query]:
     """Open queries at the user's sites (awaiting the site's answer), oldest first, at most ``limit``
-    (None: all). Read a page at a time, so a long backlog is not read whole to show its oldest."""
-    found = _scoped(user).filter(state=QueryState.OPEN).order_by("created_at", "pk")
+    (None: all)."""
+    return _oldest(user, _scoped(user).filter(state=QueryState.OPEN), limit)
+
+
+def answered_queries(*, user, limit: int | None = 50) -> list[Query]:
+    """Queries ``user`` raised that the site has answered, awaiting their review (close or re-open:
+    only the raiser may), oldest first, at most ``limit`` (None: all)."""
+    return _oldest(user, _scoped(user).filter(state=QueryState.ANSWERED, raised_by=user), limit)
+
+
+def _oldest(user, found: QuerySet[Query], limit: int | None) -> list[Query]:
+    """The oldest ``limit`` of ``found`` that ``user`` may see (:func:`shown`). Read a page at a
+    time, so a long backlog is not read whole to show its oldest."""
+    found = found.order_by("created_at", "pk")
     if not limit:
         return shown(user, found)
     out: list[Query] = []

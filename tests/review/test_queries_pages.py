@@ -120,6 +120,21 @@ def test_the_dashboard_casebook_and_list_show_the_open_query(client, trial):
     assert link not in page.get("/queries/?state=closed").content.decode()
 
 
+def test_the_dashboard_shows_the_raiser_their_answered_queries_to_review(client, trial):
+    query = _raised(trial)
+    link = f'href="/queries/{query.pk}/"'
+    monitor = _as(client, trial.monitor)
+    assert "Answered, awaiting your review" not in monitor.get("/").content.decode()
+
+    services.query_answer(actor=trial.coordinator, query=query, text="Checked the source: 4 units.")
+
+    html = monitor.get("/").content.decode()
+    review = html[html.index("Answered, awaiting your review") :]
+    assert link in review[: review.index("All data queries")]
+    assert selectors.answered_queries(user=trial.data_manager) == []  # not theirs to close
+    assert "Answered, awaiting your review" not in _as(client, trial.coordinator).get("/").content.decode()
+
+
 def _aged(trial, *, days: int, closed_after: int | None = None) -> Query:
     query = (
         _raised(trial)

@@ -15,6 +15,7 @@ import re
 from outcomes.models import DrinkingRecord, Source
 from participants.models import InfusionSession
 from review.models import Query, Signature, VerificationMark
+from review.queries.selectors import where as query_where
 from tests.browser import hidden_words_in, serious_violations
 from tests.conftest import PASSWORD
 from tests.core.conftest import code_for
@@ -151,11 +152,13 @@ def _coordinator_corrects_the_day(web, visits: Visits, query: Query, queried) ->
 
 
 def _monitor_closes_the_query(web, visits: Visits, query: Query, participant) -> None:
-    """Step 3: the monitor finds the query answered among theirs, reads the corrected day (without
+    """Step 3: the monitor finds the query answered among theirs (on the dashboard too), reads the corrected day (without
     a way to change it) and closes the query."""
     page = web.page
     web.open("/")
     visits.check()
+    answered = page.get_by_role("list", name="Answered, awaiting your review")
+    assert answered.get_by_role("link").all_inner_texts() == [f"{participant.study_id}: {query_where(query)}"]
     page.get_by_role("link", name="All data queries").click()
     page.get_by_role("heading", name="Data queries", exact=True).wait_for()
     visits.check()
