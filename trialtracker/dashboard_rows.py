@@ -82,10 +82,10 @@ def awaiting_coding(user) -> int | None:
 def rows(user, *, show_all: bool = False) -> dict:
     """The dashboard's panels for ``user``: appointments of today and this week (with names where the
     user may read them), follow-ups whose window closed, serious adverse event reports due, open data
-    queries and the answered ones the user raised (to close or re-open), reminders that failed, reschedule requests (each with its appointment's booking page)
-    and, for a data manager, the adverse events awaiting coding. The appointment lists are
-    :class:`Shown` rows in booking order (today's by time), at most ``SHOWN`` rows each unless
-    ``show_all``."""
+    queries and the answered ones the user raised (to close or re-open), reminders that failed,
+    reschedule requests (each with its appointment's booking page) and, for a data manager, the
+    adverse events awaiting coding. The appointment lists are :class:`Shown` rows in booking order
+    (today's by time), at most ``SHOWN`` rows each unless ``show_all``."""
     due = due_at_sites(user=user, limit=None if show_all else SHOWN)
     entries = worklist_entries(user=user, kinds=frozenset({"failed", "reschedule"}), limit=None if show_all else SHOWN)
     shown = _shown(due.this_week)

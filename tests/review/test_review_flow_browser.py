@@ -152,8 +152,8 @@ def _coordinator_corrects_the_day(web, visits: Visits, query: Query, queried) ->
 
 
 def _monitor_closes_the_query(web, visits: Visits, query: Query, participant) -> None:
-    """Step 3: the monitor finds the query answered among theirs (on the dashboard too), reads the corrected day (without
-    a way to change it) and closes the query."""
+    """Step 3: the monitor finds the query answered among theirs (on the dashboard too), reads the
+    corrected day (without a way to change it) and closes the query."""
     page = web.page
     web.open("/")
     visits.check()
