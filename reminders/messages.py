@@ -128,11 +128,12 @@ def render(
 
 def _render(notification, language, first_name, today, link, opt_out, contact) -> Rendered:
     appointment = notification.appointment if notification.appointment_id else None
+    site_place = contact.place_in(language) if contact else ""
     context = {
         "first_name": (first_name or "").split(" ")[0][:40],
         "when": when(notification.subject_date, today),
         "time": appointment.booked_time if appointment is not None else None,
-        "place": (appointment.place if appointment is not None else "") or (contact.place if contact else ""),
+        "place": (appointment.place if appointment is not None else "") or site_place,
         "phone": contact.phone if contact else "",
         "signature": contact.name if contact else "",
         "link": link,

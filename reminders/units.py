@@ -66,12 +66,13 @@ def drink_units(*, ml: int, abv: Decimal, unit_ml: Decimal) -> Decimal:
     return (Decimal(ml) * abv / 100 / unit_ml).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
-def guide_for(unit) -> UnitGuide:
-    """The guide to ``unit``, a protocol's :class:`trials.protocol.outcomes.UnitSpec`."""
+def guide_for(unit, language: str | None = None) -> UnitGuide:
+    """The guide to ``unit``, a protocol's :class:`trials.protocol.outcomes.UnitSpec`, naming it
+    in ``language`` where the protocol translates its name."""
     grams = Decimal(unit.grams)
     ml = two_figures(grams / ETHANOL_G_PER_ML)
     drinks = tuple(
         Drink(key=key, name=name, ml=volume, abv=abv, units=drink_units(ml=volume, abv=abv, unit_ml=ml))
         for key, name, volume, abv in COMMON_DRINKS
     )
-    return UnitGuide(name=unit.name, grams=grams, ml=ml, drinks=drinks)
+    return UnitGuide(name=unit.name_in(language), grams=grams, ml=ml, drinks=drinks)

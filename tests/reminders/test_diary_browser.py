@@ -99,3 +99,19 @@ def test_a_participant_finishes_the_diary_on_a_phone(web, recent, staff, tmp_pat
 
     web.open(link_path(later))
     assert page.get_by_text("You are up to date").count() == 1  # every day of the period is saved
+
+
+def test_a_spanish_speakers_diary_names_the_unit_in_spanish_and_passes_axe(web, recent, staff, tmp_path):
+    from reminders.services import contact_preferences_set
+
+    contact_preferences_set(actor=staff, participant=recent, email_consent=False, sms_consent=True, language="es")
+    page = web.page
+    page.set_viewport_size(PHONE)
+    link = pending(recent).filter(kind=Kind.DIARY).first()
+    assert web.open(link_path(link)).status == 200
+    _checked(page, tmp_path, "diario")
+    assert page.get_by_role("heading", level=1).inner_text() != ""
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_text("¿Cuántas unidades británicas bebió cada día?").is_visible()
+    assert page.get_by_label("unidades británicas el", exact=False).count() >= 1
+    assert "UK unit" not in page.inner_text("body")

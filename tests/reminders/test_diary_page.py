@@ -170,3 +170,44 @@ def test_the_page_explains_the_protocols_unit_with_common_drinks(client, diarist
     assert {svg.get("aria-hidden") for svg in pictures} == {"true"}
     assert "KARE" not in text
     assert "ketamine" not in text.lower()
+
+
+def test_a_spanish_speaker_is_asked_in_the_protocols_spanish_name_of_the_unit(client, diarist, link, staff):
+    reminder_services.contact_preferences_set(
+        actor=staff, participant=diarist, email_consent=False, sms_consent=True, language="es"
+    )
+    text = " ".join(lxml.html.fromstring(client.get(link_path(link)).content).text_content().split())
+    assert "Una unidad británica son 8 g" in text  # protocols/more-kare.yaml's name_translations
+    assert "¿Cuántas unidades británicas bebió cada día?" in text  # and plural_translations
+    assert "UK unit" not in text
+
+
+def test_a_translation_falls_back_to_the_language_then_to_the_protocols_own():
+    unit = UnitSpec(code="uk_unit", name="UK unit", grams=Decimal(8), name_translations={"pt": "unidade"})
+    assert [unit.name_in(lang) for lang in ("pt", "pt-br", "PT-BR", "es", "", None)] == [
+        "unidade",
+        "unidade",
+        "unidade",
+        "UK unit",
+        "UK unit",
+        "UK unit",
+    ]
+
+
+def test_a_plural_is_the_protocols_or_the_translated_names_never_an_english_s_on_another_word():
+    unit = UnitSpec(
+        code="us_drink",
+        name="standard drink",
+        grams=Decimal(14),
+        name_translations={"es": "bebida estándar", "cy": "diod safonol"},
+        plural_translations={"es": "bebidas estándar"},
+    )
+    assert [unit.plural_in(lang) for lang in ("en", "es", "cy", None)] == [
+        "standard drinks",
+        "bebidas estándar",
+        "diod safonol",
+        "standard drinks",
+    ]
+    assert UnitSpec(code="g", name="gram", plural="grams of alcohol", grams=Decimal(1)).plural_in("es") == (
+        "grams of alcohol"
+    )

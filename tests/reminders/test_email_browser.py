@@ -4,7 +4,6 @@ finds nothing serious, in English and in Spanish, and its links and text are all
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 
@@ -12,10 +11,12 @@ from participants.models import Appointment
 from reminders import messages
 from reminders.models import Channel, Kind, Notification
 from tests.browser import serious_violations
+from trials.protocol.design import SiteContact
 
-CONTACT = SimpleNamespace(
+CONTACT = SiteContact(
     name="Appointments team",
     place="Clinical Research Facility, Barrack Road, Exeter",
+    place_translations={"es": "Unidad de Investigación Clínica, Barrack Road, Exeter"},
     phone="+44 1632 960001",
     reply_to="appointments.exeter@example.org",
 )

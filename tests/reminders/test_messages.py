@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from email.utils import parseaddr
-from types import SimpleNamespace
 
 import pytest
 
@@ -14,10 +13,12 @@ from participants.models import Appointment
 from reminders import messages
 from reminders.models import Channel, Kind, Language, Notification
 from tests.reminders.conftest import london, pending
+from trials.protocol.design import SiteContact
 
-CONTACT = SimpleNamespace(
+CONTACT = SiteContact(
     name="Appointments team",
     place="Clinical Research Facility, Barrack Road, Exeter",
+    place_translations={"es": "Unidad de Investigación Clínica, Barrack Road, Exeter"},
     phone="+44 1632 960001",
     reply_to="appointments.exeter@example.org",
 )
@@ -77,7 +78,7 @@ def test_a_missed_visit_gives_the_number_to_call():
 
 
 def test_plain_text_keeps_an_apostrophe_and_html_escapes_markup():
-    contact = SimpleNamespace(**{**vars(CONTACT), "place": "St Mary's <b>Clinic</b>"})
+    contact = CONTACT.model_copy(update={"place": "St Mary's <b>Clinic</b>"})
     rendered = _render(_appointment_notice(), contact=contact, name="D'Arcy")
     assert "Hello D'Arcy," in rendered.text
     assert "Where: St Mary's <b>Clinic</b>" in rendered.text
@@ -93,6 +94,8 @@ def test_spanish_texts_subjects_and_dates():
     assert rendered.text.startswith("Hola, Ann:")
     assert "Le recordamos su cita con nosotros mañana (martes 3 de marzo) a las 09:05." in rendered.text
     assert "O llámenos al +44 1632 960001." in rendered.text
+    assert "Unidad de Investigación Clínica, Barrack Road, Exeter" in rendered.text  # the protocol's Spanish
+    assert "Clinical Research Facility" not in rendered.text
     assert '<html lang="es">' in rendered.html
     far = _render(_appointment_notice(), language=Language.SPANISH, today=dt.date(2026, 2, 20)).text
     assert "su cita con nosotros el martes 3 de marzo." in far
@@ -133,3 +136,4 @@ def test_a_sent_email_comes_from_the_site_in_the_participants_language(
     assert message.subject == "Recordatorio de su cita"
     assert message.body.startswith("Hola, Zebedee:")
     assert "O llámenos al +44 1632 960001." in message.body
+    assert "Unidad de Investigación Clínica, Barrack Road, Exeter" in message.body  # from protocols/kare.yaml

@@ -180,6 +180,20 @@ def _contact_names_the_trial(doc):
     doc["sites"][1]["contact"]["reply_to"] = "kare.trial@example.org"
 
 
+def _contact_translation_names_the_trial(doc):
+    # The check reads the protocol's own words (codes and titles), in any language's text: the
+    # trial's code here. A translation naming the drug in its own language is the translator's to avoid.
+    doc["sites"][0]["contact"]["place_translations"] = {"es": "Unidad KARE, Barrack Road"}
+
+
+def _contact_translation_not_a_language(doc):
+    doc["sites"][0]["contact"]["place_translations"] = {"Spanish": "Consultas externas"}
+
+
+def _unit_translation_empty(doc):
+    doc["outcomes"]["unit"]["name_translations"] = {"es": " "}
+
+
 def _contact_phone_impossible(doc):
     doc["sites"][0]["contact"]["phone"] = "12"
 
@@ -229,6 +243,19 @@ INVALID: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("rsi_without_a_version", _rsi_without_a_version, "reference_safety_information.version", "Field required"),
     ("contact_names_the_drug", _contact_names_the_drug, "sites.0.contact.place", "must not name 'ketamine'"),
     ("contact_names_the_trial", _contact_names_the_trial, "sites.1.contact.reply_to", "must not name 'kare'"),
+    (
+        "contact_translation_names_the_trial",
+        _contact_translation_names_the_trial,
+        "sites.0.contact.place_translations.es",
+        "must not name 'kare'",
+    ),
+    (
+        "contact_translation_not_a_language",
+        _contact_translation_not_a_language,
+        "sites.0.contact.place_translations.Spanish.[key]",
+        "not a language code",
+    ),
+    ("unit_translation_empty", _unit_translation_empty, "outcomes.unit.name_translations.es", "at least 1"),
     ("contact_phone_impossible", _contact_phone_impossible, "sites.0.contact.phone", "international form"),
     ("contact_name_forges_a_header", _contact_name_forges_a_header, "sites.0.contact.name", "one line without"),
     ("contact_reply_to_not_an_address", _contact_reply_to_not_an_address, "sites.0.contact.reply_to", "not an email"),

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from core.roles import Role
-from trials.protocol.fields import ROLE_CODES, Code, Text, _Strict
+from trials.protocol.fields import ROLE_CODES, Code, LanguageTag, Text, _Strict, in_language
 
 
 class TrialInfo(_Strict):
@@ -49,6 +49,14 @@ class SiteContact(_Strict):
     place: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
     phone: str
     reply_to: str = ""
+    # The place in other languages (``{es: "Consultas externas, planta 2"}``); the name is a name.
+    place_translations: dict[
+        LanguageTag, Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    ] = {}
+
+    def place_in(self, language: str | None) -> str:
+        """The place as said in ``language`` (the protocol's own text without a translation)."""
+        return in_language(self.place, self.place_translations, language)
 
     @field_validator("name")
     @classmethod

@@ -99,9 +99,10 @@ class Protocol(_Strict):
         for i, site in enumerate(self.sites):
             if site.contact is None:
                 continue
-            for field in ("name", "place", "reply_to"):
-                text = getattr(site.contact, field).casefold()
-                named = sorted(w for w in words if w in text)
+            texts = {field: getattr(site.contact, field) for field in ("name", "place", "reply_to")}
+            texts |= {f"place_translations.{lang}": text for lang, text in site.contact.place_translations.items()}
+            for field, text in texts.items():
+                named = sorted(w for w in words if w in text.casefold())
                 if named:
                     problems.append(
                         (f"sites.{i}.contact.{field}", f"participants read this: it must not name {named[0]!r}")

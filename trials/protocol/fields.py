@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -30,6 +32,26 @@ Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,
 
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+
+
+# A language as participants' texts name it: ``es``, ``cy``, ``pt-br`` (ISO 639-1, lower case,
+# with a region when needed). The key of a text's translations into the languages reminders speak.
+def _language_tag(value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2}(-[a-z]{2})?", value):
+        raise ValueError("not a language code: write one such as es, cy or pt-br")
+    return value
+
+
+LanguageTag = Annotated[str, AfterValidator(_language_tag)]
+
+
+def in_language(text: str, translations: dict[str, str], language: str | None) -> str:
+    """``text`` as said in ``language``: its translation when the protocol gives one (for the
+    language, else for its base: ``pt`` for ``pt-br``), else the protocol's own text."""
+    if not language:
+        return text
+    language = language.lower()
+    return translations.get(language) or translations.get(language.split("-")[0]) or text
 
 
 ROLE_CODES = frozenset(role.value for role in Role)

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from trials.protocol.fields import Text, TimeOfDay, _loading_new, _Strict
+from trials.protocol.fields import LanguageTag, Text, TimeOfDay, _loading_new, _Strict, in_language
 
 
 class RelapseRule(StrEnum):
@@ -30,6 +30,25 @@ class UnitSpec(_Strict):
     code: Literal["g", "uk_unit", "us_drink"]
     name: Text
     grams: Decimal = Field(gt=0, le=100)
+    plural: Text | None = None  # the name of more than one ("UK units"; by default the name and an "s")
+    # The name and the plural in other languages, as the participant's diary asks in them
+    # (``{es: unidad británica}``, ``{es: unidades británicas}``).
+    name_translations: dict[LanguageTag, Text] = {}
+    plural_translations: dict[LanguageTag, Text] = {}
+
+    def name_in(self, language: str | None) -> str:
+        """The unit's name as said in ``language`` (the protocol's own without a translation)."""
+        return in_language(self.name, self.name_translations, language)
+
+    def plural_in(self, language: str | None) -> str:
+        """The plural as said in ``language``: its translation; else, where only the name is
+        translated, the name as translated (never an English "s" on another language's word);
+        else the protocol's own plural."""
+        own = in_language(self.plural or f"{self.name}s", self.plural_translations, language)
+        named = in_language(self.name, self.name_translations, language)
+        if own == (self.plural or f"{self.name}s") and named != self.name:
+            return named
+        return own
 
 
 class RelapseSpec(_Strict):
