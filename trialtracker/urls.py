@@ -146,6 +146,8 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     # The project's own sign-in (lockout, second step) for the admin too, ahead of Django's.
     path("admin/login/", core_views.sign_in, name="admin-sign-in"),
+    # The admin's own password change would check the current password outside the lockout.
+    path("admin/password_change/", core_views.PasswordChange.as_view(), name="admin-password-change"),
     path("admin/", admin.site.urls),
     path("accounts/login/", core_views.sign_in, name="login"),
     path("accounts/login/code/", core_views.sign_in_code, name="login-code"),

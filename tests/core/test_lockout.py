@@ -120,14 +120,15 @@ def test_the_sign_in_page_signs_in_below_the_limit(client, dora):
     assert signed_in(client)
 
 
-def _change_password(client, old: str):
+def _change_password(client, old: str, path: str = "/accounts/password_change/"):
     new = "a-new-and-long-password-7"
-    return client.post("/accounts/password_change/", {"old_password": old, "new_password1": new, "new_password2": new})
+    return client.post(path, {"old_password": old, "new_password1": new, "new_password2": new})
 
 
-def test_guessing_the_password_on_the_change_page_locks_the_account_and_ends_the_session(client, dora):
+@pytest.mark.parametrize("path", ["/accounts/password_change/", "/admin/password_change/"])
+def test_guessing_the_password_on_the_change_page_locks_the_account_and_ends_the_session(client, dora, path):
     client.force_login(dora)
-    answers = [_change_password(client, "not-the-password").status_code for _ in range(LIMIT)]
+    answers = [_change_password(client, "not-the-password", path).status_code for _ in range(LIMIT)]
 
     assert answers == [200] * (LIMIT - 1) + [403]  # the form again, then locked
     assert not signed_in(client)
