@@ -159,9 +159,9 @@ class CountedPasswordChangeForm(PasswordChangeForm):
 
 class PasswordChange(auth_views.PasswordChangeView):
     """``/accounts/password_change/`` (and the admin's ``/admin/password_change/``): Django's page
-    with :class:`CountedPasswordChangeForm`. When
-    the failures lock the account, the session ends too (whoever is guessing is not let go on from
-    it) and the page says the account is locked, 403, as the sign-in page does."""
+    with :class:`CountedPasswordChangeForm`. When the failures lock the account, the session ends
+    too (whoever is guessing is not let go on from it) and the page says the account is locked,
+    403, as the sign-in page does."""
 
     form_class = CountedPasswordChangeForm
 
