@@ -22,7 +22,10 @@ ANCHOR = dt.date(2023, 1, 2)
 LOOKBACK = 90
 
 
-def arguments(*, description: str, database: str) -> argparse.Namespace:
+def arguments(
+    *, description: str, database: str, more: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.Namespace:
+    """The options every benchmark on this database takes; ``more(parser)`` adds a benchmark's own."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--participants", type=int, default=10_000, help="participants (10000)")
     parser.add_argument("--days", type=int, default=365, help="recorded days per participant (365)")
@@ -30,6 +33,8 @@ def arguments(*, description: str, database: str) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=20240708)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards, for a closer look")
     parser.add_argument("--requests", type=int, default=30, help="requests timed of each page or API call (30)")
+    if more is not None:
+        more(parser)
     args = parser.parse_args()
     if args.participants < 1 or not (1 <= args.days <= 1000):
         parser.error("--participants must be at least 1 and --days 1 to 1000")

@@ -99,7 +99,11 @@ def _schedule(protocol, randomised_on: dt.date) -> list[tuple]:
     return out
 
 
-def _load(args, trial) -> None:
+def load(args, trial) -> None:
+    """Bulk-load ``args.participants`` randomised participants of ``trial`` over the last year at its
+    sites (study ids ``P000000``...), each with an identity, the protocol's appointments (those whose
+    window closed more than three days ago done) and a drinking record a day (:func:`_load_records`).
+    Shared by the benchmarks of the staff pages (bench/review.py)."""
     from django.db import transaction
 
     from participants.models import Allocation, AllocationMethod, Appointment, Identity, Participant
@@ -183,10 +187,13 @@ def _load_records(args, people, dates: list[dt.date], rng: random.Random) -> Non
     )
     stamp = "2024-01-01 00:00:00+00"
     total = 0
+    tenth = max(1, len(people) // 10)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("ALTER TABLE outcomes_drinkingrecord DISABLE TRIGGER ALL")
         with cursor.cursor.copy(f"COPY outcomes_drinkingrecord ({columns}) FROM STDIN") as copy:
             for i, p in enumerate(people):
+                if i and i % tenth == 0:
+                    print(f"    records of {i:,}/{len(people):,} participants ({total:,} days)", flush=True)
                 first = dates[i] - dt.timedelta(days=90)
                 last = min(today - dt.timedelta(days=1), first + dt.timedelta(days=args.days - 1))
                 buffer = io.StringIO()
@@ -204,7 +211,8 @@ def _load_records(args, people, dates: list[dt.date], rng: random.Random) -> Non
     print(f"  {total:,} drinking records loaded with COPY in {time.perf_counter() - began:.1f} s", flush=True)
 
 
-def _times(client, paths: list[str]) -> list[float]:
+def times(client, paths: list[str]) -> list[float]:
+    """Seconds of each GET of ``paths``, in order; anything but a 200 stops the benchmark."""
     out = []
     for path in paths:
         began = time.perf_counter()
@@ -218,27 +226,27 @@ def _times(client, paths: list[str]) -> list[float]:
 def _composite(client, paths: list[str], study_ids: list[str]) -> list[float]:
     """Seconds per round of ``paths`` (``{}`` filled with one study id a round), after a warm-up round."""
     rounds = [[p.format(sid) for p in paths] for sid in study_ids]
-    _times(client, rounds[0])
-    return [sum(_times(client, one)) for one in rounds]
+    times(client, rounds[0])
+    return [sum(times(client, one)) for one in rounds]
 
 
-def _ms(values: list[float], *, p95: bool = False) -> str:
-    return f"{(_p95(values) if p95 else statistics.median(values)) * 1000:.1f}ms"
+def ms(values: list[float], *, p95: bool = False) -> str:
+    """The median (or the 95th percentile) of ``values`` seconds, in milliseconds."""
+    return f"{(percentile_95(values) if p95 else statistics.median(values)) * 1000:.1f}ms"
 
 
-def _p95(values: list[float]) -> float:
+def percentile_95(values: list[float]) -> float:
+    """The 95th percentile of ``values`` (nearest rank; the largest of fewer than 20)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def _run(args) -> None:
-    import django_otp
+def kare_trial():
+    """Migrate the throwaway database and load protocols/kare.yaml; returns the trial. Refuses to
+    time pages whose templates are not read through the cached loader, as in production."""
     from django.core.management import call_command
     from django.template import engines
-    from django.test import Client
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from core.services import sites_for, user_create
     from trials.protocol import load_file
     from trials.services import protocol_load
 
@@ -247,25 +255,38 @@ def _run(args) -> None:
         raise SystemExit(f"templates must be read through the cached loader, as in production (not {loaders})")
     print("migrating", flush=True)
     call_command("migrate", verbosity=0, interactive=False)
-    trial = protocol_load(
+    return protocol_load(
         protocol=load_file(drinking_trial.ROOT / "protocols" / "kare.yaml"), source="kare.yaml"
     ).version.trial
-    print(f"loading {args.participants:,} participants", flush=True)
-    _load(args, trial)
-    coordinator = user_create(
-        username="bench-coordinator",
-        password=None,
-        role="coordinator",
-        sites=sites_for(trial=trial.code, sites=["exeter"]),
-        reason="benchmark",
+
+
+def staff_client(trial, *, username: str, role: str, site: str = "exeter"):
+    """A test client signed in as a new user with ``role`` at ``site``, their second factor verified
+    for the session (as after typing a code), and the user."""
+    import django_otp
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from core.services import sites_for, user_create
+
+    user = user_create(
+        username=username, password=None, role=role, sites=sites_for(trial=trial.code, sites=[site]), reason="benchmark"
     )
     client = Client()
-    client.force_login(coordinator)
+    client.force_login(user)
     session = client.session
     session[django_otp.DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.create(
-        user=coordinator, name="authenticator", confirmed=True
+        user=user, name="authenticator", confirmed=True
     ).persistent_id
     session.save()
+    return client, user
+
+
+def _run(args) -> None:
+    trial = kare_trial()
+    print(f"loading {args.participants:,} participants", flush=True)
+    load(args, trial)
+    client, _ = staff_client(trial, username="bench-coordinator", role="coordinator")
     exeter = list(
         trial.participants.filter(site__code="exeter").order_by("?").values_list("study_id", flat=True)[: args.requests]
     )
@@ -282,9 +303,9 @@ def _run(args) -> None:
         gathered = statistics.median(page_times) / statistics.median(composite_times)
         worst = max(worst, gathered)
         print(
-            f"{name:<10} {_ms(page_times):>12} {_ms(page_times, p95=True):>8} {_ms(single_times):>9} "
-            f"{_ms(single_times, p95=True):>8} {first:>6.2f} {_ms(composite_times):>10} "
-            f"{_ms(composite_times, p95=True):>8} {gathered:>6.2f}",
+            f"{name:<10} {ms(page_times):>12} {ms(page_times, p95=True):>8} {ms(single_times):>9} "
+            f"{ms(single_times, p95=True):>8} {first:>6.2f} {ms(composite_times):>10} "
+            f"{ms(composite_times, p95=True):>8} {gathered:>6.2f}",
             flush=True,
         )
     print(f"\nworst ratio to the API calls gathered {worst:.2f} (goal: pages within {GOAL} times the API)", flush=True)
